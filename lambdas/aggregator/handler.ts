@@ -1,0 +1,63 @@
+/**
+ * Kinesis → aggregator: maps the Lambda event to stream records, runs the
+ * shared batch logic, publishes metrics and answers with a partial batch
+ * response (the lowest sequence number that must be retried).
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { createAggregator } from '../../src/aggregator/aggregate-batch.js';
+import { dynamoDocumentClient, s3Client } from '../../src/aws/clients.js';
+import { type Env, numberEnv, requireEnv } from '../../src/aws/env.js';
+import type { StreamRecord } from '../../src/domain/records.js';
+import { featureViews } from '../../src/features/catalog.js';
+
+export function toStreamRecord(record: KinesisStreamRecord): StreamRecord {
+  return {
+    data: record.kinesis.data,
+    sequenceNumber: record.kinesis.sequenceNumber,
+    partitionKey: record.kinesis.partitionKey,
+    shardId: record.eventID.slice(0, record.eventID.indexOf(':')),
+    arrivalTimeMs: Math.round(record.kinesis.approximateArrivalTimestamp * 1000),
+  };
+}
+
+export function createHandler(env: Env) {
+  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? 'aggregator';
+  const logger = new Logger({ serviceName, logLevel: (env.POWERTOOLS_LOG_LEVEL ?? 'INFO') as 'INFO' });
+  const metrics = new Metrics({
+    serviceName,
+    namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'featurelake',
+    defaultDimensions: { environment: env.FEATURELAKE_ENV ?? 'unknown' },
+  });
+  const aggregate = createAggregator({
+    doc: dynamoDocumentClient(env),
+    s3: s3Client(env),
+    tableName: requireEnv(env, 'TABLE_NAME'),
+    quarantineBucket: requireEnv(env, 'QUARANTINE_BUCKET'),
+    views: featureViews,
+    policy: {
+      maxLatenessMs: numberEnv(env, 'MAX_LATENESS_SECONDS') * 1000,
+      maxClockSkewMs: numberEnv(env, 'MAX_CLOCK_SKEW_SECONDS') * 1000,
+    },
+  });
+
+  return async function handler(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
+    const { summary, retryFrom, firstError } = await aggregate(event.Records.map(toStreamRecord));
+    const quarantined = Object.values(summary.quarantined).reduce((a, b) => a + (b ?? 0), 0);
+    metrics.addMetric('RecordsReceived', MetricUnit.Count, summary.records);
+    metrics.addMetric('EventsAggregated', MetricUnit.Count, summary.valid);
+    metrics.addMetric('QuarantinedRecords', MetricUnit.Count, quarantined);
+    metrics.addMetric('TilesWritten', MetricUnit.Count, summary.tilesWritten);
+    metrics.addMetric('TilesAlreadyApplied', MetricUnit.Count, summary.tilesAlreadyApplied);
+    metrics.addMetric('TileWriteFailures', MetricUnit.Count, summary.tilesFailed + summary.quarantineFailures);
+    metrics.publishStoredMetrics();
+    if (quarantined > 0) logger.warn('records quarantined', { quarantined: summary.quarantined });
+    if (retryFrom.length > 0) {
+      logger.error('batch partially failed; asking for a retry', { retryFrom, summary, error: firstError as Error });
+    } else {
+      logger.info('batch aggregated', { summary });
+    }
+    return { batchItemFailures: retryFrom.map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+}

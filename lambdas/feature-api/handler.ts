@@ -1,0 +1,45 @@
+/**
+ * API Gateway (REST, proxy integration) → online features.
+ * GET /features/{entityType}/{entityId}[?views=a,b]
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { dynamoDocumentClient } from '../../src/aws/clients.js';
+import { type Env, requireEnv } from '../../src/aws/env.js';
+import { featureViews } from '../../src/features/catalog.js';
+import { readFeatures } from '../../src/online-store/feature-reader.js';
+import { parseFeatureRequest } from '../../src/serving/feature-request.js';
+
+const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+  body: JSON.stringify(body),
+});
+
+export function createHandler(env: Env, clock: () => number = Date.now) {
+  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? 'feature-api';
+  const logger = new Logger({ serviceName, logLevel: (env.POWERTOOLS_LOG_LEVEL ?? 'INFO') as 'INFO' });
+  const metrics = new Metrics({
+    serviceName,
+    namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'featurelake',
+    defaultDimensions: { environment: env.FEATURELAKE_ENV ?? 'unknown' },
+  });
+  const store = { doc: dynamoDocumentClient(env), tableName: requireEnv(env, 'TABLE_NAME') };
+
+  return async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+    const parsed = parseFeatureRequest(featureViews, event.pathParameters, event.queryStringParameters);
+    if (!parsed.ok) return json(parsed.error.status, parsed.error.body);
+    const { entity, entityId, views } = parsed.request;
+    const nowMs = clock();
+    try {
+      const values = await readFeatures(entityId, views, nowMs, store);
+      metrics.addMetric('FeatureReads', MetricUnit.Count, 1);
+      metrics.publishStoredMetrics();
+      return json(200, { entityType: entity.name, entityId, asOf: new Date(nowMs).toISOString(), views: values });
+    } catch (error) {
+      logger.error('feature read failed', { error: error as Error, entityId });
+      return json(500, { error: 'internal_error', message: 'could not read features', requestId: event.requestContext?.requestId });
+    }
+  };
+}

@@ -1,0 +1,173 @@
+/**
+ * Per-environment settings: the only thing that differs between
+ * `cdk deploy -c env=dev|staging|prod`. Read by bin/app.ts and by the local
+ * stack (which runs the `dev` environment unless told otherwise).
+ * No CDK imports here, so the CLI can load it cheaply.
+ */
+import type { FeatureView } from '../../src/features/define.js';
+
+export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
+export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+
+export interface StreamSettings {
+  /** ON_DEMAND scales shards automatically; PROVISIONED uses `shardCount`. */
+  readonly capacityMode: 'ON_DEMAND' | 'PROVISIONED';
+  /** Shards when PROVISIONED. */
+  readonly shardCount?: number;
+  /** How long records stay readable, for replays. 24–8760. */
+  readonly retentionHours: number;
+}
+
+/** The aggregator and its Kinesis event source mapping. */
+export interface AggregatorSettings {
+  /** Records per invocation, 1–10,000. */
+  readonly batchSize: number;
+  /** Seconds to gather records before invoking, 0–300. */
+  readonly maxBatchingWindowSeconds: number;
+  readonly startingPosition: 'TRIM_HORIZON' | 'LATEST';
+  /** Retries of a failing batch before it goes to the on-failure destination. */
+  readonly retryAttempts: number;
+  /** Records older than this are sent to the on-failure destination instead of processed. */
+  readonly maxRecordAgeSeconds: number;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  /** Events older than this (vs. arrival) are quarantined as late. */
+  readonly maxLatenessSeconds: number;
+  /** Events newer than this (vs. arrival) are quarantined as future. */
+  readonly maxClockSkewSeconds: number;
+}
+
+export interface ApiSettings {
+  /** apiKey: x-api-key + usage plan. iam: SigV4 (grantReadFeatures) and the usage plan key. */
+  readonly auth: 'apiKey' | 'iam';
+  /** Steady requests per second and burst, per API key. */
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly quota: { readonly limit: number; readonly period: 'DAY' | 'WEEK' | 'MONTH' };
+  readonly memoryMb: number;
+}
+
+export interface AlarmSettings {
+  /** Aggregator falling behind the stream. */
+  readonly iteratorAgeMs: number;
+  /** Records quarantined in 5 minutes. */
+  readonly quarantinedPer5Min: number;
+  /** Lambda errors in 5 minutes, per function. */
+  readonly functionErrorsPer5Min: number;
+  /** API 5xx responses in 5 minutes. */
+  readonly api5xxPer5Min: number;
+}
+
+export interface EnvironmentConfig {
+  readonly name: EnvironmentName;
+  /** Deploy target; defaults to the CLI's account and region. */
+  readonly account?: string;
+  readonly region?: string;
+  readonly stream: StreamSettings;
+  readonly aggregator: AggregatorSettings;
+  readonly api: ApiSettings;
+  readonly alarms: AlarmSettings;
+  readonly logRetentionDays: number;
+  /** Keep the table and buckets when the stack is deleted (prod). */
+  readonly retainData: boolean;
+}
+
+const HOUR = 3_600;
+const DAY = 86_400;
+
+const base = {
+  aggregator: {
+    batchSize: 1_000,
+    maxBatchingWindowSeconds: 5,
+    startingPosition: 'TRIM_HORIZON',
+    retryAttempts: 10,
+    maxRecordAgeSeconds: DAY,
+    memoryMb: 1_024,
+    timeoutSeconds: 120,
+    maxLatenessSeconds: DAY,
+    maxClockSkewSeconds: 300,
+  },
+  api: { auth: 'apiKey', throttle: { rateLimit: 100, burstLimit: 200 }, quota: { limit: 1_000_000, period: 'DAY' }, memoryMb: 512 },
+} as const satisfies Pick<EnvironmentConfig, 'aggregator' | 'api'>;
+
+export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> = {
+  dev: {
+    name: 'dev',
+    stream: { capacityMode: 'PROVISIONED', shardCount: 1, retentionHours: 24 },
+    aggregator: base.aggregator,
+    api: base.api,
+    alarms: { iteratorAgeMs: 15 * 60_000, quarantinedPer5Min: 1_000, functionErrorsPer5Min: 10, api5xxPer5Min: 50 },
+    logRetentionDays: 7,
+    retainData: false,
+  },
+  staging: {
+    name: 'staging',
+    stream: { capacityMode: 'ON_DEMAND', retentionHours: 48 },
+    aggregator: { ...base.aggregator, batchSize: 5_000 },
+    api: { ...base.api, throttle: { rateLimit: 500, burstLimit: 1_000 } },
+    alarms: { iteratorAgeMs: 5 * 60_000, quarantinedPer5Min: 500, functionErrorsPer5Min: 5, api5xxPer5Min: 20 },
+    logRetentionDays: 30,
+    retainData: false,
+  },
+  prod: {
+    name: 'prod',
+    stream: { capacityMode: 'ON_DEMAND', retentionHours: 7 * 24 },
+    aggregator: { ...base.aggregator, batchSize: 10_000, maxBatchingWindowSeconds: 2, retryAttempts: 20, maxRecordAgeSeconds: 2 * DAY },
+    api: {
+      ...base.api,
+      auth: 'iam',
+      throttle: { rateLimit: 2_000, burstLimit: 4_000 },
+      quota: { limit: 100_000_000, period: 'DAY' },
+      memoryMb: 1_024,
+    },
+    alarms: { iteratorAgeMs: 60_000, quarantinedPer5Min: 100, functionErrorsPer5Min: 1, api5xxPer5Min: 5 },
+    logRetentionDays: 365,
+    retainData: true,
+  },
+};
+
+/** The named environment, validated against the feature views it will serve. */
+export function environmentConfig(name: string, views: readonly FeatureView[]): EnvironmentConfig {
+  if (!(ENVIRONMENT_NAMES as readonly string[]).includes(name)) {
+    throw new Error(`unknown environment "${name}": use one of ${ENVIRONMENT_NAMES.join(', ')} (cdk synth -c env=dev)`);
+  }
+  const config = ENVIRONMENTS[name as EnvironmentName];
+  const problems = validateEnvironment(config, views);
+  if (problems.length > 0) throw new Error(`environment ${name} is inconsistent:\n- ${problems.join('\n- ')}`);
+  return config;
+}
+
+/** Every rule that keeps an environment correct; returns what is wrong. */
+export function validateEnvironment(config: EnvironmentConfig, views: readonly FeatureView[]): string[] {
+  const problems: string[] = [];
+  const { stream, aggregator } = config;
+  if (stream.capacityMode === 'PROVISIONED' && !(stream.shardCount && stream.shardCount >= 1)) {
+    problems.push('a PROVISIONED stream needs shardCount ≥ 1');
+  }
+  if (stream.retentionHours < 24 || stream.retentionHours > 8_760) problems.push('stream.retentionHours must be 24–8760');
+  if (aggregator.batchSize < 1 || aggregator.batchSize > 10_000) problems.push('aggregator.batchSize must be 1–10,000');
+  if (aggregator.maxBatchingWindowSeconds < 0 || aggregator.maxBatchingWindowSeconds > 300) {
+    problems.push('aggregator.maxBatchingWindowSeconds must be 0–300');
+  }
+  if (aggregator.retryAttempts < 0 || aggregator.retryAttempts > 10_000) problems.push('aggregator.retryAttempts must be 0–10,000');
+  if (aggregator.maxRecordAgeSeconds < 60 || aggregator.maxRecordAgeSeconds > 7 * DAY) {
+    problems.push('aggregator.maxRecordAgeSeconds must be 60–604,800');
+  }
+  if (aggregator.maxRecordAgeSeconds > stream.retentionHours * HOUR) {
+    problems.push('aggregator.maxRecordAgeSeconds exceeds the stream retention: records would expire before they are given up on');
+  }
+  for (const view of views) {
+    // A replay re-delivers records up to the retention period after arrival; their tiles must
+    // still exist then, or the idempotency watermark is gone and they would count twice.
+    const replayHorizon = aggregator.maxLatenessSeconds + stream.retentionHours * HOUR;
+    if (view.ttlSeconds < replayHorizon) {
+      problems.push(
+        `view ${view.name}: ttl (${view.ttlSeconds}s) must cover maxLateness + stream retention (${replayHorizon}s) so replays stay exactly-once`,
+      );
+    }
+  }
+  return problems;
+}
+
+export function stackName(env: EnvironmentName): string {
+  return `featurelake-${env}`;
+}

@@ -1,0 +1,120 @@
+/**
+ * The stream aggregator's work on one batch of records, independent of how
+ * the batch arrived (Lambda, the local event source mapping, a test):
+ * decode and validate → quarantine the invalid → pre-aggregate into tiles →
+ * apply tiles exactly once → say where a retry must restart.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createRecordDecoder, padSequence, type RejectedRecord, type StreamRecord, type ValidEvent, type ValidationPolicy } from '../domain/records.js';
+import { type CompiledView, compileView, preaggregate } from '../domain/tiles.js';
+import type { FeatureView } from '../features/define.js';
+import { writeTiles } from '../online-store/tile-writer.js';
+import { quarantine } from '../quarantine/quarantine.js';
+
+export const CONSUMER = 'aggregator';
+
+export interface AggregatorOptions {
+  readonly doc: DynamoDBDocumentClient;
+  readonly s3: S3Client;
+  readonly tableName: string;
+  readonly quarantineBucket: string;
+  readonly policy: ValidationPolicy;
+  readonly views: readonly FeatureView[];
+  /** UpdateItem calls in flight. @default 32 */
+  readonly writeConcurrency?: number;
+}
+
+export interface BatchSummary {
+  records: number;
+  valid: number;
+  quarantined: Partial<Record<RejectedRecord['reason'], number>>;
+  tiles: number;
+  tilesWritten: number;
+  tilesAlreadyApplied: number;
+  writeConflicts: number;
+  tilesFailed: number;
+  quarantineFailures: number;
+}
+
+export interface BatchResult {
+  readonly summary: BatchSummary;
+  /** Sequence numbers to restart from, at most one per shard (the lowest failed); empty when all is done. */
+  readonly retryFrom: readonly string[];
+  /** The first error behind a retry, for logs. */
+  readonly firstError?: unknown;
+}
+
+/** Builds the batch function once per process: sources, decoder and compiled views are reused. */
+export function createAggregator(options: AggregatorOptions) {
+  const sources = [...new Map(options.views.map((v) => [v.source.name, v.source])).values()];
+  const decode = createRecordDecoder(sources, options.policy);
+  const compiled = new Map<string, CompiledView>(options.views.map((v) => [v.name, compileView(v)]));
+  const compiledList = [...compiled.values()];
+
+  return async function aggregateBatch(records: readonly StreamRecord[]): Promise<BatchResult> {
+    const summary: BatchSummary = {
+      records: records.length,
+      valid: 0,
+      quarantined: {},
+      tiles: 0,
+      tilesWritten: 0,
+      tilesAlreadyApplied: 0,
+      writeConflicts: 0,
+      tilesFailed: 0,
+      quarantineFailures: 0,
+    };
+    const retryFrom: string[] = [];
+    let firstError: unknown;
+
+    for (const [shardId, shardRecords] of groupByShard(records)) {
+      const valid: ValidEvent[] = [];
+      const rejected: RejectedRecord[] = [];
+      for (const record of shardRecords) {
+        const decoded = decode(record);
+        if (decoded.ok) valid.push(decoded.event);
+        else rejected.push(decoded.rejected);
+      }
+      summary.valid += valid.length;
+      for (const r of rejected) summary.quarantined[r.reason] = (summary.quarantined[r.reason] ?? 0) + 1;
+
+      const tiles = [...preaggregate(valid, compiledList).values()];
+      summary.tiles += tiles.length;
+      const [quarantineFailures, outcome] = await Promise.all([
+        quarantine(rejected, { s3: options.s3, bucket: options.quarantineBucket, consumer: CONSUMER }),
+        writeTiles(tiles, shardId, compiled, {
+          doc: options.doc,
+          tableName: options.tableName,
+          ...(options.writeConcurrency ? { concurrency: options.writeConcurrency } : {}),
+        }),
+      ]);
+      summary.tilesWritten += outcome.written;
+      summary.tilesAlreadyApplied += outcome.alreadyApplied;
+      summary.writeConflicts += outcome.conflicts;
+      summary.tilesFailed += outcome.failed.length;
+      summary.quarantineFailures += quarantineFailures.length;
+
+      const restartPoints = [
+        ...outcome.failed.map((f) => f.fromSequence),
+        ...quarantineFailures.map((f) => padSequence(f.rejected.record.sequenceNumber)),
+      ];
+      if (restartPoints.length > 0) {
+        firstError ??= outcome.failed[0]?.error ?? quarantineFailures[0]?.error;
+        const lowest = restartPoints.reduce((a, b) => (b < a ? b : a));
+        const record = shardRecords.find((r) => padSequence(r.sequenceNumber) === lowest) as StreamRecord;
+        retryFrom.push(record.sequenceNumber);
+      }
+    }
+    return { summary, retryFrom, ...(firstError === undefined ? {} : { firstError }) };
+  };
+}
+
+function groupByShard(records: readonly StreamRecord[]): Map<string, StreamRecord[]> {
+  const groups = new Map<string, StreamRecord[]>();
+  for (const record of records) {
+    const group = groups.get(record.shardId);
+    if (group) group.push(record);
+    else groups.set(record.shardId, [record]);
+  }
+  return groups;
+}

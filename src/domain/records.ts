@@ -1,0 +1,116 @@
+/**
+ * Turns raw stream records into validated events, or into rejections that say
+ * why. Shared by every stream consumer (aggregator, lake writer) and the CLI.
+ *
+ * A record is a JSON object whose `source` field names an event source of the
+ * catalog; the rest must satisfy that source's schema. Lateness and clock skew
+ * are judged against the record's arrival time on the stream, not against the
+ * consumer's clock, so a retry or replay days later classifies every record
+ * exactly as the first attempt did.
+ */
+import type { EventSource } from '../features/define.js';
+
+/** A stream record as every consumer sees it, independent of the AWS event shape. */
+export interface StreamRecord {
+  /** Base64 of the payload bytes, as Kinesis delivers them to Lambda. */
+  readonly data: string;
+  readonly sequenceNumber: string;
+  readonly partitionKey: string;
+  readonly shardId: string;
+  /** ApproximateArrivalTimestamp, epoch ms. */
+  readonly arrivalTimeMs: number;
+}
+
+export type RejectReason =
+  | 'not_json'
+  | 'not_an_object'
+  | 'unknown_source'
+  | 'schema_violation'
+  | 'late_event'
+  | 'future_event';
+
+export interface ValidEvent {
+  readonly source: string;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly eventTimeMs: number;
+  /** Sequence number zero-padded to a fixed width, so string order is numeric order. */
+  readonly sequence: string;
+  readonly record: StreamRecord;
+}
+
+export interface RejectedRecord {
+  readonly reason: RejectReason;
+  readonly detail: string;
+  readonly source?: string;
+  readonly record: StreamRecord;
+}
+
+export interface ValidationPolicy {
+  /** Oldest acceptable event time, relative to arrival. */
+  readonly maxLatenessMs: number;
+  /** Newest acceptable event time, relative to arrival (producer clocks run ahead). */
+  readonly maxClockSkewMs: number;
+}
+
+export type Decoded = { ok: true; event: ValidEvent } | { ok: false; rejected: RejectedRecord };
+
+/** Kinesis sequence numbers are decimal strings of up to 56 digits (128-bit). */
+export const SEQUENCE_WIDTH = 64;
+
+export function padSequence(sequenceNumber: string): string {
+  return sequenceNumber.padStart(SEQUENCE_WIDTH, '0');
+}
+
+/** Builds a decoder for the given sources. */
+export function createRecordDecoder(sources: readonly EventSource[], policy: ValidationPolicy) {
+  const bySource = new Map(sources.map((s) => [s.name, s]));
+  const known = [...bySource.keys()].join(', ');
+
+  return function decode(record: StreamRecord): Decoded {
+    const reject = (reason: RejectReason, detail: string, source?: string): Decoded => ({
+      ok: false,
+      rejected: { reason, detail, record, ...(source === undefined ? {} : { source }) },
+    });
+
+    let body: unknown;
+    try {
+      body = JSON.parse(Buffer.from(record.data, 'base64').toString('utf8'));
+    } catch (error) {
+      return reject('not_json', `payload is not JSON: ${(error as Error).message}`);
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      return reject('not_an_object', `payload is JSON ${Array.isArray(body) ? 'array' : typeof body}, expected an object`);
+    }
+    const sourceName = (body as { source?: unknown }).source;
+    const source = typeof sourceName === 'string' ? bySource.get(sourceName) : undefined;
+    if (!source) {
+      return reject('unknown_source', `field "source" is ${JSON.stringify(sourceName) ?? 'missing'}; expected one of: ${known}`);
+    }
+    const parsed = source.schema.safeParse(body);
+    if (!parsed.success) {
+      const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
+      return reject('schema_violation', detail, source.name);
+    }
+    const data = parsed.data as Record<string, unknown>;
+    const rawTime = data[source.eventTimeField] as number | string;
+    const eventTimeMs = typeof rawTime === 'number' ? rawTime : Date.parse(rawTime);
+    if (eventTimeMs < record.arrivalTimeMs - policy.maxLatenessMs) {
+      return reject(
+        'late_event',
+        `${source.eventTimeField} ${new Date(eventTimeMs).toISOString()} is more than ${policy.maxLatenessMs / 1000}s before arrival ${new Date(record.arrivalTimeMs).toISOString()}`,
+        source.name,
+      );
+    }
+    if (eventTimeMs > record.arrivalTimeMs + policy.maxClockSkewMs) {
+      return reject(
+        'future_event',
+        `${source.eventTimeField} ${new Date(eventTimeMs).toISOString()} is more than ${policy.maxClockSkewMs / 1000}s after arrival ${new Date(record.arrivalTimeMs).toISOString()}`,
+        source.name,
+      );
+    }
+    return {
+      ok: true,
+      event: { source: source.name, data, eventTimeMs, sequence: padSequence(record.sequenceNumber), record },
+    };
+  };
+}

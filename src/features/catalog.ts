@@ -1,0 +1,126 @@
+/**
+ * The feature catalog: every event source, entity and feature view featurelake
+ * serves. This module is the single source of truth — the CDK app sizes and
+ * wires resources from it, the aggregator and API Lambdas compute and serve it,
+ * the local stack runs it and the Athena SQL is generated from it.
+ *
+ * To add a feature: add an aggregation (or a ratio) to a view. To add a view:
+ * define it below and list it in `featureViews`.
+ */
+import { z } from 'zod';
+import { defineEntity, defineFeatureView, defineSource } from './define.js';
+
+/** Event time: epoch milliseconds, or an ISO-8601 timestamp with a zone (Z or ±hh:mm). */
+export const eventTime = z.union([
+  z.number().int().min(0).max(8_640_000_000_000),
+  z.iso.datetime({ offset: true }),
+]);
+
+const id = z.string().min(1).max(128);
+
+/** Clickstream of an online shop (seed 002's stream generator). */
+export const clickstream = defineSource({
+  name: 'clickstream',
+  description: 'Page views, clicks, add-to-cart and purchase events of shop users.',
+  eventTimeField: 'event_time',
+  schema: z
+    .object({
+      event_id: id,
+      user_id: id,
+      session_id: id.optional(),
+      event_type: z.enum(['page_view', 'click', 'add_to_cart', 'purchase']),
+      product_id: id.optional(),
+      category: z.string().min(1).max(64).optional(),
+      price: z.number().finite().nonnegative().optional(),
+      device: z.enum(['mobile', 'desktop', 'tablet']).optional(),
+      event_time: eventTime,
+    })
+    .refine((e) => e.event_type !== 'purchase' || e.price !== undefined, {
+      message: 'a purchase needs a price',
+      path: ['price'],
+    }),
+});
+
+export type ClickstreamEvent = z.infer<typeof clickstream.schema>;
+
+export const user = defineEntity({
+  name: 'user',
+  description: 'A shop user, keyed by user_id (e.g. user_000042).',
+  keyField: 'user_id',
+});
+
+/** Seed 002's user_click_features, as sliding windows: 1 h every 10 min, 24 h, 7 d. */
+export const userClickstream = defineFeatureView({
+  name: 'user_clickstream',
+  description: 'Shopping activity of a user: funnel counts, spend and recency over 1 h, 24 h and 7 d.',
+  entity: user,
+  source: clickstream,
+  windows: [
+    { name: '1h', length: '1h', hop: '10m' },
+    { name: '24h', length: '24h', hop: '1h' },
+    { name: '7d', length: '7d', hop: '1d' },
+  ],
+  ttl: '9d',
+  aggregations: [
+    { name: 'events', kind: 'count', description: 'All events.' },
+    { name: 'views', kind: 'count', where: { field: 'event_type', equals: 'page_view' }, description: 'Page views.' },
+    { name: 'clicks', kind: 'count', where: { field: 'event_type', equals: 'click' }, description: 'Clicks.' },
+    {
+      name: 'add_to_carts',
+      kind: 'count',
+      where: { field: 'event_type', equals: 'add_to_cart' },
+      description: 'Products added to the cart.',
+    },
+    { name: 'purchases', kind: 'count', where: { field: 'event_type', equals: 'purchase' }, description: 'Purchases.' },
+    {
+      name: 'revenue',
+      kind: 'sum',
+      field: 'price',
+      where: { field: 'event_type', equals: 'purchase' },
+      description: 'Total spent.',
+    },
+    {
+      name: 'avg_order_value',
+      kind: 'avg',
+      field: 'price',
+      where: { field: 'event_type', equals: 'purchase' },
+      description: 'Mean purchase price.',
+    },
+    {
+      name: 'min_price_viewed',
+      kind: 'min',
+      field: 'price',
+      where: { field: 'event_type', equals: 'page_view' },
+      description: 'Cheapest product viewed.',
+    },
+    {
+      name: 'max_price_viewed',
+      kind: 'max',
+      field: 'price',
+      where: { field: 'event_type', equals: 'page_view' },
+      description: 'Most expensive product viewed.',
+    },
+    { name: 'last_event_type', kind: 'last', field: 'event_type', description: 'Type of the newest event.' },
+    { name: 'last_category', kind: 'last', field: 'category', description: 'Category of the newest event that has one.' },
+  ],
+  ratios: [
+    {
+      name: 'cart_rate',
+      numerator: 'add_to_carts',
+      denominator: 'views',
+      whenUndefined: 0,
+      description: 'Add-to-carts per page view.',
+    },
+    {
+      name: 'conversion_rate',
+      numerator: 'purchases',
+      denominator: 'views',
+      whenUndefined: 0,
+      description: 'Purchases per page view.',
+    },
+  ],
+});
+
+export const sources = [clickstream] as const;
+export const entities = [user] as const;
+export const featureViews = [userClickstream] as const;

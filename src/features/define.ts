@@ -1,0 +1,175 @@
+/**
+ * The feature-definition language. A feature catalog (see ./catalog.ts) is
+ * written with these helpers and is the single source of truth for the CDK
+ * app, the Lambdas, the local stack and the SQL generator.
+ *
+ * Everything here is declarative data (no callbacks), so the same definition
+ * can be evaluated in TypeScript and rendered as SQL.
+ */
+import type { z } from 'zod';
+import { type Duration, parseDuration } from '../domain/duration.js';
+
+/** A kind of event on the stream, identified by the `source` field of each record. */
+export interface EventSource<S extends z.ZodObject = z.ZodObject> {
+  readonly name: string;
+  readonly description: string;
+  /** Validates one event (without the `source` discriminator). */
+  readonly schema: S;
+  /** Field holding the event time: epoch milliseconds or an ISO-8601 string with offset. */
+  readonly eventTimeField: keyof z.infer<S> & string;
+}
+
+/** A thing features describe (a user, a product), identified by one key field. */
+export interface Entity {
+  readonly name: string;
+  readonly description: string;
+  /** Event field that holds the entity id; also the stream partition key. */
+  readonly keyField: string;
+}
+
+export type AggregationKind = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'last';
+
+/** Keeps an event when `field` equals `equals` (or is one of `in`). */
+export type EventFilter =
+  | { readonly field: string; readonly equals: string | number | boolean }
+  | { readonly field: string; readonly in: readonly (string | number | boolean)[] };
+
+export interface Aggregation {
+  /** Feature base name; the served feature is `<name>_<window>`. */
+  readonly name: string;
+  readonly kind: AggregationKind;
+  /** Field aggregated; required by every kind except count. */
+  readonly field?: string;
+  /** Only events matching this filter contribute. */
+  readonly where?: EventFilter;
+  readonly description: string;
+}
+
+/** A feature computed from two aggregations of the same window: numerator / denominator. */
+export interface RatioFeature {
+  readonly name: string;
+  readonly numerator: string;
+  readonly denominator: string;
+  /** Served when the denominator is zero. */
+  readonly whenUndefined: number | null;
+  readonly description: string;
+}
+
+/** A window of `length`, stored as tiles of width `hop` (see docs/window-semantics.md). */
+export interface WindowSpec {
+  readonly name: string;
+  readonly length: Duration;
+  readonly hop: Duration;
+}
+
+export interface FeatureViewSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly entity: Entity;
+  readonly source: EventSource;
+  readonly aggregations: readonly Aggregation[];
+  readonly ratios?: readonly RatioFeature[];
+  readonly windows: readonly WindowSpec[];
+  /** How long a tile stays in the online store after its end. At least the longest window. */
+  readonly ttl: Duration;
+}
+
+/** A window with its durations resolved to seconds. */
+export interface Window {
+  readonly name: string;
+  readonly lengthSeconds: number;
+  readonly hopSeconds: number;
+}
+
+/** A validated feature view with durations resolved; what the rest of the code consumes. */
+export interface FeatureView extends Omit<FeatureViewSpec, 'windows' | 'ttl' | 'ratios'> {
+  readonly windows: readonly Window[];
+  readonly ratios: readonly RatioFeature[];
+  readonly ttlSeconds: number;
+  /** Distinct tile widths, ascending: one tile per hop per entity is written. */
+  readonly hopsSeconds: readonly number[];
+  readonly longestWindowSeconds: number;
+}
+
+const NAME = /^[a-z][a-z0-9_]{0,62}$/;
+
+function assertName(kind: string, name: string): void {
+  if (!NAME.test(name)) {
+    throw new Error(`${kind} name "${name}" must be snake_case: a lowercase letter, then letters, digits or _`);
+  }
+}
+
+export function defineSource<S extends z.ZodObject>(source: EventSource<S>): EventSource<S> {
+  assertName('source', source.name);
+  if (!(source.eventTimeField in source.schema.shape)) {
+    throw new Error(`source ${source.name}: eventTimeField "${source.eventTimeField}" is not in its schema`);
+  }
+  return source;
+}
+
+export function defineEntity(entity: Entity): Entity {
+  assertName('entity', entity.name);
+  return entity;
+}
+
+/** Validates a feature view spec and resolves its durations. Throws with the view's name on any mistake. */
+export function defineFeatureView(spec: FeatureViewSpec): FeatureView {
+  const fail = (what: string): never => {
+    throw new Error(`feature view ${spec.name}: ${what}`);
+  };
+  assertName('feature view', spec.name);
+  const shape = spec.source.schema.shape;
+  if (!(spec.entity.keyField in shape)) fail(`entity key "${spec.entity.keyField}" is not a field of ${spec.source.name}`);
+  if (spec.aggregations.length === 0) fail('needs at least one aggregation');
+  if (spec.windows.length === 0) fail('needs at least one window');
+
+  const aggregationNames = new Set<string>();
+  for (const agg of spec.aggregations) {
+    assertName('aggregation', agg.name);
+    if (aggregationNames.has(agg.name)) fail(`aggregation "${agg.name}" is declared twice`);
+    aggregationNames.add(agg.name);
+    if (agg.kind !== 'count' && !agg.field) fail(`aggregation "${agg.name}" (${agg.kind}) needs a field`);
+    if (agg.field && !(agg.field in shape)) fail(`aggregation "${agg.name}" reads unknown field "${agg.field}"`);
+    if (agg.where && !(agg.where.field in shape)) fail(`aggregation "${agg.name}" filters on unknown field "${agg.where.field}"`);
+  }
+  const ratios = spec.ratios ?? [];
+  for (const ratio of ratios) {
+    assertName('ratio', ratio.name);
+    if (aggregationNames.has(ratio.name)) fail(`ratio "${ratio.name}" has the name of an aggregation`);
+    for (const input of [ratio.numerator, ratio.denominator]) {
+      if (!aggregationNames.has(input)) fail(`ratio "${ratio.name}" refers to unknown aggregation "${input}"`);
+    }
+  }
+
+  const windowNames = new Set<string>();
+  const windows = spec.windows.map((w): Window => {
+    if (!/^[a-z0-9]+$/.test(w.name)) fail(`window name "${w.name}" must be lowercase letters and digits`);
+    if (windowNames.has(w.name)) fail(`window "${w.name}" is declared twice`);
+    windowNames.add(w.name);
+    const lengthSeconds = parseDuration(w.length);
+    const hopSeconds = parseDuration(w.hop);
+    if (hopSeconds > lengthSeconds) fail(`window "${w.name}": hop ${w.hop} is longer than the window ${w.length}`);
+    if (lengthSeconds % hopSeconds !== 0) fail(`window "${w.name}": length ${w.length} is not a multiple of hop ${w.hop}`);
+    if (86_400 % hopSeconds !== 0 && hopSeconds % 86_400 !== 0) {
+      fail(`window "${w.name}": hop ${w.hop} must divide a day (or be whole days) so tiles align to UTC days`);
+    }
+    return { name: w.name, lengthSeconds, hopSeconds };
+  });
+  const longestWindowSeconds = Math.max(...windows.map((w) => w.lengthSeconds));
+  const ttlSeconds = parseDuration(spec.ttl);
+  if (ttlSeconds < longestWindowSeconds) fail(`ttl ${spec.ttl} is shorter than the longest window`);
+
+  return {
+    ...spec,
+    windows,
+    ratios,
+    ttlSeconds,
+    longestWindowSeconds,
+    hopsSeconds: [...new Set(windows.map((w) => w.hopSeconds))].sort((a, b) => a - b),
+  };
+}
+
+/** Served feature name: aggregation or ratio name, then the window name. */
+export function featureName(base: string, window: Pick<Window, 'name'>): string {
+  return `${base}_${window.name}`;
+}

@@ -1,0 +1,54 @@
+/**
+ * BatchGetItem over any number of keys: chunks of 100 sent in parallel, and
+ * UnprocessedKeys retried with backoff until none are left.
+ */
+import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { chunk, sleep } from '../domain/concurrency.js';
+import type { TileKey } from './tile-item.js';
+
+export interface BatchGetOptions {
+  readonly tableName: string;
+  readonly consistentRead?: boolean;
+  readonly projection?: string;
+  readonly names?: Record<string, string>;
+  /** Attempts per chunk for keys DynamoDB leaves unprocessed. @default 8 */
+  readonly maxAttempts?: number;
+}
+
+const MAX_KEYS_PER_CALL = 100;
+
+export async function batchGetAll(
+  doc: DynamoDBDocumentClient,
+  keys: readonly TileKey[],
+  options: BatchGetOptions,
+): Promise<Record<string, unknown>[]> {
+  const results = await Promise.all(chunk(keys, MAX_KEYS_PER_CALL).map((part) => getChunk(doc, part, options)));
+  return results.flat();
+}
+
+async function getChunk(doc: DynamoDBDocumentClient, keys: readonly TileKey[], options: BatchGetOptions) {
+  const items: Record<string, unknown>[] = [];
+  let pending: Record<string, unknown>[] = keys.map((k) => ({ ...k }));
+  const maxAttempts = options.maxAttempts ?? 8;
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    if (attempt > maxAttempts) {
+      throw new Error(`BatchGetItem left ${pending.length} keys unprocessed after ${maxAttempts} attempts`);
+    }
+    const response = await doc.send(
+      new BatchGetCommand({
+        RequestItems: {
+          [options.tableName]: {
+            Keys: pending,
+            ConsistentRead: options.consistentRead ?? false,
+            ...(options.projection ? { ProjectionExpression: options.projection } : {}),
+            ...(options.names ? { ExpressionAttributeNames: options.names } : {}),
+          },
+        },
+      }),
+    );
+    items.push(...(response.Responses?.[options.tableName] ?? []));
+    pending = response.UnprocessedKeys?.[options.tableName]?.Keys ?? [];
+    if (pending.length > 0) await sleep(Math.min(1000, 25 * 2 ** attempt) * Math.random());
+  }
+  return items;
+}

@@ -1,0 +1,54 @@
+/**
+ * How a tile is laid out as a DynamoDB item (docs/online-store.md):
+ *
+ *   pk      "<entity>#<entity id>"                 e.g. user#user_000042
+ *   sk      "<view>#<hop s>#<tile start s, 12 digits>"
+ *   a       map: aggregation name → {n, t, s?, v?} (see aggregation-state.ts)
+ *   v       version, +1 on every write (optimistic concurrency)
+ *   wm#<shard id>  highest sequence number applied from that shard (64-digit, zero-padded)
+ *   fresh   newest event time in the tile (epoch ms)
+ *   ttl     expiry, epoch seconds: tile end + the view's ttl
+ */
+import type { AggregationState } from '../domain/aggregation-state.js';
+import type { FeatureView } from '../features/define.js';
+
+export const KEY = { partition: 'pk', sort: 'sk' } as const;
+export const TTL_ATTRIBUTE = 'ttl';
+export const STATES_ATTRIBUTE = 'a';
+export const VERSION_ATTRIBUTE = 'v';
+export const FRESHNESS_ATTRIBUTE = 'fresh';
+
+export interface TileKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+export function watermarkAttribute(shardId: string): string {
+  return `wm#${shardId}`;
+}
+
+export function tileKey(view: FeatureView, entityId: string, hopSeconds: number, startMs: number): TileKey {
+  return {
+    pk: `${view.entity.name}#${entityId}`,
+    sk: `${view.name}#${hopSeconds}#${String(Math.floor(startMs / 1000)).padStart(12, '0')}`,
+  };
+}
+
+export function tileExpiresAt(view: FeatureView, hopSeconds: number, startMs: number): number {
+  return Math.floor(startMs / 1000) + hopSeconds + view.ttlSeconds;
+}
+
+/** Aggregation states of a stored item, aligned with the view's aggregations (missing → undefined). */
+export function statesFromItem(view: FeatureView, item: Record<string, unknown> | undefined): (AggregationState | undefined)[] {
+  const stored = (item?.[STATES_ATTRIBUTE] ?? {}) as Record<string, AggregationState | undefined>;
+  return view.aggregations.map((agg) => stored[agg.name]);
+}
+
+export function statesToAttribute(view: FeatureView, states: readonly AggregationState[]): Record<string, AggregationState> {
+  const out: Record<string, AggregationState> = {};
+  view.aggregations.forEach((agg, i) => {
+    const state = states[i];
+    if (state && state.n > 0) out[agg.name] = state;
+  });
+  return out;
+}

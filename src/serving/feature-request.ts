@@ -1,0 +1,63 @@
+/**
+ * Validates a feature request (`GET /features/{entityType}/{entityId}?views=a,b`)
+ * against the catalog. Errors name the field that is wrong.
+ */
+import type { Entity, FeatureView } from '../features/define.js';
+
+export interface FeatureRequest {
+  readonly entity: Entity;
+  readonly entityId: string;
+  readonly views: readonly FeatureView[];
+}
+
+export interface RequestError {
+  readonly status: 400 | 404;
+  readonly body: { readonly error: string; readonly field: string; readonly message: string; readonly allowed?: readonly string[] };
+}
+
+const ENTITY_ID = /^[^\u0000-\u001f\u007f]{1,128}$/u;
+const QUERY_PARAMETERS = new Set(['views']);
+
+export function parseFeatureRequest(
+  catalog: readonly FeatureView[],
+  pathParameters: Readonly<Record<string, string | undefined>> | null,
+  query: Readonly<Record<string, string | undefined>> | null,
+): { ok: true; request: FeatureRequest } | { ok: false; error: RequestError } {
+  const fail = (status: 400 | 404, error: string, field: string, message: string, allowed?: readonly string[]) => ({
+    ok: false as const,
+    error: { status, body: { error, field, message, ...(allowed ? { allowed } : {}) } },
+  });
+  const entityTypes = [...new Set(catalog.map((v) => v.entity.name))];
+  const entityType = pathParameters?.entityType ?? '';
+  const entityViews = catalog.filter((v) => v.entity.name === entityType);
+  if (entityViews.length === 0) {
+    return fail(404, 'unknown_entity_type', 'entityType', `no feature views for entity type "${entityType}"`, entityTypes);
+  }
+  const entityId = pathParameters?.entityId ?? '';
+  if (!ENTITY_ID.test(entityId)) {
+    return fail(400, 'invalid_entity_id', 'entityId', 'entityId must be 1–128 characters with no control characters');
+  }
+  for (const name of Object.keys(query ?? {})) {
+    if (!QUERY_PARAMETERS.has(name)) {
+      return fail(400, 'unknown_parameter', name, `unknown query parameter "${name}"`, [...QUERY_PARAMETERS]);
+    }
+  }
+  let views = entityViews;
+  const filter = query?.views;
+  if (filter !== undefined) {
+    const names = filter.split(',').map((s) => s.trim());
+    const known = new Map(entityViews.map((v) => [v.name, v]));
+    const unknown = names.filter((n) => !known.has(n));
+    if (names.length === 0 || unknown.length > 0 || names.some((n) => n === '')) {
+      return fail(
+        400,
+        'invalid_views',
+        'views',
+        `views must be a comma-separated list of feature views of ${entityType}; unknown: ${unknown.filter(Boolean).join(', ') || '(empty name)'}`,
+        [...known.keys()],
+      );
+    }
+    views = [...new Set(names)].map((n) => known.get(n) as FeatureView);
+  }
+  return { ok: true, request: { entity: entityViews[0]?.entity as Entity, entityId, views } };
+}
