@@ -1,0 +1,70 @@
+/**
+ * An independent, deliberately naive implementation of the documented window
+ * semantics, used as the expected value in tests: for each feature, scan every
+ * event and keep those with event time in [floor((T − L)/H)·H, T].
+ * It shares no code with src/ beyond the feature definitions themselves.
+ */
+import type { FeatureView } from '../../src/features/define.js';
+
+export interface ReferenceEvent {
+  readonly data: Record<string, unknown>;
+  readonly eventTimeMs: number;
+  /** Stream order: later events win ties for `last`. */
+  readonly order: number;
+}
+
+export function referenceFeatures(view: FeatureView, events: readonly ReferenceEvent[], nowMs: number) {
+  const features: Record<string, unknown> = {};
+  const freshness: Record<string, string | null> = {};
+  for (const window of view.windows) {
+    const hopMs = window.hopSeconds * 1000;
+    const startMs = Math.floor((nowMs - window.lengthSeconds * 1000) / hopMs) * hopMs;
+    const inWindow = events.filter((e) => e.eventTimeMs >= startMs && e.eventTimeMs <= nowMs);
+    const values: Record<string, number | string | null> = {};
+    for (const agg of view.aggregations) {
+      const matching = inWindow.filter((e) => {
+        if (!agg.where) return true;
+        const v = e.data[agg.where.field];
+        return 'equals' in agg.where ? v === agg.where.equals : agg.where.in.includes(v as string);
+      });
+      const withValue = agg.field ? matching.filter((e) => e.data[agg.field as string] !== undefined) : matching;
+      const nums = withValue.map((e) => e.data[agg.field as string] as number);
+      let value: number | string | null;
+      switch (agg.kind) {
+        case 'count':
+          value = withValue.length;
+          break;
+        case 'sum':
+          value = nums.reduce((a, b) => a + b, 0);
+          break;
+        case 'avg':
+          value = nums.length ? nums.reduce((a, b) => a + b, 0) / nums.length : null;
+          break;
+        case 'min':
+          value = nums.length ? Math.min(...nums) : null;
+          break;
+        case 'max':
+          value = nums.length ? Math.max(...nums) : null;
+          break;
+        case 'last': {
+          const newest = [...withValue].sort((a, b) => a.eventTimeMs - b.eventTimeMs || a.order - b.order).at(-1);
+          value = newest ? (newest.data[agg.field as string] as string) : null;
+          break;
+        }
+      }
+      const name = `${agg.name}_${window.name}`;
+      values[agg.name] = value;
+      features[name] = value;
+      const newestTime = Math.max(0, ...withValue.map((e) => e.eventTimeMs));
+      freshness[name] = newestTime > 0 ? new Date(newestTime).toISOString() : null;
+    }
+    for (const ratio of view.ratios) {
+      const top = values[ratio.numerator] as number;
+      const bottom = values[ratio.denominator] as number;
+      features[`${ratio.name}_${window.name}`] = bottom ? top / bottom : ratio.whenUndefined;
+      const times = [ratio.numerator, ratio.denominator].map((n) => freshness[`${n}_${window.name}`]).filter(Boolean);
+      freshness[`${ratio.name}_${window.name}`] = times.length ? (times.sort().at(-1) as string) : null;
+    }
+  }
+  return { features, freshness };
+}
