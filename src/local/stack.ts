@@ -1,0 +1,152 @@
+/**
+ * The embedded local stack: emulators + the resources, handlers, event source
+ * mappings and API that the synthesized CDK template defines, all on
+ * loopback. Every name and setting comes from the template.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { stackName } from '../../lib/config/environments.js';
+import { synthTemplate } from '../../lib/featurelake-app.js';
+import { dynamoDocumentClient, kinesisClient, s3Client } from '../aws/clients.js';
+import type { Env } from '../aws/env.js';
+import { type LocalApi, startLocalApi } from './api-server.js';
+import { type Emulators, LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators } from './emulators.js';
+import { type KinesisHandler, LocalEventSourceMapping } from './event-source-mapping.js';
+import { provision } from './provision.js';
+import { type CloudFormationTemplate, type EventSourceMappingModel, type LocalStackModel, readTemplate } from './template-model.js';
+
+/** What `npm run local` writes to <stateDir>/local-stack.json for other tools. */
+export interface LocalStackInfo {
+  readonly env: string;
+  readonly region: string;
+  readonly endpoints: Emulators['endpoints'];
+  readonly credentials: typeof LOCAL_CREDENTIALS;
+  readonly resources: { readonly streamName: string; readonly tableName: string; readonly quarantineBucket: string };
+  readonly api: { readonly url: string; readonly key: string };
+  readonly pid: number;
+  readonly startedAt: string;
+}
+
+export interface LocalStackOptions {
+  /** @default 'dev' */
+  readonly envName?: string;
+  /** Emulator data and local-stack.json. */
+  readonly stateDir: string;
+  /** Replace event source mapping settings (tests use a short batching window). */
+  readonly mappingOverrides?: Partial<EventSourceMappingModel>;
+  /** Wraps each Kinesis handler (tests inject crashes). */
+  readonly wrapKinesisHandler?: (handler: KinesisHandler) => KinesisHandler;
+  /** Clock of the API handlers. @default Date.now */
+  readonly clock?: () => number;
+  readonly apiPort?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  readonly info: LocalStackInfo;
+  readonly infoFile: string;
+  /** Client environment (endpoints, credentials, region) for the emulators. */
+  readonly clientEnv: Record<string, string>;
+  readonly model: LocalStackModel;
+  readonly mappings: readonly LocalEventSourceMapping[];
+  /** Waits until every mapping has processed everything on its stream. */
+  drain(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+type HandlerModule = { createHandler: (env: Env, clock?: () => number) => unknown };
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const envName = options.envName ?? 'dev';
+  const name = stackName(envName as 'dev');
+  const log = options.log ?? (() => {});
+  mkdirSync(options.stateDir, { recursive: true });
+
+  const model = readTemplate(synthTemplate(envName) as CloudFormationTemplate, name);
+  const emulators = await startEmulators(options.stateDir);
+  const cleanups: (() => Promise<void>)[] = [() => emulators.stop()];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  };
+  try {
+    const clientEnv = emulators.env;
+    const clients = { kinesis: kinesisClient(clientEnv), doc: dynamoDocumentClient(clientEnv), s3: s3Client(clientEnv) };
+    await provision(model, clients);
+
+    // Powertools Metrics reads this from process.env; locally the summary replaces EMF output.
+    process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+    const handlers = new Map<string, unknown>();
+    for (const fn of model.functions) {
+      const module = (await import(`../../lambdas/${fn.handlerName}/handler.js`)) as HandlerModule;
+      const env = { ...fn.env, ...clientEnv, POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN' };
+      handlers.set(fn.logicalId, module.createHandler(env, options.clock ?? Date.now));
+    }
+
+    const arn = (service: string, resource: string) => `arn:aws:${service}:${LOCAL_REGION}:000000000000:${resource}`;
+    const mappings = model.eventSourceMappings.map((settings) => {
+      const stream = model.streams.find((s) => s.logicalId === settings.streamLogicalId);
+      const handler = handlers.get(settings.functionLogicalId) as KinesisHandler;
+      return new LocalEventSourceMapping({
+        kinesis: clients.kinesis,
+        s3: clients.s3,
+        streamName: stream?.name as string,
+        streamArn: arn('kinesis', `stream/${stream?.name}`),
+        functionArn: arn('lambda', `function:${name}-${settings.functionLogicalId}`),
+        settings: { ...settings, ...options.mappingOverrides },
+        handler: options.wrapKinesisHandler ? options.wrapKinesisHandler(handler) : handler,
+        log,
+      });
+    });
+    await Promise.all(mappings.map((m) => m.start()));
+    cleanups.push(async () => {
+      await Promise.all(mappings.map((m) => m.stop()));
+    });
+
+    const apiKey = randomBytes(20).toString('hex');
+    let api: LocalApi | undefined;
+    if (model.api) {
+      api = await startLocalApi({
+        api: model.api,
+        apiKey,
+        handlers: handlers as Map<string, (e: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>>,
+        ...(options.apiPort === undefined ? {} : { port: options.apiPort }),
+      });
+      cleanups.push(() => (api as LocalApi).close());
+    }
+
+    const aggregator = model.functions.find((f) => f.handlerName === 'aggregator');
+    const info: LocalStackInfo = {
+      env: envName,
+      region: LOCAL_REGION,
+      endpoints: emulators.endpoints,
+      credentials: LOCAL_CREDENTIALS,
+      resources: {
+        streamName: model.streams[0]?.name ?? '',
+        tableName: aggregator?.env.TABLE_NAME ?? model.tables[0]?.name ?? '',
+        quarantineBucket: aggregator?.env.QUARANTINE_BUCKET ?? '',
+      },
+      api: { url: api?.url ?? '', key: apiKey },
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+    };
+    const infoFile = path.join(options.stateDir, 'local-stack.json');
+    writeFileSync(infoFile, `${JSON.stringify(info, null, 2)}\n`);
+
+    return {
+      info,
+      infoFile,
+      clientEnv,
+      model,
+      mappings,
+      drain: async (timeoutMs) => {
+        await Promise.all(mappings.map((m) => m.drain(timeoutMs)));
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
