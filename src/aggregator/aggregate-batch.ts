@@ -7,7 +7,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createRecordDecoder, padSequence, type RejectedRecord, type StreamRecord, type ValidEvent, type ValidationPolicy } from '../domain/records.js';
-import { type CompiledView, compileView, preaggregate } from '../domain/tiles.js';
+import { type CompiledView, compileView, TileBuilder } from '../domain/tiles.js';
 import type { FeatureView } from '../features/define.js';
 import { writeTiles } from '../online-store/tile-writer.js';
 import { quarantine } from '../quarantine/quarantine.js';
@@ -68,21 +68,33 @@ export function createAggregator(options: AggregatorOptions) {
     let firstError: unknown;
 
     for (const [shardId, shardRecords] of groupByShard(records)) {
-      const valid: ValidEvent[] = [];
+      const builder = new TileBuilder(compiledList);
       const rejected: RejectedRecord[] = [];
+      let valid = 0;
       for (const record of shardRecords) {
         const decoded = decode(record);
-        if (decoded.ok) valid.push(decoded.event);
-        else rejected.push(decoded.rejected);
+        if (decoded.ok) {
+          builder.add(decoded.event);
+          valid++;
+        } else rejected.push(decoded.rejected);
       }
-      summary.valid += valid.length;
+      summary.valid += valid;
       for (const r of rejected) summary.quarantined[r.reason] = (summary.quarantined[r.reason] ?? 0) + 1;
+      // Only a partly applied tile (an overlapping replay) needs the events again: decode them on demand.
+      let events: ValidEvent[] | undefined;
+      const replayEvents = () => {
+        events ??= shardRecords.flatMap((r) => {
+          const d = decode(r);
+          return d.ok ? [d.event] : [];
+        });
+        return events;
+      };
 
-      const tiles = [...preaggregate(valid, compiledList).values()];
+      const tiles = [...builder.tiles.values()];
       summary.tiles += tiles.length;
       const [quarantineFailures, outcome] = await Promise.all([
         quarantine(rejected, { s3: options.s3, bucket: options.quarantineBucket, consumer: CONSUMER }),
-        writeTiles(tiles, shardId, compiled, {
+        writeTiles(tiles, replayEvents, shardId, compiled, {
           doc: options.doc,
           tableName: options.tableName,
           ...(options.writeConcurrency ? { concurrency: options.writeConcurrency } : {}),

@@ -3,7 +3,7 @@
  * (feature view, entity, hop, tile start), so a batch costs one write per
  * tile touched instead of one per event.
  */
-import type { Aggregation, FeatureView } from '../features/define.js';
+import type { Aggregation, AggregationKind, FeatureView } from '../features/define.js';
 import { type AggregationState, addValue, emptyState, type Scalar } from './aggregation-state.js';
 import type { ValidEvent } from './records.js';
 import { tileStartMs } from './windows.js';
@@ -15,9 +15,7 @@ export interface Tile {
   readonly startMs: number;
   /** One state per aggregation of the view, in declaration order. */
   readonly states: AggregationState[];
-  /** The events folded in, in stream order. */
-  readonly events: ValidEvent[];
-  /** Lowest and highest padded sequence number among `events`. */
+  /** Lowest and highest padded sequence number of the events folded in. */
   minSequence: string;
   maxSequence: string;
 }
@@ -68,50 +66,96 @@ export function tileId(view: string, entityId: string, hopSeconds: number, start
   return `${view}\u0000${entityId}\u0000${hopSeconds}\u0000${startMs}`;
 }
 
-/** Groups and folds events into tiles. Events of sources a view does not read are ignored by it. */
-export function preaggregate(events: readonly ValidEvent[], views: readonly CompiledView[]): Map<string, Tile> {
-  const tiles = new Map<string, Tile>();
-  for (const event of events) {
-    for (const compiled of views) {
-      const { view } = compiled;
-      if (view.source.name !== event.source) continue;
+/**
+ * Folds events into tiles as they are decoded, so a batch never holds its
+ * decoded events: only the tiles. Hot path: each event's contributions are
+ * computed once and added to the tile of every hop; tiles are found through
+ * numeric keys per entity.
+ */
+export class TileBuilder {
+  readonly tiles = new Map<string, Tile>();
+  private readonly perView: {
+    compiled: CompiledView;
+    kinds: AggregationKind[];
+    values: (Scalar | undefined | typeof SKIP)[];
+    byEntity: Map<string, Map<number, Tile>>;
+  }[];
+
+  constructor(views: readonly CompiledView[]) {
+    this.perView = views.map((compiled) => ({
+      compiled,
+      kinds: compiled.view.aggregations.map((a) => a.kind),
+      values: new Array(compiled.view.aggregations.length),
+      byEntity: new Map(),
+    }));
+  }
+
+  add(event: ValidEvent): void {
+    for (const { compiled, kinds, values, byEntity } of this.perView) {
+      const { view, contributions } = compiled;
+      if (event.source !== view.source.name) continue;
+      for (let i = 0; i < kinds.length; i++) values[i] = (contributions[i] as Contribution)(event.data);
       const entityId = String(event.data[view.entity.keyField]);
-      for (const hopSeconds of view.hopsSeconds) {
+      let entityTiles = byEntity.get(entityId);
+      if (!entityTiles) byEntity.set(entityId, (entityTiles = new Map()));
+      const hops = view.hopsSeconds;
+      for (let h = 0; h < hops.length; h++) {
+        const hopSeconds = hops[h] as number;
         const startMs = tileStartMs(event.eventTimeMs, hopSeconds);
-        const id = tileId(view.name, entityId, hopSeconds, startMs);
-        let tile = tiles.get(id);
+        const key = startMs + h; // starts are whole seconds, so adding the hop index keeps keys distinct
+        let tile = entityTiles.get(key);
         if (!tile) {
           tile = {
             view,
             entityId,
             hopSeconds,
             startMs,
-            states: view.aggregations.map(emptyState),
-            events: [],
+            states: kinds.map(emptyState),
             minSequence: event.sequence,
             maxSequence: event.sequence,
           };
-          tiles.set(id, tile);
+          entityTiles.set(key, tile);
+          this.tiles.set(tileId(view.name, entityId, hopSeconds, startMs), tile);
         }
-        foldEvent(compiled, tile.states, event);
-        tile.events.push(event);
+        for (let i = 0; i < kinds.length; i++) {
+          const value = values[i];
+          if (value !== SKIP) addValue(kinds[i] as AggregationKind, tile.states[i] as AggregationState, value, event.eventTimeMs);
+        }
         if (event.sequence < tile.minSequence) tile.minSequence = event.sequence;
         if (event.sequence > tile.maxSequence) tile.maxSequence = event.sequence;
       }
     }
   }
-  return tiles;
+}
+
+/** Groups and folds a list of events into tiles. */
+export function preaggregate(events: readonly ValidEvent[], views: readonly CompiledView[]): Map<string, Tile> {
+  const builder = new TileBuilder(views);
+  for (const event of events) builder.add(event);
+  return builder.tiles;
+}
+
+/** Whether `event` belongs in `tile`. */
+function inTile(tile: Tile, event: ValidEvent): boolean {
+  return (
+    event.source === tile.view.source.name &&
+    String(event.data[tile.view.entity.keyField]) === tile.entityId &&
+    tileStartMs(event.eventTimeMs, tile.hopSeconds) === tile.startMs
+  );
 }
 
 /**
  * The part of a tile not yet applied to the store, given the highest sequence
  * number the store has applied from this shard (`appliedUpTo`, padded), or
- * undefined when every event of the tile is already applied.
+ * undefined when every event of the tile is already applied. A partly applied
+ * tile (a replay that overlaps) is re-folded from the batch's events: a rare
+ * path, so tiles need not carry their events.
  */
 export function unappliedPart(
   tile: Tile,
   compiled: CompiledView,
   appliedUpTo: string | undefined,
+  events: () => readonly ValidEvent[],
 ): { states: AggregationState[]; minSequence: string; maxSequence: string } | undefined {
   if (appliedUpTo === undefined || appliedUpTo < tile.minSequence) {
     return { states: tile.states, minSequence: tile.minSequence, maxSequence: tile.maxSequence };
@@ -119,8 +163,8 @@ export function unappliedPart(
   if (appliedUpTo >= tile.maxSequence) return undefined;
   const states = compiled.view.aggregations.map(emptyState);
   let minSequence: string | undefined;
-  for (const event of tile.events) {
-    if (event.sequence <= appliedUpTo) continue;
+  for (const event of events()) {
+    if (event.sequence <= appliedUpTo || !inTile(tile, event)) continue;
     foldEvent(compiled, states, event);
     if (minSequence === undefined || event.sequence < minSequence) minSequence = event.sequence;
   }

@@ -19,6 +19,7 @@
 import { GetCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type AggregationState, emptyState, mergeStates } from '../domain/aggregation-state.js';
 import { forEachConcurrent } from '../domain/concurrency.js';
+import type { ValidEvent } from '../domain/records.js';
 import { type CompiledView, type Tile, unappliedPart } from '../domain/tiles.js';
 import { batchGetAll } from './batch-get.js';
 import {
@@ -62,6 +63,8 @@ export interface TileWriteOutcome {
 
 export async function writeTiles(
   tiles: readonly Tile[],
+  /** The batch's valid events the tiles were folded from; asked for only when a tile was partly applied. */
+  events: () => readonly ValidEvent[],
   shardId: string,
   compiledViews: ReadonlyMap<string, CompiledView>,
   options: TileWriterOptions,
@@ -89,7 +92,7 @@ export async function writeTiles(
     let stored = prefetched.get(`${key?.pk}\u0000${key?.sk}`);
     let fromSequence = tile.minSequence;
     for (let attempt = 0; ; attempt++) {
-      const part = unappliedPart(tile, compiled, stored?.[wmAttribute] as string | undefined);
+      const part = unappliedPart(tile, compiled, stored?.[wmAttribute] as string | undefined, events);
       if (!part) {
         outcome.alreadyApplied++;
         return;
