@@ -38,6 +38,8 @@ export interface LocalStackOptions {
   readonly mappingOverrides?: Partial<EventSourceMappingModel>;
   /** Wraps each Kinesis handler (tests inject crashes). */
   readonly wrapKinesisHandler?: (handler: KinesisHandler) => KinesisHandler;
+  /** Serve the API without the usage plan's throttle and quota (latency benchmarks). @default false */
+  readonly withoutUsagePlan?: boolean;
   /** Clock of the API handlers. @default Date.now */
   readonly clock?: () => number;
   readonly apiPort?: number;
@@ -107,8 +109,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const apiKey = randomBytes(20).toString('hex');
     let api: LocalApi | undefined;
     if (model.api) {
+      const { throttle: _throttle, quota: _quota, ...unplanned } = model.api;
       api = await startLocalApi({
-        api: model.api,
+        api: options.withoutUsagePlan ? unplanned : model.api,
         apiKey,
         handlers: handlers as Map<string, (e: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>>,
         ...(options.apiPort === undefined ? {} : { port: options.apiPort }),

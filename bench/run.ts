@@ -1,0 +1,107 @@
+/**
+ * `npm run bench`: every benchmark of the project, side by side in one run,
+ * printed as a table and written to bench/results/latest.json (plus an SVG
+ * latency chart). Not a timed test: targets are reported, never asserted.
+ *
+ *   npm run bench                 all sections
+ *   npm run bench -- aggregator   only some: aggregator, writes, bundles, api
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startEmulators } from '../src/local/emulators.js';
+import { benchHotPath, benchWritesPer1000 } from './aggregator.js';
+import { asciiHistogram, latencyCdfSvg, table } from './stats.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const selected = new Set(process.argv.slice(2));
+const wants = (section: string) => selected.size === 0 || selected.has(section);
+const resultsDir = path.join(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), 'results');
+const results: Record<string, unknown> = {
+  machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
+  startedAt: new Date().toISOString(),
+};
+const rows: string[][] = [];
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+
+if (wants('aggregator')) {
+  process.stderr.write('aggregator hot path…\n');
+  const hot = benchHotPath();
+  results.aggregatorHotPath = hot;
+  rows.push(['aggregator decode+validate+pre-aggregate, 100k events, 1 core', `${fmt(hot.eventsPerSecond)} events/s`, '≥ 300,000/s', verdict(hot.eventsPerSecond >= 300_000)]);
+}
+
+if (wants('writes')) {
+  process.stderr.write('DynamoDB writes per 1,000 events (dynalite)…\n');
+  const dir = mkdtempSync(path.join(tmpdir(), 'featurelake-bench-'));
+  const emulators = await startEmulators(dir);
+  try {
+    const writes = await benchWritesPer1000(emulators);
+    results.writesPer1000 = writes;
+    for (const w of writes) {
+      rows.push([
+        `DynamoDB writes / 1,000 events: batch ${fmt(w.batchSize)}, ${fmt(w.users)} users`,
+        fmt(w.writesPer1000, 1),
+        '≤ 50',
+        verdict(w.writesPer1000 <= 50),
+      ]);
+    }
+  } finally {
+    await emulators.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (wants('bundles')) {
+  process.stderr.write('Lambda bundles (cdk synth with esbuild)…\n');
+  const { benchBundles } = await import('./lambdas.js');
+  const bundles = benchBundles();
+  results.bundles = bundles;
+  for (const b of bundles) {
+    rows.push([`${b.function} bundle: size (gzip) / module load`, `${fmt(b.bytes / 1024)} KiB (${fmt(b.gzipBytes / 1024)}) / ${fmt(b.moduleLoadMs, 1)} ms`, '—', '—']);
+  }
+}
+
+if (wants('api')) {
+  process.stderr.write('GET /features latency on the local stack…\n');
+  const { startLocalStack } = await import('../src/local/stack.js');
+  const { benchApiLatency, loadDemoData } = await import('./api.js');
+  const dir = mkdtempSync(path.join(tmpdir(), 'featurelake-bench-api-'));
+  const stack = await startLocalStack({ stateDir: dir, withoutUsagePlan: true, mappingOverrides: { maxBatchingWindowSeconds: 0 } });
+  try {
+    const users = 200;
+    await loadDemoData(stack, 20_000, users);
+    const latency = await benchApiLatency(stack, users, 2_000);
+    const { samples, ...summary } = latency;
+    results.apiLatency = summary;
+    const overheadP99 = latency.http.p99 - latency.direct.p99;
+    rows.push([`direct DynamoDB BatchGetItem (${latency.keysPerRead} keys) p50 / p99`, `${fmt(latency.direct.p50, 2)} / ${fmt(latency.direct.p99, 2)} ms`, '—', '—']);
+    rows.push(['API handler in-process p50 / p99', `${fmt(latency.handler.p50, 2)} / ${fmt(latency.handler.p99, 2)} ms`, '—', '—']);
+    rows.push(['GET /features over HTTP p50 / p99', `${fmt(latency.http.p50, 2)} / ${fmt(latency.http.p99, 2)} ms`, '—', '—']);
+    rows.push([
+      'overhead over the direct read, p99 (handler / HTTP)',
+      `${fmt(latency.handler.p99 - latency.direct.p99, 2)} / ${fmt(overheadP99, 2)} ms`,
+      '≤ 2 ms',
+      verdict(latency.handler.p99 - latency.direct.p99 <= 2),
+    ]);
+    mkdirSync(resultsDir, { recursive: true });
+    writeFileSync(
+      path.join(resultsDir, 'api-latency.svg'),
+      latencyCdfSvg(
+        { 'direct BatchGetItem': samples.direct, 'handler in-process': samples.handler, 'GET /features (HTTP)': samples.http },
+        `GET /features latency CDF, local stack, ${latency.http.n} requests each`,
+      ),
+    );
+    process.stdout.write(`\n${asciiHistogram({ direct: samples.direct, handler: samples.handler, http: samples.http })}\n`);
+  } finally {
+    await stack.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+process.stdout.write(`\n${table(['benchmark', 'measured', 'target', ''], rows)}\n`);
+mkdirSync(resultsDir, { recursive: true });
+const file = path.join(resultsDir, 'latest.json');
+writeFileSync(file, `${JSON.stringify({ ...results, finishedAt: new Date().toISOString() }, null, 2)}\n`);
+process.stdout.write(`\nwritten to ${path.relative(process.cwd(), file)}\n`);

@@ -1,0 +1,167 @@
+/**
+ * `featurelake start` / `npm start`: bring the local stack up, stream a demo
+ * clickstream (with a few deliberately invalid records) through Kinesis → the
+ * aggregator → DynamoDB, read features back over the HTTP API, print a short
+ * summary, stop. `featurelake local` / `npm run local`: the same stack, kept
+ * up until Ctrl-C, with every endpoint, name and the API key printed and
+ * written to <state-dir>/local-stack.json.
+ */
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { s3Client } from '../aws/clients.js';
+import { SendSession } from '../cli/kinesis/send-session.js';
+import { userClickstream } from '../features/catalog.js';
+import { workloads } from '../workloads/index.js';
+import { type LocalStack, startLocalStack } from './stack.js';
+
+export interface RunLocalOptions {
+  readonly envName: string;
+  readonly stateDir: string;
+  readonly keepAlive: boolean;
+  readonly demoEvents: number;
+  readonly log: (line: string) => void;
+}
+
+/** Demo: events over the last 3 hours from 200 users, one invalid record per 500. */
+const DEMO = { users: 200, spanMs: 3 * 3_600_000, poisonEvery: 500, seed: 42, shownUsers: 3 };
+
+export async function runLocalStack(options: RunLocalOptions): Promise<number> {
+  const { log } = options;
+  const started = performance.now();
+  log(`featurelake local stack (${options.envName}): starting emulators and synthesizing the CDK app…`);
+  const stack = await startLocalStack({ envName: options.envName, stateDir: options.stateDir, log });
+  log(`up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  let exitCode = 0;
+  try {
+    if (options.demoEvents > 0) exitCode = await runDemo(stack, options.demoEvents, log);
+    if (options.keepAlive) {
+      printEndpoints(stack, log);
+      await waitForSignal();
+      log('stopping…');
+    }
+  } finally {
+    await stack.stop();
+  }
+  return exitCode;
+}
+
+async function runDemo(stack: LocalStack, events: number, log: (line: string) => void): Promise<number> {
+  const { info } = stack;
+  const nowMs = Date.now();
+  const session = await SendSession.open(
+    { streamName: info.resources.streamName, env: stack.clientEnv, endpoint: info.endpoints.kinesis },
+    { concurrency: 4 },
+  );
+  const userEvents = new Map<string, number>();
+  let poison = 0;
+  const sendStarted = performance.now();
+  let index = 0;
+  for (const event of workloads.clickstream?.generate({
+    events,
+    seed: DEMO.seed,
+    startMs: nowMs - DEMO.spanMs,
+    ratePerSecond: events / (DEMO.spanMs / 1000),
+    entities: DEMO.users,
+  }) ?? []) {
+    const line = JSON.stringify(event);
+    await session.add(line, event, 'demo');
+    const userId = (event as { user_id?: string }).user_id ?? '';
+    userEvents.set(userId, (userEvents.get(userId) ?? 0) + 1);
+    if (++index % DEMO.poisonEvery === 0) {
+      const bad = poison++ % 2 === 0 ? `{"source":"clickstream","user_id":"${userId}",` : JSON.stringify({ ...event, event_type: 'hover' });
+      await session.add(bad, undefined, 'demo-poison');
+    }
+  }
+  log(await session.finish());
+
+  const processStarted = performance.now();
+  const ticker = setInterval(() => {
+    const delivered = stack.mappings.reduce((n, m) => n + m.stats.recordsDelivered, 0);
+    log(`  aggregating… ${delivered.toLocaleString('en-US')} / ${(events + poison).toLocaleString('en-US')} records delivered`);
+  }, 2_000);
+  try {
+    await stack.drain(600_000);
+  } finally {
+    clearInterval(ticker);
+  }
+  const processSeconds = (performance.now() - processStarted) / 1000;
+  const stats = stack.mappings.map((m) => m.stats);
+  const quarantined = await countObjects(stack, 'invalid/');
+  const toDestination = stats.reduce((n, s) => n + s.recordsToDestination, 0);
+  const invocations = stats.reduce((n, s) => n + s.invocations, 0);
+  const totalSeconds = (performance.now() - sendStarted) / 1000;
+
+  log('');
+  log('summary');
+  log(`  events sent           ${events.toLocaleString('en-US')} valid + ${poison} invalid, users: ${userEvents.size}`);
+  log(`  aggregator            ${invocations} invocations, drained ${processSeconds.toFixed(1)} s after the last put`);
+  log(`  quarantined           ${quarantined} (expected ${poison}) under s3://${stack.info.resources.quarantineBucket}/invalid/`);
+  log(`  failed batches        ${toDestination} records sent to the on-failure destination`);
+  log(`  end to end            ${(events / totalSeconds).toFixed(0)} events/s from first put to features served`);
+
+  const busiest = [...userEvents.entries()].sort((a, b) => b[1] - a[1]).slice(0, DEMO.shownUsers);
+  for (const [userId] of busiest) {
+    const response = await fetch(`${info.api.url}/features/${userClickstream.entity.name}/${encodeURIComponent(userId)}`, {
+      headers: { 'x-api-key': info.api.key },
+    });
+    const body = (await response.json()) as { views: Record<string, { features: Record<string, unknown> }> };
+    log('');
+    log(renderGrid(userId, body.views[userClickstream.name]?.features ?? {}));
+  }
+  const ok = quarantined === poison && toDestination === 0;
+  log('');
+  log(ok ? 'demo OK' : 'demo finished with discrepancies (see above)');
+  return ok ? 0 : 1;
+}
+
+/** Features of one user as aggregation × window. */
+function renderGrid(userId: string, features: Record<string, unknown>): string {
+  const windows = userClickstream.windows.map((w) => w.name);
+  const names = [...userClickstream.aggregations.map((a) => a.name), ...userClickstream.ratios.map((r) => r.name)];
+  const cell = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'number' ? String(Number(v.toFixed(3))) : String(v));
+  const rows = names.map((n) => [n, ...windows.map((w) => cell(features[`${n}_${w}`]))]);
+  const header = [`${userId}`, ...windows];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')}`;
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+async function countObjects(stack: LocalStack, prefix: string): Promise<number> {
+  const s3 = s3Client(stack.clientEnv);
+  let count = 0;
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: stack.info.resources.quarantineBucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    count += page.KeyCount ?? 0;
+    token = page.NextContinuationToken;
+  } while (token);
+  return count;
+}
+
+function printEndpoints(stack: LocalStack, log: (line: string) => void): void {
+  const { info } = stack;
+  log('');
+  log('the local stack is up (Ctrl-C to stop)');
+  log(`  kinesis     ${info.endpoints.kinesis}   stream ${info.resources.streamName}`);
+  log(`  dynamodb    ${info.endpoints.dynamodb}   table ${info.resources.tableName}`);
+  log(`  s3          ${info.endpoints.s3}   quarantine bucket ${info.resources.quarantineBucket}`);
+  log(`  api         ${info.api.url}/features/user/<id>   x-api-key: ${info.api.key}`);
+  log(`  credentials ${info.credentials.accessKeyId} / ${info.credentials.secretAccessKey}, region ${info.region}`);
+  log(`  written to  ${stack.infoFile}`);
+  log('');
+  log('try:');
+  log(`  featurelake generate --workload clickstream --events 1000 --send`);
+  log(`  curl -H 'x-api-key: ${info.api.key}' ${info.api.url}/features/user/user_000001`);
+  log(
+    `  AWS_ACCESS_KEY_ID=${info.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${info.credentials.secretAccessKey} aws --region ${info.region} --endpoint-url ${info.endpoints.kinesis} kinesis describe-stream-summary --stream-name ${info.resources.streamName}`,
+  );
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => resolve();
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
