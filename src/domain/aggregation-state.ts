@@ -21,27 +21,45 @@ export function emptyState(): AggregationState {
   return { n: 0, t: 0 };
 }
 
+export type Adder = (state: AggregationState, value: Scalar | undefined, eventTimeMs: number) => void;
+
+/** One adder per kind, chosen once per aggregation so the hot path does not switch on the kind per event. */
+export const ADDERS: Readonly<Record<AggregationKind, Adder>> = {
+  count: (state, _value, t) => {
+    state.n += 1;
+    if (t > state.t) state.t = t;
+  },
+  sum: (state, value, t) => {
+    state.s = (state.s ?? 0) + (value as number);
+    state.n += 1;
+    if (t > state.t) state.t = t;
+  },
+  avg: (state, value, t) => {
+    state.s = (state.s ?? 0) + (value as number);
+    state.n += 1;
+    if (t > state.t) state.t = t;
+  },
+  min: (state, value, t) => {
+    if (state.v === undefined || (value as number) < (state.v as number)) state.v = value;
+    state.n += 1;
+    if (t > state.t) state.t = t;
+  },
+  max: (state, value, t) => {
+    if (state.v === undefined || (value as number) > (state.v as number)) state.v = value;
+    state.n += 1;
+    if (t > state.t) state.t = t;
+  },
+  last: (state, value, t) => {
+    // `>=`: of two events with the same time, the one later in the stream wins.
+    if (state.v === undefined || t >= state.t) state.v = value;
+    state.n += 1;
+    if (t > state.t) state.t = t;
+  },
+};
+
 /** Folds one event's value into `state` in place. `value` is ignored for count. */
 export function addValue(kind: AggregationKind, state: AggregationState, value: Scalar | undefined, eventTimeMs: number): void {
-  switch (kind) {
-    case 'count':
-      break;
-    case 'sum':
-    case 'avg':
-      state.s = (state.s ?? 0) + (value as number);
-      break;
-    case 'min':
-      if (state.v === undefined || (value as number) < (state.v as number)) state.v = value;
-      break;
-    case 'max':
-      if (state.v === undefined || (value as number) > (state.v as number)) state.v = value;
-      break;
-    case 'last':
-      if (state.v === undefined || eventTimeMs >= state.t) state.v = value;
-      break;
-  }
-  state.n += 1;
-  if (eventTimeMs > state.t) state.t = eventTimeMs;
+  ADDERS[kind](state, value, eventTimeMs);
 }
 
 /** Combines `earlier` and `later` (later in the stream) into a new state. */

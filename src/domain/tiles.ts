@@ -4,7 +4,7 @@
  * tile touched instead of one per event.
  */
 import type { Aggregation, AggregationKind, FeatureView } from '../features/define.js';
-import { type AggregationState, addValue, emptyState, type Scalar } from './aggregation-state.js';
+import { ADDERS, type Adder, type AggregationState, addValue, emptyState, type Scalar } from './aggregation-state.js';
 import type { ValidEvent } from './records.js';
 import { tileStartMs } from './windows.js';
 
@@ -77,6 +77,7 @@ export class TileBuilder {
   private readonly perView: {
     compiled: CompiledView;
     kinds: AggregationKind[];
+    adders: Adder[];
     values: (Scalar | undefined | typeof SKIP)[];
     byEntity: Map<string, Map<number, Tile>>;
   }[];
@@ -85,13 +86,14 @@ export class TileBuilder {
     this.perView = views.map((compiled) => ({
       compiled,
       kinds: compiled.view.aggregations.map((a) => a.kind),
+      adders: compiled.view.aggregations.map((a) => ADDERS[a.kind]),
       values: new Array(compiled.view.aggregations.length),
       byEntity: new Map(),
     }));
   }
 
   add(event: ValidEvent): void {
-    for (const { compiled, kinds, values, byEntity } of this.perView) {
+    for (const { compiled, kinds, adders, values, byEntity } of this.perView) {
       const { view, contributions } = compiled;
       if (event.source !== view.source.name) continue;
       for (let i = 0; i < kinds.length; i++) values[i] = (contributions[i] as Contribution)(event.data);
@@ -119,7 +121,7 @@ export class TileBuilder {
         }
         for (let i = 0; i < kinds.length; i++) {
           const value = values[i];
-          if (value !== SKIP) addValue(kinds[i] as AggregationKind, tile.states[i] as AggregationState, value, event.eventTimeMs);
+          if (value !== SKIP) (adders[i] as Adder)(tile.states[i] as AggregationState, value, event.eventTimeMs);
         }
         if (event.sequence < tile.minSequence) tile.minSequence = event.sequence;
         if (event.sequence > tile.maxSequence) tile.maxSequence = event.sequence;
