@@ -33,7 +33,7 @@ export function clickstreamRecords(events: number, users: number, ratePerSecond:
   return [...(generated ?? [])].map((event) => ({
     data: Buffer.from(JSON.stringify(event)).toString('base64'),
     sequenceNumber: String((sequence += 3n)),
-    partitionKey: (event as { user_id: string }).user_id,
+    partitionKey: (event as unknown as { user_id: string }).user_id,
     shardId: 'shardId-000000000000',
     arrivalTimeMs: now,
   }));

@@ -5,29 +5,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { stackName } from '../../lib/config/environments.js';
 import { synthTemplate } from '../../lib/featurelake-app.js';
 import { dynamoDocumentClient, kinesisClient, s3Client } from '../aws/clients.js';
 import type { Env } from '../aws/env.js';
 import { type LocalApi, startLocalApi } from './api-server.js';
+import { type LocalStackInfo, localStackInfoPath } from './local-stack-info.js';
 import { type Emulators, LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators } from './emulators.js';
 import { type KinesisHandler, LocalEventSourceMapping } from './event-source-mapping.js';
 import { provision } from './provision.js';
 import { type CloudFormationTemplate, type EventSourceMappingModel, type LocalStackModel, readTemplate } from './template-model.js';
-
-/** What `npm run local` writes to <stateDir>/local-stack.json for other tools. */
-export interface LocalStackInfo {
-  readonly env: string;
-  readonly region: string;
-  readonly endpoints: Emulators['endpoints'];
-  readonly credentials: typeof LOCAL_CREDENTIALS;
-  readonly resources: { readonly streamName: string; readonly tableName: string; readonly quarantineBucket: string };
-  readonly api: { readonly url: string; readonly key: string };
-  readonly pid: number;
-  readonly startedAt: string;
-}
 
 export interface LocalStackOptions {
   /** @default 'dev' */
@@ -134,7 +122,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       pid: process.pid,
       startedAt: new Date().toISOString(),
     };
-    const infoFile = path.join(options.stateDir, 'local-stack.json');
+    const infoFile = localStackInfoPath(options.stateDir);
     writeFileSync(infoFile, `${JSON.stringify(info, null, 2)}\n`);
 
     return {

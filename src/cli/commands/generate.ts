@@ -1,0 +1,143 @@
+/**
+ * `featurelake generate`: synthetic events as JSONL (stdout or --out), or
+ * straight onto the stream with --send.
+ *
+ * Event times: consecutive events are 1000 / --rate ms apart (default rate
+ * 100/s). With --start the first event is at that instant and the output is
+ * fully determined by --seed, --start, --rate, --users and --events. Without
+ * --start the run ends at "now": the last event is stamped with the current
+ * time — or, when --send paces in real time (--rate), each event is stamped as
+ * it is sent, so the first is "now" and the last lands when it goes out.
+ */
+import { openSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
+import { type Command, Option } from 'commander';
+import { sleep } from '../../domain/concurrency.js';
+import { workloads } from '../../workloads/index.js';
+import { CliError, usageError } from '../errors.js';
+import { JsonlWriter } from '../io.js';
+import { SendSession } from '../kinesis/send-session.js';
+import { httpUrl, isoInstant, positiveInteger, positiveNumber, seed } from '../options.js';
+import { Pacer } from '../pacer.js';
+import { createProgress } from '../progress.js';
+import { resolveStreamTarget } from '../targets.js';
+import { stateDirOption } from './shared.js';
+
+/** Event-time spacing when --rate is not given (the pipeline drops events older than its max lateness). */
+export const DEFAULT_EVENT_RATE = 100;
+/** A paced send flushes a partial batch once its oldest record has waited this long. */
+const LINGER_MS = 100;
+
+interface GenerateOptions {
+  workload: string;
+  events: number;
+  rate?: number;
+  seed: number;
+  users?: number;
+  start?: number;
+  out?: string;
+  send?: boolean;
+  stream?: string;
+  endpointUrl?: string;
+  stateDir: string;
+  concurrency: number;
+  progress: boolean;
+}
+
+function openOut(file: string | undefined, sending: boolean): JsonlWriter | undefined {
+  if (file === undefined) return sending ? undefined : new JsonlWriter(process.stdout, false);
+  if (file === '-') return new JsonlWriter(process.stdout, false);
+  let fd: number;
+  try {
+    // Opened synchronously so a bad path is an argument error now, not a stream error later.
+    fd = openSync(file, 'w');
+  } catch (error) {
+    throw usageError(`--out ${file}: cannot write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  return new JsonlWriter(createWriteStream(file, { fd }), true);
+}
+
+async function generate(options: GenerateOptions): Promise<void> {
+  if (!options.send && (options.stream !== undefined || options.endpointUrl !== undefined)) {
+    throw usageError('--stream and --endpoint-url only apply with --send');
+  }
+  const workload = workloads[options.workload];
+  if (!workload) throw usageError(`unknown --workload "${options.workload}"; known: ${Object.keys(workloads).join(', ')}`);
+  const paced = options.send === true && options.rate !== undefined;
+  const rate = options.rate ?? DEFAULT_EVENT_RATE;
+  const startMs = options.start ?? (paced ? Date.now() : Date.now() - Math.floor(((options.events - 1) * 1000) / rate));
+
+  const session = options.send
+    ? await SendSession.open(resolveStreamTarget(options), { concurrency: options.concurrency })
+    : undefined;
+  const writer = openOut(options.out, options.send === true);
+  const progress = createProgress({
+    total: options.events,
+    long: options.events >= 10_000 || paced,
+    large: options.events >= 1_000_000,
+    enabled: options.progress,
+    label: 'events',
+  });
+  const pacer = paced ? new Pacer(rate) : undefined;
+  const started = performance.now();
+  let index = 0;
+  try {
+    const events = workload.generate({ events: options.events, seed: options.seed, startMs, ratePerSecond: rate, entities: options.users });
+    for (const event of events) {
+      if (pacer && session) {
+        const wait = pacer.waitMs(index);
+        if (wait > 1) {
+          if (session.sender.pending > 0 && session.sender.pendingAgeMs() + wait >= LINGER_MS) await session.sender.flush();
+          await sleep(wait);
+        }
+      }
+      const line = JSON.stringify(event);
+      if (writer) await writer.writeLine(line);
+      if (session) await session.add(line, event, `event ${index + 1}`);
+      index++;
+      if ((index & 1023) === 0 || pacer) progress.update(index, index);
+    }
+    await writer?.close();
+  } catch (error) {
+    progress.stop();
+    if (session && error instanceof CliError && error.exitCode === 2) throw await session.abandon(error);
+    session?.dispose();
+    throw error;
+  }
+  progress.update(index, index);
+  progress.stop();
+  if (session) process.stderr.write(`${await session.finish()}\n`);
+  else if (options.out && options.out !== '-') {
+    const seconds = (performance.now() - started) / 1000;
+    process.stderr.write(`wrote ${index.toLocaleString('en-US')} ${workload.name} events to ${options.out} in ${seconds.toFixed(2)} s\n`);
+  }
+}
+
+export function registerGenerate(program: Command): void {
+  program
+    .command('generate')
+    .summary('generate synthetic events as JSONL, or send them with --send')
+    .description(
+      'Generate synthetic events (deterministic for a given --seed and --start) as JSONL on stdout or --out, or send ' +
+        'them to the stream with --send. Without --start the last event is stamped "now" (with --send --rate, each ' +
+        'event is stamped as it is sent).',
+    )
+    .addOption(new Option('--workload <name>', 'workload to generate').choices(Object.keys(workloads)).default('clickstream'))
+    .requiredOption('--events <n>', 'number of events', positiveInteger)
+    .option(
+      '--rate <perSecond>',
+      `events per second: spaces event times (default ${DEFAULT_EVENT_RATE}/s) and, with --send, paces sending in real time (without it, sends as fast as possible)`,
+      positiveNumber,
+    )
+    .option('--seed <n>', 'PRNG seed (0–4294967295)', seed, 1)
+    .option('--users <n>', 'size of the user pool (default 1000)', positiveInteger)
+    .option('--start <iso>', 'event time of the first event, ISO-8601 with zone (default: so the last event is "now")', isoInstant)
+    .option('--out <file>', 'write JSONL to this file instead of stdout (also with --send)')
+    .option('--send', 'put the events on the Kinesis stream (as `featurelake send` does)')
+    .option('--stream <name>', 'with --send: stream name (default: $FEATURELAKE_STREAM, then the local stack)')
+    .option('--endpoint-url <url>', 'with --send: Kinesis endpoint (default: $AWS_ENDPOINT_URL_KINESIS, then the local stack)', httpUrl)
+    .addOption(stateDirOption())
+    .addOption(new Option('--concurrency <n>', 'with --send: PutRecords requests in flight').argParser(positiveInteger).default(4))
+    .option('--no-progress', 'no progress bar on stderr')
+    .action(generate);
+}

@@ -1,0 +1,46 @@
+/**
+ * The `featurelake` command line. Exit codes: 0 success, 1 the world failed
+ * (endpoint unreachable, records rejected), 2 the invocation was wrong.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerFeatures } from './commands/features.js';
+import { registerGenerate } from './commands/generate.js';
+import { registerLocal } from './commands/local.js';
+import { registerSend } from './commands/send.js';
+import { CliError } from './errors.js';
+
+export function createProgram(): Command {
+  const program = new Command('featurelake')
+    .description('Serverless real-time ML feature pipeline: generate and send events, read features, run the local stack.')
+    .showHelpAfterError('(add --help for usage)')
+    // Throw instead of exiting so main() decides the code; subcommands created below inherit it.
+    .exitOverride();
+  registerGenerate(program);
+  registerSend(program);
+  registerFeatures(program);
+  registerLocal(program);
+  return program;
+}
+
+/** Runs the CLI; resolves to the exit code. `argv` as in process.argv (node, script, args…). */
+export async function main(argv: readonly string[]): Promise<number> {
+  // `featurelake generate | head` closes stdout early: that is success, not a crash.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+  });
+  try {
+    await createProgram().parseAsync([...argv]);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed the message; help and --version are successes.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof CliError) {
+      process.stderr.write(`featurelake: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`featurelake: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * `<state-dir>/local-stack.json`: where a running local stack says its
+ * emulators, resources and API are, for the CLI and any AWS client. Written by
+ * src/local/stack.ts, read (and validated: another process writes it) by
+ * src/cli/local-stack-info.ts.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const url = z.url();
+
+export const localStackInfoSchema = z.object({
+  env: z.string(),
+  region: z.string(),
+  endpoints: z.object({ kinesis: url, dynamodb: url, s3: url }),
+  credentials: z.object({ accessKeyId: z.string(), secretAccessKey: z.string() }),
+  resources: z.object({ streamName: z.string(), tableName: z.string(), quarantineBucket: z.string() }),
+  api: z.object({ url, key: z.string() }),
+  pid: z.number().int(),
+  startedAt: z.string(),
+});
+
+export type LocalStackInfo = z.infer<typeof localStackInfoSchema>;
+
+export const LOCAL_STACK_FILE = 'local-stack.json';
+
+export function localStackInfoPath(stateDir: string): string {
+  return path.resolve(stateDir, LOCAL_STACK_FILE);
+}
