@@ -30,13 +30,16 @@ export function clickstreamRecords(events: number, users: number, ratePerSecond:
     startMs: now - (events / ratePerSecond) * 1000,
   });
   let sequence = 49_000_000_000_000_000_000_000_000_000_000_000_000_000_000n;
-  return [...(generated ?? [])].map((event) => ({
-    data: Buffer.from(JSON.stringify(event)).toString('base64'),
-    sequenceNumber: String((sequence += 3n)),
-    partitionKey: (event as unknown as { user_id: string }).user_id,
-    shardId: 'shardId-000000000000',
-    arrivalTimeMs: now,
-  }));
+  return [...(generated ?? [])].map((event) => {
+    sequence += 3n;
+    return {
+      data: Buffer.from(JSON.stringify(event)).toString('base64'),
+      sequenceNumber: String(sequence),
+      partitionKey: (event as unknown as { user_id: string }).user_id,
+      shardId: 'shardId-000000000000',
+      arrivalTimeMs: now,
+    };
+  });
 }
 
 export function benchHotPath(rounds = 7) {
@@ -91,12 +94,25 @@ export async function benchWritesPer1000(emulators: Emulators) {
         }),
       );
       await s3.send(new CreateBucketCommand({ Bucket: tableName }));
-      const aggregate = createAggregator({ doc, s3, tableName, quarantineBucket: tableName, policy: POLICY, views: [userClickstream] });
+      const aggregate = createAggregator({
+        doc,
+        s3,
+        tableName,
+        quarantineBucket: tableName,
+        policy: POLICY,
+        views: [userClickstream],
+      });
       // A shard takes up to 1,000 records/s: a full batch spans batchSize / 1,000 seconds of events.
       const records = clickstreamRecords(20_000, users, 1_000, users);
       updates = 0;
       for (let i = 0; i < records.length; i += batchSize) await aggregate(records.slice(i, i + batchSize));
-      results.push({ users, batchSize, events: records.length, writes: updates, writesPer1000: (updates / records.length) * 1000 });
+      results.push({
+        users,
+        batchSize,
+        events: records.length,
+        writes: updates,
+        writesPer1000: (updates / records.length) * 1000,
+      });
     }
   }
   return results;

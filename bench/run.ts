@@ -18,18 +18,29 @@ const selected = new Set(process.argv.slice(2));
 const wants = (section: string) => selected.size === 0 || selected.has(section);
 const resultsDir = path.join(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), 'results');
 const results: Record<string, unknown> = {
-  machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
+  machine: {
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    node: process.version,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  },
   startedAt: new Date().toISOString(),
 };
 const rows: string[][] = [];
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
 
 if (wants('aggregator')) {
   process.stderr.write('aggregator hot path…\n');
   const hot = benchHotPath();
   results.aggregatorHotPath = hot;
-  rows.push(['aggregator decode+validate+pre-aggregate, 100k events, 1 core', `${fmt(hot.eventsPerSecond)} events/s`, '≥ 300,000/s', verdict(hot.eventsPerSecond >= 300_000)]);
+  rows.push([
+    'aggregator decode+validate+pre-aggregate, 100k events, 1 core',
+    `${fmt(hot.eventsPerSecond)} events/s`,
+    '≥ 300,000/s',
+    verdict(hot.eventsPerSecond >= 300_000),
+  ]);
 }
 
 if (wants('writes')) {
@@ -59,7 +70,12 @@ if (wants('bundles')) {
   const bundles = benchBundles();
   results.bundles = bundles;
   for (const b of bundles) {
-    rows.push([`${b.function} bundle: size (gzip) / module load`, `${fmt(b.bytes / 1024)} KiB (${fmt(b.gzipBytes / 1024)}) / ${fmt(b.moduleLoadMs, 1)} ms`, '—', '—']);
+    rows.push([
+      `${b.function} bundle: size (gzip) / module load`,
+      `${fmt(b.bytes / 1024)} KiB (${fmt(b.gzipBytes / 1024)}) / ${fmt(b.moduleLoadMs, 1)} ms`,
+      '—',
+      '—',
+    ]);
   }
 }
 
@@ -68,7 +84,11 @@ if (wants('api')) {
   const { startLocalStack } = await import('../src/local/stack.js');
   const { benchApiLatency, loadDemoData } = await import('./api.js');
   const dir = mkdtempSync(path.join(tmpdir(), 'featurelake-bench-api-'));
-  const stack = await startLocalStack({ stateDir: dir, withoutUsagePlan: true, mappingOverrides: { maxBatchingWindowSeconds: 0 } });
+  const stack = await startLocalStack({
+    stateDir: dir,
+    withoutUsagePlan: true,
+    mappingOverrides: { maxBatchingWindowSeconds: 0 },
+  });
   try {
     const users = 200;
     await loadDemoData(stack, 20_000, users);
@@ -76,8 +96,18 @@ if (wants('api')) {
     const { samples, ...summary } = latency;
     results.apiLatency = summary;
     const overheadP99 = latency.http.p99 - latency.direct.p99;
-    rows.push([`direct DynamoDB BatchGetItem (${latency.keysPerRead} keys) p50 / p99`, `${fmt(latency.direct.p50, 2)} / ${fmt(latency.direct.p99, 2)} ms`, '—', '—']);
-    rows.push(['API handler in-process p50 / p99', `${fmt(latency.handler.p50, 2)} / ${fmt(latency.handler.p99, 2)} ms`, '—', '—']);
+    rows.push([
+      `direct DynamoDB BatchGetItem (${latency.keysPerRead} keys) p50 / p99`,
+      `${fmt(latency.direct.p50, 2)} / ${fmt(latency.direct.p99, 2)} ms`,
+      '—',
+      '—',
+    ]);
+    rows.push([
+      'API handler in-process p50 / p99',
+      `${fmt(latency.handler.p50, 2)} / ${fmt(latency.handler.p99, 2)} ms`,
+      '—',
+      '—',
+    ]);
     rows.push(['GET /features over HTTP p50 / p99', `${fmt(latency.http.p50, 2)} / ${fmt(latency.http.p99, 2)} ms`, '—', '—']);
     rows.push([
       'overhead over the direct read, p99 (handler / HTTP)',

@@ -7,18 +7,32 @@ export function percentile(sortedAscending: readonly number[], p: number): numbe
 }
 
 export function median(values: readonly number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 export function summarize(samplesMs: readonly number[]) {
   const sorted = [...samplesMs].sort((a, b) => a - b);
-  return { n: sorted.length, p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.at(-1) ?? 0 };
+  return {
+    n: sorted.length,
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: sorted.at(-1) ?? 0,
+  };
 }
 
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
-  return [line(header), `|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 2)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...rows.map(line)].join('\n');
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
+  return [
+    line(header),
+    `|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 2)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+    ...rows.map(line),
+  ].join('\n');
 }
 
 /** A terminal histogram of latency samples, log-spaced buckets. */
@@ -51,7 +65,10 @@ export function latencyCdfSvg(series: Record<string, readonly number[]>, title: 
   const H = 320;
   const pad = { l: 56, r: 16, t: 32, b: 40 };
   const colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
-  const maxMs = percentile([...Object.values(series).flat()].sort((a, b) => a - b), 99.5);
+  const maxMs = percentile(
+    [...Object.values(series).flat()].sort((a, b) => a - b),
+    99.5,
+  );
   const x = (ms: number) => pad.l + (Math.min(ms, maxMs) / maxMs) * (W - pad.l - pad.r);
   const y = (q: number) => H - pad.b - q * (H - pad.t - pad.b);
   const paths = Object.entries(series).map(([name, samples], k) => {
@@ -64,7 +81,8 @@ export function latencyCdfSvg(series: Record<string, readonly number[]>, title: 
     (f) => `<text x="${x(f * maxMs)}" y="${H - pad.b + 16}" font-size="11" text-anchor="middle">${(f * maxMs).toFixed(1)}</text>`,
   );
   const qticks = [0, 0.5, 0.9, 0.99, 1].map(
-    (q) => `<text x="${pad.l - 6}" y="${y(q) + 4}" font-size="11" text-anchor="end">${q}</text><line x1="${pad.l}" x2="${W - pad.r}" y1="${y(q)}" y2="${y(q)}" stroke="#eee"/>`,
+    (q) =>
+      `<text x="${pad.l - 6}" y="${y(q) + 4}" font-size="11" text-anchor="end">${q}</text><line x1="${pad.l}" x2="${W - pad.r}" y1="${y(q)}" y2="${y(q)}" stroke="#eee"/>`,
   );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/><text x="${pad.l}" y="20" font-size="14">${title}</text>${qticks.join('')}${ticks.join('')}<text x="${(W + pad.l) / 2}" y="${H - 6}" font-size="12" text-anchor="middle">latency (ms)</text>${paths.join('')}</svg>\n`;
 }

@@ -4,9 +4,17 @@
  * decode and validate → quarantine the invalid → pre-aggregate into tiles →
  * apply tiles exactly once → say where a retry must restart.
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createRecordDecoder, padSequence, type RejectedRecord, type StreamRecord, type ValidEvent, type ValidationPolicy } from '../domain/records.js';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  createRecordDecoder,
+  padSequence,
+  type RejectedRecord,
+  type StreamRecord,
+  type ValidationPolicy,
+  type ValidEvent,
+} from '../domain/records.js';
 import { type CompiledView, compileView, TileBuilder } from '../domain/tiles.js';
 import type { FeatureView } from '../features/define.js';
 import { writeTiles } from '../online-store/tile-writer.js';
@@ -112,7 +120,7 @@ export function createAggregator(options: AggregatorOptions) {
       ];
       if (restartPoints.length > 0) {
         firstError ??= outcome.failed[0]?.error ?? quarantineFailures[0]?.error;
-        const lowest = restartPoints.reduce((a, b) => (b < a ? b : a));
+        const lowest = [...restartPoints].sort()[0] as string; // padded sequence numbers: string order is numeric order
         const record = shardRecords.find((r) => padSequence(r.sequenceNumber) === lowest) as StreamRecord;
         retryFrom.push(record.sequenceNumber);
       }

@@ -60,4 +60,3 @@ export function s3Client(env: Env): S3Client {
       : {}),
   });
 }
-

@@ -20,7 +20,16 @@ export const usageError = (message: string): CliError => new CliError(message, 2
 export const runtimeError = (message: string): CliError => new CliError(message, 1);
 
 /** Network failures that mean "nothing is listening there" rather than "it answered no". */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /** The network error code behind `error` (walking `cause`), or the timeout that aborted it, if any. */
 export function unreachableReason(error: unknown): string | undefined {

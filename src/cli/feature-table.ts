@@ -5,7 +5,10 @@ export interface FeatureResponse {
   readonly entityId: string;
   readonly asOf: string;
   readonly views: Readonly<
-    Record<string, { readonly features: Readonly<Record<string, unknown>>; readonly freshness: Readonly<Record<string, string | null>> }>
+    Record<
+      string,
+      { readonly features: Readonly<Record<string, unknown>>; readonly freshness: Readonly<Record<string, string | null>> }
+    >
   >;
 }
 
@@ -17,7 +20,13 @@ export function age(iso: string | null | undefined, asOfMs: number): string {
   if (ms < 0) return `${iso} (ahead of asOf)`;
   const s = Math.floor(ms / 1000);
   const parts =
-    s < 60 ? [`${s}s`] : s < 3600 ? [`${Math.floor(s / 60)}m`, `${s % 60}s`] : s < 86_400 ? [`${Math.floor(s / 3600)}h`, `${Math.floor((s % 3600) / 60)}m`] : [`${Math.floor(s / 86_400)}d`, `${Math.floor((s % 86_400) / 3600)}h`];
+    s < 60
+      ? [`${s}s`]
+      : s < 3600
+        ? [`${Math.floor(s / 60)}m`, `${s % 60}s`]
+        : s < 86_400
+          ? [`${Math.floor(s / 3600)}h`, `${Math.floor((s % 3600) / 60)}m`]
+          : [`${Math.floor(s / 86_400)}d`, `${Math.floor((s % 86_400) / 3600)}h`];
   return `${parts.join(' ')} ago`;
 }
 
@@ -31,7 +40,11 @@ export function renderFeatureTable(response: FeatureResponse): string {
   const asOfMs = Date.parse(response.asOf);
   const lines = [`${response.entityType} ${response.entityId} — features as of ${response.asOf}`];
   for (const [view, values] of Object.entries(response.views)) {
-    const rows = Object.entries(values.features).map(([name, value]) => [name, formatValue(value), age(values.freshness[name], asOfMs)]);
+    const rows = Object.entries(values.features).map(([name, value]) => [
+      name,
+      formatValue(value),
+      age(values.freshness[name], asOfMs),
+    ]);
     const header = ['feature', 'value', 'freshness'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
     const format = (cells: readonly string[]) =>

@@ -7,7 +7,10 @@ import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 
 export class LineTooLongError extends Error {
-  constructor(readonly lineNumber: number, limit: number) {
+  constructor(
+    readonly lineNumber: number,
+    limit: number,
+  ) {
     super(`line ${lineNumber} is longer than ${limit} bytes without a newline`);
     this.name = 'LineTooLongError';
   }

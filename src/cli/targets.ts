@@ -42,7 +42,9 @@ export function resolveStreamTarget(
 
   const streamName = flags.stream ?? (env.FEATURELAKE_STREAM || undefined) ?? local()?.resources.streamName;
   if (!streamName) {
-    throw usageError(`no stream given: pass --stream NAME, set FEATURELAKE_STREAM${hint(lookup ?? readLocalStackInfo(flags.stateDir))}`);
+    throw usageError(
+      `no stream given: pass --stream NAME, set FEATURELAKE_STREAM${hint(lookup ?? readLocalStackInfo(flags.stateDir))}`,
+    );
   }
 
   let clientEnv: Record<string, string | undefined> = { ...env };
@@ -63,11 +65,15 @@ export function resolveStreamTarget(
   return { streamName, env: clientEnv, endpoint: endpoint ?? `AWS Kinesis in ${region}` };
 }
 
-export function resolveApiTarget(flags: { apiUrl?: string; apiKey?: string; stateDir: string }, env: Env = process.env): ApiTarget {
+export function resolveApiTarget(
+  flags: { apiUrl?: string; apiKey?: string; stateDir: string },
+  env: Env = process.env,
+): ApiTarget {
   const explicitUrl = flags.apiUrl ?? (env.FEATURELAKE_API_URL || undefined);
   const explicitKey = flags.apiKey ?? (env.FEATURELAKE_API_KEY || undefined);
   if (explicitUrl) return { url: explicitUrl.replace(/\/+$/, ''), key: explicitKey };
   const lookup = readLocalStackInfo(flags.stateDir);
-  if (lookup.status !== 'running') throw usageError(`no API URL given: pass --api-url URL, set FEATURELAKE_API_URL${hint(lookup)}`);
+  if (lookup.status !== 'running')
+    throw usageError(`no API URL given: pass --api-url URL, set FEATURELAKE_API_URL${hint(lookup)}`);
   return { url: lookup.info.api.url.replace(/\/+$/, ''), key: explicitKey ?? lookup.info.api.key };
 }

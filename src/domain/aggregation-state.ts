@@ -75,10 +75,10 @@ export function mergeStates(kind: AggregationKind, earlier: AggregationState, la
       merged.s = (earlier.s ?? 0) + (later.s ?? 0);
       break;
     case 'min':
-      merged.v = (later.v as number) < (earlier.v as number) ? later.v : earlier.v;
+      merged.v = Math.min(later.v as number, earlier.v as number);
       break;
     case 'max':
-      merged.v = (later.v as number) > (earlier.v as number) ? later.v : earlier.v;
+      merged.v = Math.max(later.v as number, earlier.v as number);
       break;
     case 'last':
       merged.v = later.t >= earlier.t ? later.v : earlier.v;

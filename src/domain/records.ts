@@ -21,13 +21,7 @@ export interface StreamRecord {
   readonly arrivalTimeMs: number;
 }
 
-export type RejectReason =
-  | 'not_json'
-  | 'not_an_object'
-  | 'unknown_source'
-  | 'schema_violation'
-  | 'late_event'
-  | 'future_event';
+export type RejectReason = 'not_json' | 'not_an_object' | 'unknown_source' | 'schema_violation' | 'late_event' | 'future_event';
 
 export interface ValidEvent {
   readonly source: string;
@@ -81,12 +75,20 @@ export function createRecordDecoder(sources: readonly EventSource[], policy: Val
       return reject(record, 'not_json', `payload is not JSON: ${(error as Error).message}`);
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return reject(record, 'not_an_object', `payload is JSON ${Array.isArray(body) ? 'array' : typeof body}, expected an object`);
+      return reject(
+        record,
+        'not_an_object',
+        `payload is JSON ${Array.isArray(body) ? 'array' : typeof body}, expected an object`,
+      );
     }
     const sourceName = (body as { source?: unknown }).source;
     const source = typeof sourceName === 'string' ? bySource.get(sourceName) : undefined;
     if (!source) {
-      return reject(record, 'unknown_source', `field "source" is ${JSON.stringify(sourceName) ?? 'missing'}; expected one of: ${known}`);
+      return reject(
+        record,
+        'unknown_source',
+        `field "source" is ${JSON.stringify(sourceName) ?? 'missing'}; expected one of: ${known}`,
+      );
     }
     const parsed = source.schema.safeParse(body);
     if (!parsed.success) {

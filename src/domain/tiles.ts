@@ -30,9 +30,10 @@ function contribution(agg: Aggregation): Contribution {
     ? () => true
     : 'equals' in where
       ? (data: Readonly<Record<string, unknown>>) => data[where.field] === where.equals
-      : ((allowed: Set<unknown>) => (data: Readonly<Record<string, unknown>>) => allowed.has(data[where.field]))(
-          new Set(where.in),
-        );
+      : (
+          (allowed: Set<unknown>) => (data: Readonly<Record<string, unknown>>) =>
+            allowed.has(data[where.field])
+        )(new Set(where.in));
   if (agg.kind === 'count') return (data) => (accepts(data) ? undefined : SKIP);
   const field = agg.field as string;
   return (data) => {
@@ -99,7 +100,10 @@ export class TileBuilder {
       for (let i = 0; i < kinds.length; i++) values[i] = (contributions[i] as Contribution)(event.data);
       const entityId = String(event.data[view.entity.keyField]);
       let entityTiles = byEntity.get(entityId);
-      if (!entityTiles) byEntity.set(entityId, (entityTiles = new Map()));
+      if (!entityTiles) {
+        entityTiles = new Map();
+        byEntity.set(entityId, entityTiles);
+      }
       const hops = view.hopsSeconds;
       for (let h = 0; h < hops.length; h++) {
         const hopSeconds = hops[h] as number;

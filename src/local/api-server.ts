@@ -84,7 +84,9 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     const path = url.pathname.startsWith(`${stagePrefix}/`) ? url.pathname.slice(stagePrefix.length) : undefined;
     const route = path === undefined ? undefined : routes.find((r) => r.method === req.method && r.pattern.test(path));
     if (!route || path === undefined) return reply(403, JSON.stringify({ message: 'Missing Authentication Token' }));
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]));
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
+    );
     if (route.apiKeyRequired && headers['x-api-key'] !== apiKey) return reply(403, JSON.stringify({ message: 'Forbidden' }));
     if (route.authorization === 'AWS_IAM' && !headers.authorization?.startsWith('AWS4-HMAC-SHA256')) {
       return reply(403, JSON.stringify({ message: 'Missing Authentication Token' }));
@@ -102,8 +104,12 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       httpMethod: route.method,
       headers,
       multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
-      queryStringParameters: query.length ? Object.fromEntries(query.map((k) => [k, url.searchParams.getAll(k).at(-1) as string])) : null,
-      multiValueQueryStringParameters: query.length ? Object.fromEntries(query.map((k) => [k, url.searchParams.getAll(k)])) : null,
+      queryStringParameters: query.length
+        ? Object.fromEntries(query.map((k) => [k, url.searchParams.getAll(k).at(-1) as string]))
+        : null,
+      multiValueQueryStringParameters: query.length
+        ? Object.fromEntries(query.map((k) => [k, url.searchParams.getAll(k)]))
+        : null,
       pathParameters,
       stageVariables: null,
       body: null,

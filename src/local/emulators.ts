@@ -92,12 +92,37 @@ export async function startEmulators(dataDir: string): Promise<Emulators> {
   rmSync(s3Dir, { recursive: true, force: true });
   mkdirSync(s3Dir, { recursive: true });
   const started = await Promise.all([
-    startProcess('kinesalite', binOf('kinesalite', 'cli.js'), ['--port', '{port}', '--createStreamMs', '0', '--deleteStreamMs', '0', '--updateStreamMs', '0', '--shardLimit', '100']),
-    startProcess('dynalite', binOf('dynalite', 'cli.js'), ['--port', '{port}', '--createTableMs', '0', '--deleteTableMs', '0', '--updateTableMs', '0']),
-    startProcess('s3rver', binOf('s3rver', 'bin/s3rver.js'), ['--port', '{port}', '--address', '127.0.0.1', '--directory', s3Dir, '--silent'], [
-      // s3rver signs ListObjectsV2 continuation tokens with DES, which OpenSSL 3 only offers through the legacy provider.
-      '--openssl-legacy-provider',
+    startProcess('kinesalite', binOf('kinesalite', 'cli.js'), [
+      '--port',
+      '{port}',
+      '--createStreamMs',
+      '0',
+      '--deleteStreamMs',
+      '0',
+      '--updateStreamMs',
+      '0',
+      '--shardLimit',
+      '100',
     ]),
+    startProcess('dynalite', binOf('dynalite', 'cli.js'), [
+      '--port',
+      '{port}',
+      '--createTableMs',
+      '0',
+      '--deleteTableMs',
+      '0',
+      '--updateTableMs',
+      '0',
+    ]),
+    startProcess(
+      's3rver',
+      binOf('s3rver', 'bin/s3rver.js'),
+      ['--port', '{port}', '--address', '127.0.0.1', '--directory', s3Dir, '--silent'],
+      [
+        // s3rver signs ListObjectsV2 continuation tokens with DES, which OpenSSL 3 only offers through the legacy provider.
+        '--openssl-legacy-provider',
+      ],
+    ),
   ]);
   const [kinesis, dynamodb, s3] = started.map(({ port }) => `http://127.0.0.1:${port}`) as [string, string, string];
   return {

@@ -18,15 +18,15 @@ import {
   type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   type KinesisClient,
-  ListShardsCommand,
   type _Record as KinesisRecord,
+  ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { sleep } from '../domain/concurrency.js';
 import type { EventSourceMappingModel } from './template-model.js';
 
-export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | undefined | void>;
+export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | undefined>;
 
 export interface LocalEventSourceMappingOptions {
   readonly kinesis: KinesisClient;
@@ -114,7 +114,9 @@ export class LocalEventSourceMapping {
       while (this.running && batch.length < settings.batchSize && Date.now() < windowEnds) {
         if (buffer.length === 0) {
           const pollStarted = Date.now();
-          const page: GetRecordsCommandOutput = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: settings.batchSize }));
+          const page: GetRecordsCommandOutput = await kinesis.send(
+            new GetRecordsCommand({ ShardIterator: iterator, Limit: settings.batchSize }),
+          );
           iterator = page.NextShardIterator;
           buffer.push(...(page.Records ?? []).map((r) => this.toLambdaRecord(shardId, r)));
           if (buffer.length === 0) {
@@ -160,7 +162,10 @@ export class LocalEventSourceMapping {
       } else if (failure.kind === 'error' && settings.bisectOnError && records.length > 1) {
         const half = Math.ceil(records.length / 2);
         this.stats.bisections++;
-        queue.unshift({ records: records.slice(0, half), retries: retries + 1 }, { records: records.slice(half), retries: retries + 1 });
+        queue.unshift(
+          { records: records.slice(0, half), retries: retries + 1 },
+          { records: records.slice(half), retries: retries + 1 },
+        );
       } else {
         queue.unshift({ records: retry, retries: retries + 1 });
       }
@@ -173,7 +178,7 @@ export class LocalEventSourceMapping {
   ): Promise<{ kind: 'error' | 'partial'; retry: KinesisStreamRecord[] } | undefined> {
     this.stats.invocations++;
     this.stats.recordsDelivered += records.length;
-    let response: KinesisStreamBatchResponse | undefined | void;
+    let response: KinesisStreamBatchResponse | undefined;
     try {
       response = await this.options.handler({ Records: records });
     } catch (error) {

@@ -37,4 +37,3 @@ export async function provision(model: LocalStackModel, { kinesis, doc, s3 }: Pr
     ...model.buckets.map((bucket) => s3.send(new CreateBucketCommand({ Bucket: bucket.name }))),
   ]);
 }
-

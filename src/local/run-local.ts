@@ -67,7 +67,8 @@ async function runDemo(stack: LocalStack, events: number, log: (line: string) =>
     const userId = (event as { user_id?: string }).user_id ?? '';
     userEvents.set(userId, (userEvents.get(userId) ?? 0) + 1);
     if (++index % DEMO.poisonEvery === 0) {
-      const bad = poison++ % 2 === 0 ? `{"source":"clickstream","user_id":"${userId}",` : JSON.stringify({ ...event, event_type: 'hover' });
+      const bad =
+        poison++ % 2 === 0 ? `{"source":"clickstream","user_id":"${userId}",` : JSON.stringify({ ...event, event_type: 'hover' });
       await session.add(bad, undefined, 'demo-poison');
     }
   }
@@ -117,11 +118,13 @@ async function runDemo(stack: LocalStack, events: number, log: (line: string) =>
 function renderGrid(userId: string, features: Record<string, unknown>): string {
   const windows = userClickstream.windows.map((w) => w.name);
   const names = [...userClickstream.aggregations.map((a) => a.name), ...userClickstream.ratios.map((r) => r.name)];
-  const cell = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'number' ? String(Number(v.toFixed(3))) : String(v));
+  const cell = (v: unknown) =>
+    v === null || v === undefined ? '—' : typeof v === 'number' ? String(Number(v.toFixed(3))) : String(v);
   const rows = names.map((n) => [n, ...windows.map((w) => cell(features[`${n}_${w}`]))]);
   const header = [`${userId}`, ...windows];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')}`;
+  const line = (cells: string[]) =>
+    `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')}`;
   return [line(header), ...rows.map(line)].join('\n');
 }
 

@@ -11,11 +11,16 @@ import { synthTemplate } from '../../lib/featurelake-app.js';
 import { dynamoDocumentClient, kinesisClient, s3Client } from '../aws/clients.js';
 import type { Env } from '../aws/env.js';
 import { type LocalApi, startLocalApi } from './api-server.js';
-import { type LocalStackInfo, localStackInfoPath } from './local-stack-info.js';
-import { type Emulators, LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators } from './emulators.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators } from './emulators.js';
 import { type KinesisHandler, LocalEventSourceMapping } from './event-source-mapping.js';
+import { type LocalStackInfo, localStackInfoPath } from './local-stack-info.js';
 import { provision } from './provision.js';
-import { type CloudFormationTemplate, type EventSourceMappingModel, type LocalStackModel, readTemplate } from './template-model.js';
+import {
+  type CloudFormationTemplate,
+  type EventSourceMappingModel,
+  type LocalStackModel,
+  readTemplate,
+} from './template-model.js';
 
 export interface LocalStackOptions {
   /** @default 'dev' */

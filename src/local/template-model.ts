@@ -93,7 +93,11 @@ function referencedIds(value: Json): string[] {
 }
 
 export function readTemplate(template: CloudFormationTemplate, stackName: string): LocalStackModel {
-  const localName = (logicalId: string) => `${stackName}-${logicalId}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63);
+  const localName = (logicalId: string) =>
+    `${stackName}-${logicalId}`
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .slice(0, 63);
   const streams = ofType(template, 'AWS::Kinesis::Stream').map(([logicalId, p]): StreamModel => {
     const mode = (p.StreamModeDetails as { StreamMode?: string } | undefined)?.StreamMode;
     return {
@@ -132,39 +136,43 @@ export function readTemplate(template: CloudFormationTemplate, stackName: string
       return [logicalId, vars] as const;
     })
     .filter(([, vars]) => typeof vars.FEATURELAKE_FUNCTION === 'string')
-    .map(([logicalId, vars]): FunctionModel => ({
-      logicalId,
-      handlerName: vars.FEATURELAKE_FUNCTION as string,
-      env: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, resolve(v, `${logicalId} env ${k}`)])),
-    }));
+    .map(
+      ([logicalId, vars]): FunctionModel => ({
+        logicalId,
+        handlerName: vars.FEATURELAKE_FUNCTION as string,
+        env: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, resolve(v, `${logicalId} env ${k}`)])),
+      }),
+    );
 
   const functionIds = new Set(functions.map((f) => f.logicalId));
   const streamIds = new Set(streams.map((s) => s.logicalId));
   const bucketIds = new Set(buckets.map((b) => b.logicalId));
-  const eventSourceMappings = ofType(template, 'AWS::Lambda::EventSourceMapping').flatMap(([logicalId, p]): EventSourceMappingModel[] => {
-    const functionLogicalId = referencedIds(p.FunctionName).find((id) => functionIds.has(id));
-    const streamLogicalId = referencedIds(p.EventSourceArn).find((id) => streamIds.has(id));
-    if (!functionLogicalId || !streamLogicalId) return [];
-    const onFailure = (p.DestinationConfig as { OnFailure?: { Destination?: Json } } | undefined)?.OnFailure?.Destination;
-    const onFailureBucket = referencedIds(onFailure).find((id) => bucketIds.has(id));
-    if (onFailure !== undefined && !onFailureBucket) {
-      throw new Error(`${logicalId}: only an S3 bucket on-failure destination is emulated locally`);
-    }
-    return [
-      {
-        functionLogicalId,
-        streamLogicalId,
-        batchSize: Number(p.BatchSize ?? 100),
-        maxBatchingWindowSeconds: Number(p.MaximumBatchingWindowInSeconds ?? 0),
-        startingPosition: (p.StartingPosition as 'TRIM_HORIZON' | 'LATEST') ?? 'LATEST',
-        bisectOnError: p.BisectBatchOnFunctionError === true,
-        retryAttempts: Number(p.MaximumRetryAttempts ?? -1),
-        maxRecordAgeSeconds: Number(p.MaximumRecordAgeInSeconds ?? -1),
-        reportBatchItemFailures: ((p.FunctionResponseTypes as string[] | undefined) ?? []).includes('ReportBatchItemFailures'),
-        ...(onFailureBucket ? { onFailureBucket: names.get(onFailureBucket) as string } : {}),
-      },
-    ];
-  });
+  const eventSourceMappings = ofType(template, 'AWS::Lambda::EventSourceMapping').flatMap(
+    ([logicalId, p]): EventSourceMappingModel[] => {
+      const functionLogicalId = referencedIds(p.FunctionName).find((id) => functionIds.has(id));
+      const streamLogicalId = referencedIds(p.EventSourceArn).find((id) => streamIds.has(id));
+      if (!functionLogicalId || !streamLogicalId) return [];
+      const onFailure = (p.DestinationConfig as { OnFailure?: { Destination?: Json } } | undefined)?.OnFailure?.Destination;
+      const onFailureBucket = referencedIds(onFailure).find((id) => bucketIds.has(id));
+      if (onFailure !== undefined && !onFailureBucket) {
+        throw new Error(`${logicalId}: only an S3 bucket on-failure destination is emulated locally`);
+      }
+      return [
+        {
+          functionLogicalId,
+          streamLogicalId,
+          batchSize: Number(p.BatchSize ?? 100),
+          maxBatchingWindowSeconds: Number(p.MaximumBatchingWindowInSeconds ?? 0),
+          startingPosition: (p.StartingPosition as 'TRIM_HORIZON' | 'LATEST') ?? 'LATEST',
+          bisectOnError: p.BisectBatchOnFunctionError === true,
+          retryAttempts: Number(p.MaximumRetryAttempts ?? -1),
+          maxRecordAgeSeconds: Number(p.MaximumRecordAgeInSeconds ?? -1),
+          reportBatchItemFailures: ((p.FunctionResponseTypes as string[] | undefined) ?? []).includes('ReportBatchItemFailures'),
+          ...(onFailureBucket ? { onFailureBucket: names.get(onFailureBucket) as string } : {}),
+        },
+      ];
+    },
+  );
 
   return { streams, tables, buckets, functions, eventSourceMappings, ...readApi(template, functionIds) };
 }

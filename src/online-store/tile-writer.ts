@@ -16,7 +16,7 @@
  * order, which holds when the stream's partition key is the entity key (any
  * parallelization factor) or the parallelization factor is 1.
  */
-import { GetCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type AggregationState, emptyState, mergeStates } from '../domain/aggregation-state.js';
 import { forEachConcurrent } from '../domain/concurrency.js';
 import type { ValidEvent } from '../domain/records.js';
@@ -87,57 +87,61 @@ export async function writeTiles(
   }
 
   const maxConflictRetries = options.maxConflictRetries ?? 3;
-  await forEachConcurrent(tiles.map((tile, i) => [tile, keys[i]] as const), options.concurrency ?? 32, async ([tile, key]) => {
-    const compiled = compiledViews.get(tile.view.name) as CompiledView;
-    let stored = prefetched.get(`${key?.pk}\u0000${key?.sk}`);
-    let fromSequence = tile.minSequence;
-    for (let attempt = 0; ; attempt++) {
-      const part = unappliedPart(tile, compiled, stored?.[wmAttribute] as string | undefined, events);
-      if (!part) {
-        outcome.alreadyApplied++;
-        return;
-      }
-      fromSequence = part.minSequence;
-      const storedStates = statesFromItem(tile.view, stored);
-      const merged = tile.view.aggregations.map((agg, i) =>
-        mergeStates(agg.kind, storedStates[i] ?? emptyState(), part.states[i] as AggregationState),
-      );
-      const version = (stored?.[VERSION_ATTRIBUTE] as number | undefined) ?? 0;
-      try {
-        await doc.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: key,
-            UpdateExpression: 'SET #a = :a, #v = :v, #wm = :wm, #fresh = :fresh, #ttl = :ttl',
-            ConditionExpression: stored ? '#v = :expected' : `attribute_not_exists(${KEY.partition})`,
-            ExpressionAttributeNames: { ...names, '#fresh': FRESHNESS_ATTRIBUTE, '#ttl': TTL_ATTRIBUTE },
-            ExpressionAttributeValues: {
-              ':a': statesToAttribute(tile.view, merged),
-              ':v': version + 1,
-              ':wm': part.maxSequence,
-              ':fresh': Math.max(0, ...merged.map((s) => s.t)),
-              ':ttl': tileExpiresAt(tile.view, tile.hopSeconds, tile.startMs),
-              ...(stored ? { ':expected': version } : {}),
-            },
-          }),
+  await forEachConcurrent(
+    tiles.map((tile, i) => [tile, keys[i]] as const),
+    options.concurrency ?? 32,
+    async ([tile, key]) => {
+      const compiled = compiledViews.get(tile.view.name) as CompiledView;
+      let stored = prefetched.get(`${key?.pk}\u0000${key?.sk}`);
+      let fromSequence = tile.minSequence;
+      for (let attempt = 0; ; attempt++) {
+        const part = unappliedPart(tile, compiled, stored?.[wmAttribute] as string | undefined, events);
+        if (!part) {
+          outcome.alreadyApplied++;
+          return;
+        }
+        fromSequence = part.minSequence;
+        const storedStates = statesFromItem(tile.view, stored);
+        const merged = tile.view.aggregations.map((agg, i) =>
+          mergeStates(agg.kind, storedStates[i] ?? emptyState(), part.states[i] as AggregationState),
         );
-        outcome.written++;
-        return;
-      } catch (error) {
-        if ((error as Error).name !== 'ConditionalCheckFailedException' || attempt >= maxConflictRetries) {
-          outcome.failed.push({ tile, fromSequence, error });
-          return;
-        }
-        outcome.conflicts++;
+        const version = (stored?.[VERSION_ATTRIBUTE] as number | undefined) ?? 0;
         try {
-          const reread = await doc.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
-          stored = reread.Item;
-        } catch (readError) {
-          outcome.failed.push({ tile, fromSequence, error: readError });
+          await doc.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: key,
+              UpdateExpression: 'SET #a = :a, #v = :v, #wm = :wm, #fresh = :fresh, #ttl = :ttl',
+              ConditionExpression: stored ? '#v = :expected' : `attribute_not_exists(${KEY.partition})`,
+              ExpressionAttributeNames: { ...names, '#fresh': FRESHNESS_ATTRIBUTE, '#ttl': TTL_ATTRIBUTE },
+              ExpressionAttributeValues: {
+                ':a': statesToAttribute(tile.view, merged),
+                ':v': version + 1,
+                ':wm': part.maxSequence,
+                ':fresh': Math.max(0, ...merged.map((s) => s.t)),
+                ':ttl': tileExpiresAt(tile.view, tile.hopSeconds, tile.startMs),
+                ...(stored ? { ':expected': version } : {}),
+              },
+            }),
+          );
+          outcome.written++;
           return;
+        } catch (error) {
+          if ((error as Error).name !== 'ConditionalCheckFailedException' || attempt >= maxConflictRetries) {
+            outcome.failed.push({ tile, fromSequence, error });
+            return;
+          }
+          outcome.conflicts++;
+          try {
+            const reread = await doc.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
+            stored = reread.Item;
+          } catch (readError) {
+            outcome.failed.push({ tile, fromSequence, error: readError });
+            return;
+          }
         }
       }
-    }
-  });
+    },
+  );
   return outcome;
 }

@@ -12,9 +12,15 @@ export interface FeatureRequest {
 
 export interface RequestError {
   readonly status: 400 | 404;
-  readonly body: { readonly error: string; readonly field: string; readonly message: string; readonly allowed?: readonly string[] };
+  readonly body: {
+    readonly error: string;
+    readonly field: string;
+    readonly message: string;
+    readonly allowed?: readonly string[];
+  };
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point.
 const ENTITY_ID = /^[^\u0000-\u001f\u007f]{1,128}$/u;
 const QUERY_PARAMETERS = new Set(['views']);
 

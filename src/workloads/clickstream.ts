@@ -13,8 +13,8 @@
  *
  * Everything derives from the seed, so the same options give the same events.
  */
-import { Random, hash32 } from './random.js';
-import { type Device, DEVICES, Shop, userId } from './shop.js';
+import { hash32, Random } from './random.js';
+import { DEVICES, type Device, Shop, userId } from './shop.js';
 import type { Workload, WorkloadOptions } from './workload.js';
 
 export type ClickstreamEventType = 'page_view' | 'click' | 'add_to_cart' | 'purchase';
@@ -64,10 +64,25 @@ type Step = ClickstreamEventType | 'end';
  */
 const NEXT: Record<Session['last'], readonly (readonly [Step, number])[]> = {
   start: [['page_view', 1]],
-  page_view: [['click', 0.35], ['page_view', 0.53], ['end', 0.12]],
-  click: [['add_to_cart', 0.25], ['page_view', 0.63], ['end', 0.12]],
-  add_to_cart: [['purchase', 0.35], ['page_view', 0.5], ['end', 0.15]],
-  purchase: [['page_view', 0.4], ['end', 0.6]],
+  page_view: [
+    ['click', 0.35],
+    ['page_view', 0.53],
+    ['end', 0.12],
+  ],
+  click: [
+    ['add_to_cart', 0.25],
+    ['page_view', 0.63],
+    ['end', 0.12],
+  ],
+  add_to_cart: [
+    ['purchase', 0.35],
+    ['page_view', 0.5],
+    ['end', 0.15],
+  ],
+  purchase: [
+    ['page_view', 0.4],
+    ['end', 0.6],
+  ],
 };
 
 function nextStep(random: Random, last: Session['last']): Step {
@@ -88,7 +103,9 @@ export function* clickstreamEvents(options: ClickstreamOptions): Generator<Click
   const shop = new Shop(seed);
   const intervalMs = 1000 / ratePerSecond;
   // Ids carry a run prefix so two runs with different starts never share an event_id.
-  const run = hash32(seed, startMs, Math.round(ratePerSecond * 1000), users).toString(16).padStart(8, '0');
+  const run = hash32(seed, startMs, Math.round(ratePerSecond * 1000), users)
+    .toString(16)
+    .padStart(8, '0');
   const maxDelayEvents = Math.max(1, Math.min(MAX_DELAY_EVENTS, Math.floor(MAX_DELAY_MS / intervalMs)));
 
   let sessionCount = 0;

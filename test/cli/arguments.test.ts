@@ -73,11 +73,14 @@ describe('unreachable endpoints exit 1 and name the endpoint, quickly', () => {
 });
 
 describe('help and generation from the command line', () => {
-  it.each([[[] as string[]], [['generate']], [['send']], [['features']], [['local']], [['start']]])('%j --help exits 0', async (args) => {
-    const result = await runCli([...args, '--help'], { cwd: dir });
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^Usage: featurelake/);
-  });
+  it.each([[[] as string[]], [['generate']], [['send']], [['features']], [['local']], [['start']]])(
+    '%j --help exits 0',
+    async (args) => {
+      const result = await runCli([...args, '--help'], { cwd: dir });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/^Usage: featurelake/);
+    },
+  );
 
   it('generate is deterministic for --seed and --start and writes pure JSONL on stdout', async () => {
     const args = ['generate', '--events', '500', '--seed', '9', '--start', '2025-06-01T00:00:00Z', '--rate', '10'];
@@ -88,13 +91,21 @@ describe('help and generation from the command line', () => {
     expect(lines).toHaveLength(500);
     const events = lines.map((l) => JSON.parse(l) as { event_time: string });
     expect(events[0]?.event_time).toBe('2025-06-01T00:00:00.000Z');
-    expect(events.map((e) => e.event_time).sort().at(-1)).toBe('2025-06-01T00:00:49.900Z');
+    expect(
+      events
+        .map((e) => e.event_time)
+        .sort()
+        .at(-1),
+    ).toBe('2025-06-01T00:00:49.900Z');
   });
 
   it('generate without --start ends at the current time', async () => {
     const before = Date.now();
     const result = await runCli(['generate', '--events', '200'], { cwd: dir });
-    const times = result.stdout.trimEnd().split('\n').map((l) => Date.parse((JSON.parse(l) as { event_time: string }).event_time));
+    const times = result.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => Date.parse((JSON.parse(l) as { event_time: string }).event_time));
     const last = Math.max(...times);
     expect(last).toBeGreaterThanOrEqual(before - 1);
     expect(last).toBeLessThanOrEqual(Date.now());

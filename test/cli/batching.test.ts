@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  BatchBuilder,
-  type OutgoingRecord,
-  RecordTooLargeError,
-  toBatches,
-} from '../../src/cli/kinesis/batches.js';
+import { BatchBuilder, type OutgoingRecord, RecordTooLargeError, toBatches } from '../../src/cli/kinesis/batches.js';
 import { backoffMs, PutRecordsFailedError, type PutRecordsResult, putWithRetry } from '../../src/cli/kinesis/retry.js';
 import { StreamSender } from '../../src/cli/kinesis/stream-sender.js';
 
@@ -72,7 +67,9 @@ function flakyPut(failing: (attempt: number) => ReadonlySet<number>) {
     const tags = records.map((r) => r.data[0] as number);
     calls.push(tags);
     const bad = failing(calls.length);
-    const entries = tags.map((t) => (bad.has(t) ? { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'slow down' } : {}));
+    const entries = tags.map((t) =>
+      bad.has(t) ? { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'slow down' } : {},
+    );
     return { FailedRecordCount: entries.filter((e) => 'ErrorCode' in e).length, Records: entries };
   };
   return { put, calls };
@@ -101,9 +98,12 @@ describe('retrying partial failures', () => {
 
   it('gives up after maxAttempts, reporting the records that still failed', async () => {
     const { put, calls } = flakyPut(() => new Set([3, 4]));
-    const error = await putWithRetry(records, put, { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 1, sleep: async () => {} }).catch(
-      (e: unknown) => e,
-    );
+    const error = await putWithRetry(records, put, {
+      maxAttempts: 4,
+      baseDelayMs: 1,
+      maxDelayMs: 1,
+      sleep: async () => {},
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PutRecordsFailedError);
     const failure = error as PutRecordsFailedError;
     expect(failure.failed.map((r) => r.data[0])).toEqual([3, 4]);

@@ -1,6 +1,7 @@
 /** `featurelake features` against a small real HTTP server standing in for the feature API. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -53,9 +54,12 @@ afterAll(async () => {
 
 describe('featurelake features', () => {
   it('calls GET /features/{type}/{id}?views= with x-api-key and prints a table', async () => {
-    const result = await runCli(['features', 'user', 'user_000042', '--views', 'user_clickstream', '--api-url', apiUrl, '--api-key', 'secret'], {
-      cwd: dir,
-    });
+    const result = await runCli(
+      ['features', 'user', 'user_000042', '--views', 'user_clickstream', '--api-url', apiUrl, '--api-key', 'secret'],
+      {
+        cwd: dir,
+      },
+    );
     expect(result.code).toBe(0);
     expect(requests.at(-1)).toEqual({ url: '/features/user/user_000042?views=user_clickstream', key: 'secret' });
     expect(result.stdout).toBe(renderFeatureTable(RESPONSE));

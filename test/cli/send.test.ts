@@ -52,7 +52,11 @@ async function readAll(stream: string): Promise<ReadRecord[]> {
     while (iterator) {
       const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
       for (const r of page.Records ?? []) {
-        records.push({ shardId, partitionKey: r.PartitionKey as string, data: Buffer.from(r.Data as Uint8Array).toString('utf8') });
+        records.push({
+          shardId,
+          partitionKey: r.PartitionKey as string,
+          data: Buffer.from(r.Data as Uint8Array).toString('utf8'),
+        });
       }
       // An open shard always returns a next iterator: stop at the first empty page.
       iterator = (page.Records ?? []).length > 0 ? page.NextShardIterator : undefined;
@@ -65,7 +69,12 @@ beforeAll(async () => {
   const started = await startKinesalite();
   emulator = started.process;
   endpoint = started.endpoint;
-  client = kinesisClient({ AWS_ENDPOINT_URL_KINESIS: endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' });
+  client = kinesisClient({
+    AWS_ENDPOINT_URL_KINESIS: endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'x',
+    AWS_SECRET_ACCESS_KEY: 'x',
+  });
   await Promise.all([createStream('clicks', 2), createStream('discovered', 1), createStream('strict', 1)]);
 });
 
@@ -78,7 +87,17 @@ afterAll(async () => {
 describe('featurelake send (kinesalite)', () => {
   it('puts every line on the stream, keyed by user_id, in ≤ 500-record batches', async () => {
     const file = path.join(dir, 'events.jsonl');
-    const generated = await runCli(['generate', '--events', '2000', '--seed', '5', '--start', '2025-01-01T00:00:00Z', '--out', file]);
+    const generated = await runCli([
+      'generate',
+      '--events',
+      '2000',
+      '--seed',
+      '5',
+      '--start',
+      '2025-01-01T00:00:00Z',
+      '--out',
+      file,
+    ]);
     expect(generated.code).toBe(0);
     // Plus a blank line (skipped) and a line that is not JSON (sent: the pipeline quarantines it).
     writeFileSync(file, `${readFileSync(file, 'utf8')}\nnot json at all\n`);
@@ -86,11 +105,15 @@ describe('featurelake send (kinesalite)', () => {
     const result = await runCli(['send', file, '--stream', 'clicks', '--endpoint-url', endpoint]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^sent 2,001 records to clicks in 5 batches, 0 retries \(0 records resent\), [\d.]+ s, [\d,]+ records\/s\n$/);
+    expect(result.stdout).toMatch(
+      /^sent 2,001 records to clicks in 5 batches, 0 retries \(0 records resent\), [\d.]+ s, [\d,]+ records\/s\n$/,
+    );
 
     const records = await readAll('clicks');
     expect(records).toHaveLength(2_001);
-    const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+    const lines = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
     expect(records.map((r) => r.data).sort()).toEqual([...lines].sort());
     for (const record of records) {
       if (record.data === 'not json at all') {

@@ -22,7 +22,10 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...env, ...extra };
 }
 
-export async function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+export async function runCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<CliResult> {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? ROOT,
     env: options.env ?? cleanEnv(),
@@ -56,9 +59,13 @@ export async function freePort(): Promise<number> {
 /** Starts kinesalite on a free port; resolves once it accepts connections. */
 export async function startKinesalite(): Promise<{ process: ChildProcess; endpoint: string }> {
   const port = await freePort();
-  const child = spawn(`${ROOT}node_modules/.bin/kinesalite`, ['--port', String(port), '--createStreamMs', '0', '--deleteStreamMs', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    `${ROOT}node_modules/.bin/kinesalite`,
+    ['--port', String(port), '--createStreamMs', '0', '--deleteStreamMs', '0'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let output = '';
   child.stdout?.setEncoding('utf8');
   await new Promise<void>((resolve, reject) => {

@@ -32,7 +32,11 @@ describe('endpoint and stream discovery', () => {
     const target = resolveStreamTarget({ stateDir: running }, {});
     expect(target.streamName).toBe('local-stream');
     expect(target.endpoint).toBe('http://127.0.0.1:4001');
-    expect(target.env).toMatchObject({ AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_ENDPOINT_URL_KINESIS: 'http://127.0.0.1:4001' });
+    expect(target.env).toMatchObject({
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_ENDPOINT_URL_KINESIS: 'http://127.0.0.1:4001',
+    });
     expect(resolveApiTarget({ stateDir: running }, {})).toEqual({ url: 'http://127.0.0.1:4004', key: 'local-key' });
   });
 
@@ -43,7 +47,9 @@ describe('endpoint and stream discovery', () => {
       streamName: 'flag',
       endpoint: 'http://flag:2',
     });
-    expect(resolveApiTarget({ stateDir: running, apiUrl: 'http://flag:3', apiKey: 'k' }, { FEATURELAKE_API_URL: 'http://env:3' })).toEqual({
+    expect(
+      resolveApiTarget({ stateDir: running, apiUrl: 'http://flag:3', apiKey: 'k' }, { FEATURELAKE_API_URL: 'http://env:3' }),
+    ).toEqual({
       url: 'http://flag:3',
       key: 'k',
     });

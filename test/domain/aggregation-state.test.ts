@@ -38,7 +38,15 @@ describe('aggregation states', () => {
     const earlier = fold('last', [['a', 500]]);
     const later = fold('last', [['b', 500]]);
     expect(finalValue('last', mergeStates('last', earlier, later))).toBe('b');
-    expect(finalValue('last', fold('last', [['a', 500], ['b', 500]]))).toBe('b');
+    expect(
+      finalValue(
+        'last',
+        fold('last', [
+          ['a', 500],
+          ['b', 500],
+        ]),
+      ),
+    ).toBe('b');
   });
 
   it('keeps the newest event time as freshness', () => {

@@ -3,8 +3,8 @@ import { evaluateView } from '../../src/domain/feature-vector.js';
 import { createRecordDecoder, type ValidEvent } from '../../src/domain/records.js';
 import { compileView, preaggregate, type Tile, tileId, unappliedPart } from '../../src/domain/tiles.js';
 import { clickstream, userClickstream } from '../../src/features/catalog.js';
-import { referenceFeatures } from '../support/reference.js';
 import { asRecords, clickEvents } from '../support/events.js';
+import { referenceFeatures } from '../support/reference.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 23, 12, 34, 56, 789);

@@ -146,7 +146,7 @@ describe('aggregator on dynalite + s3rver', () => {
         { ...p, event_type: 'hover' },
         { ...p, event_time: new Date(NOW - 9 * DAY).toISOString() },
         { ...p, event_time: new Date(NOW + DAY).toISOString() },
-      ][(i - 50) / 99 % 5];
+      ][((i - 50) / 99) % 5];
       return [p, poison];
     });
     const batch: StreamRecord[] = asRecords(mixed, { arrivalTimeMs: NOW });
@@ -154,7 +154,13 @@ describe('aggregator on dynalite + s3rver', () => {
     const result = await aggregate(batch);
     expect(result.retryFrom).toEqual([]);
     expect(result.summary.valid).toBe(990);
-    expect(result.summary.quarantined).toEqual({ not_json: 2, unknown_source: 2, schema_violation: 2, late_event: 2, future_event: 2 });
+    expect(result.summary.quarantined).toEqual({
+      not_json: 2,
+      unknown_source: 2,
+      schema_violation: 2,
+      late_event: 2,
+      future_event: 2,
+    });
 
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'invalid/consumer=aggregator/' }));
     expect(listed.KeyCount).toBe(10);

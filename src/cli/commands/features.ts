@@ -62,7 +62,11 @@ export function registerFeatures(program: Command): void {
     .description('Read the online features of one entity from the HTTP API (GET /features/{entityType}/{id}).')
     .argument('<entityType>', `entity type (${[...new Set(featureViews.map((v) => v.entity.name))].join(', ')})`)
     .argument('<id>', 'entity id, e.g. user_000001')
-    .option('--views <a,b>', `feature views to read (default: all of the entity's: ${featureViews.map((v) => v.name).join(', ')})`, commaList)
+    .option(
+      '--views <a,b>',
+      `feature views to read (default: all of the entity's: ${featureViews.map((v) => v.name).join(', ')})`,
+      commaList,
+    )
     .option('--api-url <url>', 'API base URL (default: $FEATURELAKE_API_URL, then the local stack)', httpUrl)
     .option('--api-key <key>', 'API key sent as x-api-key (default: $FEATURELAKE_API_KEY, then the local stack)')
     .option('--json', 'print the raw JSON response')

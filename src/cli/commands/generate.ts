@@ -9,8 +9,7 @@
  * time — or, when --send paces in real time (--rate), each event is stamped as
  * it is sent, so the first is "now" and the last lands when it goes out.
  */
-import { openSync } from 'node:fs';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { sleep } from '../../domain/concurrency.js';
 import { workloads } from '../../workloads/index.js';
@@ -82,7 +81,13 @@ async function generate(options: GenerateOptions): Promise<void> {
   const started = performance.now();
   let index = 0;
   try {
-    const events = workload.generate({ events: options.events, seed: options.seed, startMs, ratePerSecond: rate, entities: options.users });
+    const events = workload.generate({
+      events: options.events,
+      seed: options.seed,
+      startMs,
+      ratePerSecond: rate,
+      entities: options.users,
+    });
     for (const event of events) {
       if (pacer && session) {
         const wait = pacer.waitMs(index);
@@ -109,7 +114,9 @@ async function generate(options: GenerateOptions): Promise<void> {
   if (session) process.stderr.write(`${await session.finish()}\n`);
   else if (options.out && options.out !== '-') {
     const seconds = (performance.now() - started) / 1000;
-    process.stderr.write(`wrote ${index.toLocaleString('en-US')} ${workload.name} events to ${options.out} in ${seconds.toFixed(2)} s\n`);
+    process.stderr.write(
+      `wrote ${index.toLocaleString('en-US')} ${workload.name} events to ${options.out} in ${seconds.toFixed(2)} s\n`,
+    );
   }
 }
 
@@ -131,13 +138,23 @@ export function registerGenerate(program: Command): void {
     )
     .option('--seed <n>', 'PRNG seed (0–4294967295)', seed, 1)
     .option('--users <n>', 'size of the user pool (default 1000)', positiveInteger)
-    .option('--start <iso>', 'event time of the first event, ISO-8601 with zone (default: so the last event is "now")', isoInstant)
+    .option(
+      '--start <iso>',
+      'event time of the first event, ISO-8601 with zone (default: so the last event is "now")',
+      isoInstant,
+    )
     .option('--out <file>', 'write JSONL to this file instead of stdout (also with --send)')
     .option('--send', 'put the events on the Kinesis stream (as `featurelake send` does)')
     .option('--stream <name>', 'with --send: stream name (default: $FEATURELAKE_STREAM, then the local stack)')
-    .option('--endpoint-url <url>', 'with --send: Kinesis endpoint (default: $AWS_ENDPOINT_URL_KINESIS, then the local stack)', httpUrl)
+    .option(
+      '--endpoint-url <url>',
+      'with --send: Kinesis endpoint (default: $AWS_ENDPOINT_URL_KINESIS, then the local stack)',
+      httpUrl,
+    )
     .addOption(stateDirOption())
-    .addOption(new Option('--concurrency <n>', 'with --send: PutRecords requests in flight').argParser(positiveInteger).default(4))
+    .addOption(
+      new Option('--concurrency <n>', 'with --send: PutRecords requests in flight').argParser(positiveInteger).default(4),
+    )
     .option('--no-progress', 'no progress bar on stderr')
     .action(generate);
 }

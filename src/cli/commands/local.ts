@@ -36,7 +36,14 @@ async function run(options: LocalOptions, keepAlive: boolean): Promise<void> {
   });
 }
 
-function register(program: Command, name: string, summary: string, description: string, keepAlive: boolean, defaultEvents: number): void {
+function register(
+  program: Command,
+  name: string,
+  summary: string,
+  description: string,
+  keepAlive: boolean,
+  defaultEvents: number,
+): void {
   program
     .command(name)
     .summary(summary)
@@ -56,5 +63,12 @@ export function registerLocal(program: Command): void {
     true,
     0,
   );
-  register(program, 'start', 'run the local stack with demo events, then stop', 'Start the local stack, send demo events through the pipeline, show the results and stop.', false, 20_000);
+  register(
+    program,
+    'start',
+    'run the local stack with demo events, then stop',
+    'Start the local stack, send demo events through the pipeline, show the results and stop.',
+    false,
+    20_000,
+  );
 }

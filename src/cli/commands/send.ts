@@ -27,7 +27,9 @@ function openInput(file: string): { input: Readable; name: string; bytes?: numbe
   try {
     stats = statSync(file);
   } catch (error) {
-    throw usageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw usageError(
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+    );
   }
   if (!stats.isFile()) throw usageError(`cannot read ${file}: not a file`);
   return { input: createReadStream(file, { highWaterMark: 256 * 1024 }), name: path.basename(file), bytes: stats.size };
@@ -44,7 +46,13 @@ function parseJson(line: string): { ok: true; value: unknown } | { ok: false; er
 async function send(file: string, options: SendOptions): Promise<void> {
   const { input, name, bytes } = openInput(file);
   const target = resolveStreamTarget(options);
-  const progress = createProgress({ total: bytes, long: true, large: (bytes ?? 0) >= 256 * MiB, enabled: options.progress, label: 'sent' });
+  const progress = createProgress({
+    total: bytes,
+    long: true,
+    large: (bytes ?? 0) >= 256 * MiB,
+    enabled: options.progress,
+    label: 'sent',
+  });
   const session = await SendSession.open(target, {
     concurrency: options.concurrency,
     onBatch: (stats) => progress.update((input as { bytesRead?: number }).bytesRead ?? 0, stats.records),
@@ -57,7 +65,9 @@ async function send(file: string, options: SendOptions): Promise<void> {
       if (line.trim() === '') continue;
       const parsed = parseJson(line);
       if (!parsed.ok && options.strict) {
-        throw usageError(`${name}:${lineNumber}: not valid JSON (${parsed.error}); --strict rejects it (without --strict it is sent and the pipeline quarantines it)`);
+        throw usageError(
+          `${name}:${lineNumber}: not valid JSON (${parsed.error}); --strict rejects it (without --strict it is sent and the pipeline quarantines it)`,
+        );
       }
       await session.add(line, parsed.ok ? parsed.value : undefined, `${name}:${lineNumber}`);
     }
@@ -89,7 +99,11 @@ export function registerSend(program: Command): void {
     )
     .argument('<file>', 'JSONL file, or - for stdin')
     .option('--stream <name>', 'stream name (default: $FEATURELAKE_STREAM, then the local stack)')
-    .option('--endpoint-url <url>', 'Kinesis endpoint (default: $AWS_ENDPOINT_URL_KINESIS / $AWS_ENDPOINT_URL, then the local stack)', httpUrl)
+    .option(
+      '--endpoint-url <url>',
+      'Kinesis endpoint (default: $AWS_ENDPOINT_URL_KINESIS / $AWS_ENDPOINT_URL, then the local stack)',
+      httpUrl,
+    )
     .addOption(stateDirOption())
     .option('--strict', 'reject a line that is not JSON (naming file:line) instead of sending it')
     .addOption(new Option('--concurrency <n>', 'PutRecords requests in flight').argParser(positiveInteger).default(4))

@@ -31,7 +31,9 @@ export class RecordTooLargeError extends Error {
     readonly bytes: number,
     limit: number,
   ) {
-    super(`${record.origin ? `${record.origin}: ` : ''}record is ${bytes} bytes with its partition key, over the ${limit}-byte Kinesis record limit`);
+    super(
+      `${record.origin ? `${record.origin}: ` : ''}record is ${bytes} bytes with its partition key, over the ${limit}-byte Kinesis record limit`,
+    );
     this.name = 'RecordTooLargeError';
   }
 }

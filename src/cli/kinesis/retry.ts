@@ -55,7 +55,11 @@ export function backoffMs(retry: number, policy: RetryPolicy, random: () => numb
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function putWithRetry(records: readonly OutgoingRecord[], put: PutRecords, policy: RetryPolicy = DEFAULT_RETRY): Promise<PutOutcome> {
+export async function putWithRetry(
+  records: readonly OutgoingRecord[],
+  put: PutRecords,
+  policy: RetryPolicy = DEFAULT_RETRY,
+): Promise<PutOutcome> {
   const sleep = policy.sleep ?? defaultSleep;
   let pending = records;
   let retriedRecords = 0;

@@ -78,8 +78,7 @@ export class SendSession {
   private explain(error: unknown): CliError {
     if (error instanceof RecordTooLargeError) return usageError(error.message);
     const { records, failedRecords } = this.sender.stats;
-    const detail =
-      error instanceof PutRecordsFailedError ? error.message : describeKinesisError(error, this.target).message;
+    const detail = error instanceof PutRecordsFailedError ? error.message : describeKinesisError(error, this.target).message;
     return runtimeError(
       `${count(failedRecords)} record(s) failed to reach stream "${this.target.streamName}" at ${this.target.endpoint}: ` +
         `${detail}; ${count(records)} were sent`,

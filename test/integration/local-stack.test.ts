@@ -1,0 +1,231 @@
+/**
+ * End to end on the embedded local stack, built from the synthesized CDK
+ * template: PutRecords on the real (emulated) stream → event source mapping →
+ * aggregator → DynamoDB → the HTTP API. Every feature is compared with a
+ * brute-force computation of the documented semantics at the API's `asOf`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kinesisClient, s3Client } from '../../src/aws/clients.js';
+import { userClickstream } from '../../src/features/catalog.js';
+import type { KinesisHandler } from '../../src/local/event-source-mapping.js';
+import { type LocalStack, startLocalStack } from '../../src/local/stack.js';
+import { clickEvents } from '../support/events.js';
+import { referenceFeatures } from '../support/reference.js';
+
+const HOUR = 3_600_000;
+type Mode = 'normal' | 'twice' | 'crash-halfway';
+let mode: Mode = 'normal';
+let crashed = 0;
+
+/** Delivery faults around the real aggregator handler, switched per scenario. */
+const faults =
+  (handler: KinesisHandler): KinesisHandler =>
+  async (event: KinesisStreamEvent) => {
+    if (mode === 'twice') {
+      await handler(event);
+      return handler(event);
+    }
+    if (mode === 'crash-halfway' && crashed === 0 && event.Records.length > 1) {
+      crashed++;
+      await handler({ Records: event.Records.slice(0, Math.floor(event.Records.length / 2)) });
+      throw new Error('simulated crash halfway through the batch');
+    }
+    return handler(event);
+  };
+
+let stack: LocalStack;
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'featurelake-e2e-'));
+  stack = await startLocalStack({
+    stateDir: dir,
+    // One-second windows keep the suite quick; every other mapping setting is the dev template's.
+    mappingOverrides: { maxBatchingWindowSeconds: 1 },
+    wrapKinesisHandler: faults,
+  });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function put(payloads: readonly unknown[]) {
+  const kinesis = kinesisClient(stack.clientEnv);
+  for (let i = 0; i < payloads.length; i += 500) {
+    const result = await kinesis.send(
+      new PutRecordsCommand({
+        StreamName: stack.info.resources.streamName,
+        Records: payloads.slice(i, i + 500).map((p) => ({
+          Data: Buffer.from(typeof p === 'string' ? p : JSON.stringify(p)),
+          PartitionKey: String((p as { user_id?: string }).user_id ?? 'poison'),
+        })),
+      }),
+    );
+    expect(result.FailedRecordCount ?? 0).toBe(0);
+  }
+}
+
+async function getFeatures(entityType: string, id: string, query = '', headers: Record<string, string> = {}) {
+  const response = await fetch(`${stack.info.api.url}/features/${entityType}/${encodeURIComponent(id)}${query}`, {
+    headers: { 'x-api-key': stack.info.api.key, ...headers },
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+
+/** Asserts the API serves, for each user, exactly what the reference computes from `events` at the API's asOf. */
+async function expectServedFeatures(events: ReturnType<typeof clickEvents>) {
+  const users = [...new Set(events.map((e) => e.user_id))];
+  for (const userId of users) {
+    const { status, body } = await getFeatures('user', userId);
+    expect(status).toBe(200);
+    const asOf = Date.parse(body.asOf);
+    const mine = events
+      .map((e, order) => ({ data: e as Record<string, unknown>, eventTimeMs: Date.parse(e.event_time), order }))
+      .filter((e) => e.data.user_id === userId);
+    const expected = referenceFeatures(userClickstream, mine, asOf);
+    const served = body.views[userClickstream.name];
+    for (const [name, value] of Object.entries(expected.features)) {
+      if (typeof value === 'number') expect(served.features[name], `${userId} ${name}`).toBeCloseTo(value, 6);
+      else expect(served.features[name], `${userId} ${name}`).toBe(value);
+    }
+    expect(served.freshness).toEqual(expected.freshness);
+  }
+}
+
+function scenarioEvents(prefix: string, count: number, seed: number) {
+  // Within the dev environment's 24 h lateness; generated in random (out-of-order) event-time order.
+  return clickEvents({ count, users: 6, nowMs: Date.now(), spanMs: 20 * HOUR, seed }).map((e) => ({
+    ...e,
+    user_id: `${prefix}-${e.user_id}`,
+  }));
+}
+
+describe('the local stack, end to end', () => {
+  it('serves, over HTTP, exactly the features of a known (out-of-order) event set', async () => {
+    mode = 'normal';
+    const events = scenarioEvents('known', 1_500, 21);
+    await put(events);
+    await stack.drain();
+    await expectServedFeatures(events);
+  });
+
+  it('a batch delivered twice leaves the totals unchanged', async () => {
+    mode = 'twice';
+    const events = scenarioEvents('twice', 1_200, 22);
+    await put(events);
+    await stack.drain();
+    mode = 'normal';
+    await expectServedFeatures(events);
+  });
+
+  it('a crash halfway through a batch, then the retry, gives the totals of one clean run', async () => {
+    mode = 'crash-halfway';
+    crashed = 0;
+    const events = scenarioEvents('crash', 1_200, 23);
+    await put(events);
+    await stack.drain();
+    mode = 'normal';
+    expect(crashed).toBe(1);
+    expect(stack.mappings[0]?.stats.errors).toBeGreaterThanOrEqual(1);
+    await expectServedFeatures(events);
+  });
+
+  it('quarantines every poison record of a 1% poison batch with its reason, and counts every good event', async () => {
+    mode = 'normal';
+    const good = scenarioEvents('poison', 990, 24);
+    const poison = [
+      '{"source": "clickstream", "user_id": ',
+      { ...good[0], source: 'nope' },
+      { ...good[1], event_type: 'teleport' },
+      { ...good[2], event_time: new Date(Date.now() - 30 * HOUR).toISOString() },
+      { ...good[3], event_time: new Date(Date.now() + 2 * HOUR).toISOString() },
+      { ...good[4], price: -5 },
+      { ...good[5], user_id: '' },
+      '42',
+      { source: 'clickstream' },
+      { ...good[6], event_type: 'purchase', price: undefined },
+    ];
+    const mixed: unknown[] = [...good];
+    for (const [i, p] of poison.entries()) mixed.splice(i * 99 + 50, 0, p);
+    const before = await listQuarantine();
+    await put(mixed);
+    await stack.drain();
+    const added = (await listQuarantine()).filter((k) => !before.includes(k));
+    expect(added).toHaveLength(poison.length);
+    const s3 = s3Client(stack.clientEnv);
+    const reasons: string[] = [];
+    for (const key of added) {
+      const object = await s3.send(new GetObjectCommand({ Bucket: stack.info.resources.quarantineBucket, Key: key }));
+      const body = JSON.parse(await (object.Body as { transformToString(): Promise<string> }).transformToString());
+      expect(body.detail).toBeTruthy();
+      expect(Buffer.from(body.dataBase64, 'base64').toString().length).toBeGreaterThan(0);
+      reasons.push(body.reason);
+    }
+    expect(reasons.sort()).toEqual(
+      [
+        'not_json',
+        'unknown_source',
+        'schema_violation',
+        'late_event',
+        'future_event',
+        'schema_violation',
+        'schema_violation',
+        'not_an_object',
+        'schema_violation',
+        'schema_violation',
+      ].sort(),
+    );
+    await expectServedFeatures(good);
+  });
+});
+
+async function listQuarantine(): Promise<string[]> {
+  const s3 = s3Client(stack.clientEnv);
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: stack.info.resources.quarantineBucket, Prefix: 'invalid/' }));
+  return (listed.Contents ?? []).map((o) => o.Key as string);
+}
+
+describe('the feature API', () => {
+  it('answers an unknown entity with 200 and the documented defaults', async () => {
+    const { status, body } = await getFeatures('user', 'nobody-at-all');
+    expect(status).toBe(200);
+    const features = body.views[userClickstream.name].features;
+    expect(features.views_1h).toBe(0);
+    expect(features.revenue_7d).toBe(0);
+    expect(features.avg_order_value_24h).toBeNull();
+    expect(features.last_event_type_1h).toBeNull();
+    expect(features.cart_rate_7d).toBe(0);
+  });
+
+  it('filters by view', async () => {
+    const { status, body } = await getFeatures('user', 'u1', `?views=${userClickstream.name}`);
+    expect(status).toBe(200);
+    expect(Object.keys(body.views)).toEqual([userClickstream.name]);
+  });
+
+  it.each([
+    ['an unknown view', 'user', 'u1', '?views=nope', 400, 'views'],
+    ['an empty view list', 'user', 'u1', '?views=', 400, 'views'],
+    ['an unknown parameter', 'user', 'u1', '?colour=red', 400, 'colour'],
+    ['an unknown entity type', 'planet', 'u1', '', 404, 'entityType'],
+    ['a control character in the id', 'user', 'a\u0001b', '', 400, 'entityId'],
+  ])('rejects %s with a JSON error naming the field', async (_what, type, id, query, status, field) => {
+    const response = await getFeatures(type, id, query);
+    expect(response.status).toBe(status);
+    expect(response.body.field).toBe(field);
+    expect(response.body.message).toBeTruthy();
+  });
+
+  it('refuses a request without the API key, as API Gateway does', async () => {
+    const response = await fetch(`${stack.info.api.url}/features/user/u1`);
+    expect(response.status).toBe(403);
+  });
+});
