@@ -39,7 +39,11 @@ export function createHandler(env: Env, clock: () => number = Date.now) {
       return json(200, { entityType: entity.name, entityId, asOf: new Date(nowMs).toISOString(), views: values });
     } catch (error) {
       logger.error('feature read failed', { error: error as Error, entityId });
-      return json(500, { error: 'internal_error', message: 'could not read features', requestId: event.requestContext?.requestId });
+      return json(500, {
+        error: 'internal_error',
+        message: 'could not read features',
+        requestId: event.requestContext?.requestId,
+      });
     }
   };
 }

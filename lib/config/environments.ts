@@ -86,7 +86,12 @@ const base = {
     maxLatenessSeconds: DAY,
     maxClockSkewSeconds: 300,
   },
-  api: { auth: 'apiKey', throttle: { rateLimit: 100, burstLimit: 200 }, quota: { limit: 1_000_000, period: 'DAY' }, memoryMb: 512 },
+  api: {
+    auth: 'apiKey',
+    throttle: { rateLimit: 100, burstLimit: 200 },
+    quota: { limit: 1_000_000, period: 'DAY' },
+    memoryMb: 512,
+  },
 } as const satisfies Pick<EnvironmentConfig, 'aggregator' | 'api'>;
 
 export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> = {
@@ -111,7 +116,13 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
   prod: {
     name: 'prod',
     stream: { capacityMode: 'ON_DEMAND', retentionHours: 7 * 24 },
-    aggregator: { ...base.aggregator, batchSize: 10_000, maxBatchingWindowSeconds: 2, retryAttempts: 20, maxRecordAgeSeconds: 2 * DAY },
+    aggregator: {
+      ...base.aggregator,
+      batchSize: 10_000,
+      maxBatchingWindowSeconds: 2,
+      retryAttempts: 20,
+      maxRecordAgeSeconds: 2 * DAY,
+    },
     api: {
       ...base.api,
       auth: 'iam',
@@ -148,12 +159,15 @@ export function validateEnvironment(config: EnvironmentConfig, views: readonly F
   if (aggregator.maxBatchingWindowSeconds < 0 || aggregator.maxBatchingWindowSeconds > 300) {
     problems.push('aggregator.maxBatchingWindowSeconds must be 0–300');
   }
-  if (aggregator.retryAttempts < 0 || aggregator.retryAttempts > 10_000) problems.push('aggregator.retryAttempts must be 0–10,000');
+  if (aggregator.retryAttempts < 0 || aggregator.retryAttempts > 10_000)
+    problems.push('aggregator.retryAttempts must be 0–10,000');
   if (aggregator.maxRecordAgeSeconds < 60 || aggregator.maxRecordAgeSeconds > 7 * DAY) {
     problems.push('aggregator.maxRecordAgeSeconds must be 60–604,800');
   }
   if (aggregator.maxRecordAgeSeconds > stream.retentionHours * HOUR) {
-    problems.push('aggregator.maxRecordAgeSeconds exceeds the stream retention: records would expire before they are given up on');
+    problems.push(
+      'aggregator.maxRecordAgeSeconds exceeds the stream retention: records would expire before they are given up on',
+    );
   }
   for (const view of views) {
     // A replay re-delivers records up to the retention period after arrival; their tiles must
