@@ -111,8 +111,10 @@ export class LocalEventSourceMapping {
       const batch: KinesisStreamRecord[] = [];
       let bytes = 0;
       let windowEnds = Number.POSITIVE_INFINITY;
-      while (this.running && batch.length < settings.batchSize && Date.now() < windowEnds) {
+      // Records already fetched always join the batch (up to its size); the window only bounds waiting for more.
+      while (this.running && batch.length < settings.batchSize) {
         if (buffer.length === 0) {
+          if (batch.length > 0 && Date.now() >= windowEnds) break;
           const pollStarted = Date.now();
           const page: GetRecordsCommandOutput = await kinesis.send(
             new GetRecordsCommand({ ShardIterator: iterator, Limit: settings.batchSize }),
@@ -121,7 +123,8 @@ export class LocalEventSourceMapping {
           buffer.push(...(page.Records ?? []).map((r) => this.toLambdaRecord(shardId, r)));
           if (buffer.length === 0) {
             if (batch.length === 0) this.idleSince.set(shardId, pollStarted);
-            await sleep(batch.length === 0 ? idlePollMs : Math.min(idlePollMs, windowEnds - Date.now()));
+            const wait = batch.length === 0 ? idlePollMs : Math.min(idlePollMs, windowEnds - Date.now());
+            if (wait > 0) await sleep(wait);
             continue;
           }
         }
