@@ -53,6 +53,12 @@ export interface LocalStack {
 
 type HandlerModule = { createHandler: (env: Env, clock?: () => number) => unknown };
 
+/** The handler factory of each `lambdas/<name>/` folder, by the FEATURELAKE_FUNCTION name the template carries. */
+const HANDLER_MODULES: Record<string, () => Promise<HandlerModule>> = {
+  aggregator: () => import('../../lambdas/aggregator/handler.js'),
+  'feature-api': () => import('../../lambdas/feature-api/handler.js'),
+};
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const envName = options.envName ?? 'dev';
   const name = stackName(envName as 'dev');
@@ -74,7 +80,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
     const handlers = new Map<string, unknown>();
     for (const fn of model.functions) {
-      const module = (await import(`../../lambdas/${fn.handlerName}/handler.js`)) as HandlerModule;
+      const load = HANDLER_MODULES[fn.handlerName];
+      if (!load)
+        throw new Error(`${fn.logicalId}: no local handler for FEATURELAKE_FUNCTION=${fn.handlerName} (see HANDLER_MODULES)`);
+      const module = await load();
       const env = { ...fn.env, ...clientEnv, POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN' };
       handlers.set(fn.logicalId, module.createHandler(env, options.clock ?? Date.now));
     }

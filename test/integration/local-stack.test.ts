@@ -65,7 +65,7 @@ async function put(payloads: readonly unknown[]) {
         StreamName: stack.info.resources.streamName,
         Records: payloads.slice(i, i + 500).map((p) => ({
           Data: Buffer.from(typeof p === 'string' ? p : JSON.stringify(p)),
-          PartitionKey: String((p as { user_id?: string }).user_id ?? 'poison'),
+          PartitionKey: String((p as { user_id?: string }).user_id || 'poison'),
         })),
       }),
     );
