@@ -28,7 +28,13 @@ export async function runLocalStack(options: RunLocalOptions): Promise<number> {
   const { log } = options;
   const started = performance.now();
   log(`featurelake local stack (${options.envName}): starting emulators and synthesizing the CDK app…`);
-  const stack = await startLocalStack({ envName: options.envName, stateDir: options.stateDir, log });
+  const stack = await startLocalStack({
+    envName: options.envName,
+    stateDir: options.stateDir,
+    // The demo's summary reports what the handlers would warn about; a stack kept up shows their warnings.
+    handlerLogLevel: options.keepAlive ? 'WARN' : 'ERROR',
+    log,
+  });
   log(`up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   let exitCode = 0;
   try {

@@ -36,6 +36,8 @@ export interface LocalStackOptions {
   /** Clock of the API handlers. @default Date.now */
   readonly clock?: () => number;
   readonly apiPort?: number;
+  /** Powertools log level of the handlers, unless POWERTOOLS_LOG_LEVEL is set. @default 'WARN' */
+  readonly handlerLogLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   readonly log?: (line: string) => void;
 }
 
@@ -84,7 +86,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       if (!load)
         throw new Error(`${fn.logicalId}: no local handler for FEATURELAKE_FUNCTION=${fn.handlerName} (see HANDLER_MODULES)`);
       const module = await load();
-      const env = { ...fn.env, ...clientEnv, POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN' };
+      const env = {
+        ...fn.env,
+        ...clientEnv,
+        POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? options.handlerLogLevel ?? 'WARN',
+      };
       handlers.set(fn.logicalId, module.createHandler(env, options.clock ?? Date.now));
     }
 
