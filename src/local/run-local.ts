@@ -10,6 +10,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { s3Client } from '../aws/clients.js';
 import { SendSession } from '../cli/kinesis/send-session.js';
 import { userClickstream } from '../features/catalog.js';
+import { QUARANTINE_PREFIX } from '../quarantine/quarantine.js';
 import { workloads } from '../workloads/index.js';
 import { type LocalStack, startLocalStack } from './stack.js';
 
@@ -92,7 +93,7 @@ async function runDemo(stack: LocalStack, events: number, log: (line: string) =>
   }
   const processSeconds = (performance.now() - processStarted) / 1000;
   const stats = stack.mappings.map((m) => m.stats);
-  const quarantined = await countObjects(stack, 'invalid/');
+  const quarantined = await countObjects(stack, QUARANTINE_PREFIX);
   const toDestination = stats.reduce((n, s) => n + s.recordsToDestination, 0);
   const invocations = stats.reduce((n, s) => n + s.invocations, 0);
   const totalSeconds = (performance.now() - sendStarted) / 1000;

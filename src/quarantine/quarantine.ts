@@ -34,10 +34,13 @@ export interface QuarantinedRecord {
   readonly dataBase64: string;
 }
 
+/** Where the consumers' quarantine objects live in the bucket (the rest belongs to Lambda's on-failure destination). */
+export const QUARANTINE_PREFIX = 'invalid/';
+
 export function quarantineKey(consumer: string, rejected: RejectedRecord): string {
   const { record } = rejected;
   const day = new Date(record.arrivalTimeMs).toISOString().slice(0, 10);
-  return `invalid/consumer=${consumer}/dt=${day}/${record.shardId}/${record.sequenceNumber}.json`;
+  return `${QUARANTINE_PREFIX}consumer=${consumer}/dt=${day}/${record.shardId}/${record.sequenceNumber}.json`;
 }
 
 export function quarantineBody(consumer: string, rejected: RejectedRecord): QuarantinedRecord {

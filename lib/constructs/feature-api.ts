@@ -1,0 +1,217 @@
+/**
+ * The feature API: API Gateway REST (v1: what LocalStack's free tier serves)
+ * with a Lambda proxy integration,
+ *
+ *   GET /features/{entityType}/{entityId}[?views=a,b]
+ *
+ * behind an API key and usage plan (throttle + quota per key) and, when the
+ * environment says `auth: 'iam'`, SigV4 (IAM) authorization as well. Access
+ * logs go to their own log group; execution logs and metrics are on for the
+ * whole stage; path parameters are validated before the Lambda runs.
+ */
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  AccessLogField,
+  AccessLogFormat,
+  ApiKey,
+  ApiKeySourceType,
+  AuthorizationType,
+  EndpointType,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  type Method,
+  MethodLoggingLevel,
+  Period,
+  RequestValidator,
+  RestApi,
+  type UsagePlan,
+} from 'aws-cdk-lib/aws-apigateway';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { ApiSettings } from '../config/environments.js';
+import { logRetention } from './defaults.js';
+import { FeatureFunction, type FunctionLogLevel } from './feature-function.js';
+import type { OnlineStore } from './online-store.js';
+
+/** The one route, as API Gateway names its resource path. */
+export const FEATURES_PATH = '/features/{entityType}/{entityId}';
+
+export interface FeatureApiProps {
+  readonly envName: string;
+  /** Auth mode, usage-plan throttle and quota, memory (lib/config/environments.ts). */
+  readonly settings: ApiSettings;
+  /** The table features are read from. */
+  readonly store: OnlineStore;
+  readonly logRetentionDays: number;
+  readonly logRemovalPolicy: RemovalPolicy;
+  /** @default 'v1' */
+  readonly stageName?: string;
+  /**
+   * Stage execution-log level. ERROR keeps request data out of the logs; INFO is verbose.
+   * @default MethodLoggingLevel.ERROR
+   */
+  readonly executionLogLevel?: MethodLoggingLevel;
+  /**
+   * Create the account-level role API Gateway needs to write execution and access logs
+   * (AWS::ApiGateway::Account, one per account and region). Turn off when the account
+   * already has one configured.
+   * @default true
+   */
+  readonly createAccountLogRole?: boolean;
+  /** @default Duration.seconds(10) */
+  readonly timeout?: Duration;
+  /** @default 'INFO' */
+  readonly logLevel?: FunctionLogLevel;
+}
+
+export class FeatureApi extends Construct {
+  public readonly api: RestApi;
+  public readonly function: FeatureFunction;
+  public readonly method: Method;
+  public readonly usagePlan: UsagePlan;
+  /** The key service callers send as `x-api-key`; its value via `aws apigateway get-api-key --include-value`. */
+  public readonly apiKey: ApiKey;
+
+  constructor(scope: Construct, id: string, props: FeatureApiProps) {
+    super(scope, id);
+    const { settings } = props;
+    const stageName = props.stageName ?? 'v1';
+
+    this.function = new FeatureFunction(this, 'Function', {
+      name: 'feature-api',
+      envName: props.envName,
+      memorySize: settings.memoryMb,
+      timeout: props.timeout ?? Duration.seconds(10),
+      logRetentionDays: props.logRetentionDays,
+      logRemovalPolicy: props.logRemovalPolicy,
+      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+      environment: { TABLE_NAME: props.store.table.tableName },
+    });
+    props.store.grantReadFeatures(this.function);
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: logRetention(props.logRetentionDays),
+      removalPolicy: props.logRemovalPolicy,
+    });
+    this.api = new RestApi(this, 'Api', {
+      restApiName: `featurelake-${props.envName}`,
+      description: `featurelake online features (${props.envName})`,
+      endpointConfiguration: { types: [EndpointType.REGIONAL] },
+      apiKeySourceType: ApiKeySourceType.HEADER,
+      cloudWatchRole: props.createAccountLogRole ?? true,
+      // The role is account-wide: other APIs may log through it after this stack is gone.
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: accessLogFormat(),
+        loggingLevel: props.executionLogLevel ?? MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+      },
+    });
+
+    // The stack exports the URL as ApiUrl; drop RestApi's own duplicate Endpoint output.
+    this.api.node.tryRemoveChild('Endpoint');
+
+    const validator = new RequestValidator(this, 'RequestValidator', {
+      restApi: this.api,
+      requestValidatorName: 'path-and-query-parameters',
+      validateRequestParameters: true,
+      // GET has no body; on, so the validator is a full one (cdk-nag AwsSolutions-APIG2).
+      validateRequestBody: true,
+    });
+    const iam = settings.auth === 'iam';
+    const entity = this.api.root.addResource('features').addResource('{entityType}').addResource('{entityId}');
+    this.method = entity.addMethod('GET', new LambdaIntegration(this.function, { proxy: true, allowTestInvoke: false }), {
+      operationName: 'GetFeatures',
+      apiKeyRequired: true,
+      authorizationType: iam ? AuthorizationType.IAM : AuthorizationType.NONE,
+      requestValidator: validator,
+      requestParameters: {
+        'method.request.path.entityType': true,
+        'method.request.path.entityId': true,
+        'method.request.querystring.views': false,
+      },
+    });
+
+    this.usagePlan = this.api.addUsagePlan('UsagePlan', {
+      name: `featurelake-${props.envName}`,
+      description: 'Per-key throttle and quota of feature API callers',
+      throttle: { rateLimit: settings.throttle.rateLimit, burstLimit: settings.throttle.burstLimit },
+      quota: { limit: settings.quota.limit, period: Period[settings.quota.period] },
+    });
+    this.usagePlan.addApiStage({ stage: this.api.deploymentStage });
+    this.apiKey = new ApiKey(this, 'ApiKey', {
+      description: `featurelake ${props.envName} feature API key (get its value with aws apigateway get-api-key --include-value)`,
+      enabled: true,
+    });
+    this.usagePlan.addApiKey(this.apiKey);
+
+    this.acknowledgeChecks(iam);
+  }
+
+  /** IAM callers (SigV4): execute-api:Invoke on GET /features/{entityType}/{entityId} of this stage. */
+  public grantReadFeatures(grantee: IGrantable): Grant {
+    return this.grantInvoke(grantee, 'GET', '/features/*/*');
+  }
+
+  /** execute-api:Invoke on a method and path of this stage (path parameters as `*`). */
+  public grantInvoke(grantee: IGrantable, method = 'GET', path = '/features/*/*'): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: [this.api.arnForExecuteApi(method, path, this.api.deploymentStage.stageName)],
+    });
+  }
+
+  private acknowledgeChecks(iam: boolean): void {
+    Validations.of(this.api.deploymentStage).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason:
+        'No WAF web ACL: callers are known services holding an API key, throttled and capped per key by the usage plan; the API reads features only.',
+    });
+    Validations.of(this.method).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason:
+        'Callers are services and models, not end users with Cognito identities: access is an API key bound to a usage plan, plus IAM SigV4 where the environment sets auth=iam.',
+    });
+    if (!iam) {
+      Validations.of(this.method).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'This environment authenticates service callers with an API key (apiKeyRequired) and its usage plan; the prod environment additionally requires IAM authorization.',
+      });
+    }
+    const logRole = this.api.node.tryFindChild('CloudWatchRole');
+    if (logRole) {
+      Validations.of(logRole).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          "The account-level API Gateway logging role uses AWS's documented managed policy; only apigateway.amazonaws.com can assume it, and API Gateway writes every API's execution logs to log groups it names itself.",
+      });
+    }
+  }
+}
+
+function accessLogFormat(): AccessLogFormat {
+  return AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: AccessLogField.contextRequestId(),
+      requestTime: AccessLogField.contextRequestTime(),
+      ip: AccessLogField.contextIdentitySourceIp(),
+      caller: AccessLogField.contextIdentityCaller(),
+      userArn: AccessLogField.contextIdentityUserArn(),
+      apiKeyId: AccessLogField.contextIdentityApiKeyId(),
+      httpMethod: AccessLogField.contextHttpMethod(),
+      resourcePath: AccessLogField.contextResourcePath(),
+      path: AccessLogField.contextPath(),
+      status: AccessLogField.contextStatus(),
+      responseLength: AccessLogField.contextResponseLength(),
+      responseLatency: AccessLogField.contextResponseLatency(),
+      integrationLatency: AccessLogField.contextIntegrationLatency(),
+      error: AccessLogField.contextErrorResponseType(),
+    }),
+  );
+}

@@ -1,0 +1,86 @@
+/**
+ * One featurelake environment: ingest stream → aggregator → online store →
+ * feature API, the quarantine, and the alarms. Everything that differs between
+ * environments comes from `config` (lib/config/environments.ts); the
+ * constructs hold the safe defaults.
+ */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from './config/environments.js';
+import { Aggregator } from './constructs/aggregator.js';
+import { dataRemovalPolicy, quarantineRetention } from './constructs/defaults.js';
+import { FeatureApi } from './constructs/feature-api.js';
+import { IngestStream } from './constructs/ingest-stream.js';
+import { Monitoring } from './constructs/monitoring.js';
+import { OnlineStore } from './constructs/online-store.js';
+import { Quarantine } from './constructs/quarantine.js';
+
+export interface FeaturelakeStackProps extends StackProps {
+  /** A validated environment (environmentConfig() in lib/config/environments.ts). */
+  readonly config: EnvironmentConfig;
+}
+
+export class FeaturelakeStack extends Stack {
+  public readonly config: EnvironmentConfig;
+  public readonly ingest: IngestStream;
+  public readonly store: OnlineStore;
+  public readonly quarantine: Quarantine;
+  public readonly aggregator: Aggregator;
+  public readonly featureApi: FeatureApi;
+  public readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: FeaturelakeStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.config = config;
+    const envName = config.name;
+    // Tables, buckets and the stream hold data: prod keeps them, other environments clean up.
+    const removalPolicy = dataRemovalPolicy(config.retainData);
+    const logs = { logRetentionDays: config.logRetentionDays, logRemovalPolicy: removalPolicy };
+
+    this.ingest = new IngestStream(this, 'Ingest', { settings: config.stream, removalPolicy });
+    this.store = new OnlineStore(this, 'OnlineStore', { removalPolicy, deletionProtection: config.retainData });
+    this.quarantine = new Quarantine(this, 'Quarantine', {
+      removalPolicy,
+      expiration: quarantineRetention(config.retainData),
+    });
+    this.aggregator = new Aggregator(this, 'Aggregator', {
+      envName,
+      settings: config.aggregator,
+      stream: this.ingest,
+      store: this.store,
+      quarantine: this.quarantine,
+      ...logs,
+    });
+    this.featureApi = new FeatureApi(this, 'FeatureApi', { envName, settings: config.api, store: this.store, ...logs });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', { envName, thresholds: config.alarms });
+    this.monitoring.watchStreamConsumer(this.aggregator.function);
+    this.monitoring.watchQuarantine(this.aggregator.function.functionKey);
+    this.monitoring.watchFunctionErrors('Aggregator', this.aggregator.function);
+    this.monitoring.watchFunctionErrors('FeatureApi', this.featureApi.function);
+    this.monitoring.watchApi(this.featureApi.api);
+
+    new CfnOutput(this, 'StreamName', {
+      value: this.ingest.stream.streamName,
+      description: 'Kinesis stream producers put events on (partition key = entity key)',
+    });
+    new CfnOutput(this, 'TableName', { value: this.store.table.tableName, description: 'DynamoDB online store' });
+    new CfnOutput(this, 'QuarantineBucketName', {
+      value: this.quarantine.bucket.bucketName,
+      description: 'Invalid records (invalid/) and failed batches (aws/lambda/)',
+    });
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.featureApi.api.url,
+      description: 'Base URL: GET <ApiUrl>features/{entityType}/{entityId}',
+    });
+    new CfnOutput(this, 'ApiKeyId', {
+      value: this.featureApi.apiKey.keyId,
+      description: 'aws apigateway get-api-key --include-value --api-key <ApiKeyId> --query value --output text',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.monitoring.topic.topicArn,
+      description: 'Subscribe on-call here (email, chat)',
+    });
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The app's entry points: createApp per environment, synthTemplate (what the
+ * local stack reads) and bin/app.ts as the CDK CLI runs it.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ENVIRONMENT_NAMES, ENVIRONMENTS, stackName } from '../../lib/config/environments.js';
+import { createApp, synthTemplate } from '../../lib/featurelake-app.js';
+import { type CloudFormationTemplate, readTemplate } from '../../src/local/template-model.js';
+
+describe('createApp', () => {
+  it('builds one stack named after the environment', () => {
+    for (const env of ENVIRONMENT_NAMES) {
+      const { app, stack } = createApp({ envName: env, bundle: false, checks: false });
+      expect(stack.stackName).toBe(stackName(env));
+      expect(app.node.children.filter((c) => c === stack)).toHaveLength(1);
+    }
+  });
+
+  it('rejects an unknown environment, naming the valid ones', () => {
+    expect(() => createApp({ envName: 'qa', bundle: false })).toThrow(/unknown environment "qa": use one of dev, staging, prod/);
+  });
+});
+
+describe('synthTemplate', () => {
+  it.each(ENVIRONMENT_NAMES)('gives the local stack everything it reads (%s)', (env) => {
+    const config = ENVIRONMENTS[env];
+    const model = readTemplate(synthTemplate(env) as CloudFormationTemplate, stackName(env));
+    expect(model.streams).toHaveLength(1);
+    expect(model.tables).toHaveLength(1);
+    expect(model.functions.map((f) => f.handlerName).sort()).toEqual(['aggregator', 'feature-api']);
+    const aggregator = model.functions.find((f) => f.handlerName === 'aggregator');
+    expect(aggregator?.env.TABLE_NAME).toBe(model.tables[0]?.name);
+    expect(model.buckets.map((b) => b.name)).toContain(aggregator?.env.QUARANTINE_BUCKET);
+    expect(model.eventSourceMappings).toEqual([
+      expect.objectContaining({
+        batchSize: config.aggregator.batchSize,
+        bisectOnError: true,
+        reportBatchItemFailures: true,
+        onFailureBucket: aggregator?.env.QUARANTINE_BUCKET,
+      }),
+    ]);
+    expect(model.api?.routes).toEqual([
+      expect.objectContaining({ method: 'GET', resourcePath: '/features/{entityType}/{entityId}', apiKeyRequired: true }),
+    ]);
+    expect(model.api?.throttle).toEqual(config.api.throttle);
+    expect(model.api?.quota).toEqual(config.api.quota);
+  });
+});
+
+describe('bin/app.ts under the CDK CLI protocol', () => {
+  const run = (context: Record<string, unknown>, outdir: string) =>
+    execFileSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
+      cwd: path.resolve(import.meta.dirname, '../..'),
+      env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) },
+      stdio: 'pipe',
+    });
+
+  it('synthesizes dev when no env is given, and fails clearly for an unknown one', () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'featurelake-bin-'));
+    try {
+      // Bundling skipped the way the CLI would pass it: `-c aws:cdk:bundling-stacks=[]`.
+      run({ 'aws:cdk:bundling-stacks': [] }, outdir);
+      const file = path.join(outdir, 'featurelake-dev.template.json');
+      expect(existsSync(file)).toBe(true);
+      expect(JSON.parse(readFileSync(file, 'utf8')).Outputs).toHaveProperty('ApiKeyId');
+      expect(() => run({ env: 'qa' }, outdir)).toThrow(/unknown environment "qa"/);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});

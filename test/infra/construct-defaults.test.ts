@@ -1,0 +1,52 @@
+/**
+ * Each construct on its own, with no optional props: the safe defaults of
+ * lib/constructs/defaults.ts apply.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { IngestStream } from '../../lib/constructs/ingest-stream.js';
+import { OnlineStore } from '../../lib/constructs/online-store.js';
+import { Quarantine } from '../../lib/constructs/quarantine.js';
+
+function synth(build: (stack: Stack) => void): Template {
+  const stack = new Stack(new App(), 'Defaults');
+  build(stack);
+  return Template.fromStack(stack);
+}
+
+describe('construct defaults', () => {
+  it('IngestStream: on demand, 24 h, AWS managed key, deleted with the stack', () => {
+    const t = synth((s) => new IngestStream(s, 'Ingest'));
+    t.hasResource('AWS::Kinesis::Stream', {
+      Properties: {
+        StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+        RetentionPeriodHours: 24,
+        StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' },
+        ShardCount: Match.absent(),
+      },
+      DeletionPolicy: 'Delete',
+    });
+  });
+
+  it('OnlineStore: deleted with the stack, no deletion protection', () => {
+    const t = synth((s) => new OnlineStore(s, 'Store'));
+    t.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+      DeletionPolicy: 'Delete',
+    });
+  });
+
+  it('Quarantine: 90-day expiry on both buckets, emptied and deleted with the stack', () => {
+    const t = synth((s) => new Quarantine(s, 'Quarantine'));
+    const buckets = Object.values(t.findResources('AWS::S3::Bucket'));
+    expect(buckets).toHaveLength(2);
+    for (const bucket of buckets) {
+      expect(bucket.DeletionPolicy).toBe('Delete');
+      expect(bucket.Properties.LifecycleConfiguration.Rules).toContainEqual(
+        expect.objectContaining({ ExpirationInDays: 90, Status: 'Enabled' }),
+      );
+    }
+    t.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
+  });
+});

@@ -1,0 +1,340 @@
+/**
+ * The stack per environment: one assertion per behaviour, expected values read
+ * from the environment config and the tile layout (the sources of truth), not
+ * from the constructs under test. Lambda code is not bundled here.
+ */
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENVIRONMENT_NAMES, ENVIRONMENTS, type EnvironmentName } from '../../lib/config/environments.js';
+import { createApp } from '../../lib/featurelake-app.js';
+import { KEY, TTL_ATTRIBUTE } from '../../src/online-store/tile-item.js';
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, any>; DeletionPolicy?: string }>;
+
+const templates = new Map<EnvironmentName, Template>();
+beforeAll(() => {
+  for (const env of ENVIRONMENT_NAMES) {
+    templates.set(env, Template.fromStack(createApp({ envName: env, bundle: false, checks: false }).stack));
+  }
+});
+const template = (env: EnvironmentName) => templates.get(env) as Template;
+
+/** Logical id of the only resource of a type matching the properties. */
+function idOf(t: Template, type: string, props: Record<string, unknown> = {}): string {
+  const ids = Object.keys(t.findResources(type, { Properties: Match.objectLike(props) }));
+  expect(ids, `${type} matching ${JSON.stringify(props)}`).toHaveLength(1);
+  return ids[0] as string;
+}
+const quarantineBucketId = (t: Template) => idOf(t, 'AWS::S3::Bucket', { LoggingConfiguration: Match.anyValue() });
+const accessLogBucketId = (t: Template) =>
+  Object.keys(t.findResources('AWS::S3::Bucket')).find((id) => id !== quarantineBucketId(t)) as string;
+
+describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
+  const config = ENVIRONMENTS[env];
+
+  it('has one of each core resource', () => {
+    const t = template(env);
+    t.resourceCountIs('AWS::Kinesis::Stream', 1);
+    t.resourceCountIs('AWS::DynamoDB::Table', 1);
+    t.resourceCountIs('AWS::S3::Bucket', 2);
+    t.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    t.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+    t.resourceCountIs('AWS::ApiGateway::Method', 1);
+    t.resourceCountIs('AWS::ApiGateway::UsagePlan', 1);
+    t.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
+    t.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
+    t.resourceCountIs('AWS::SNS::Topic', 1);
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    const featureFunctions = t.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { FEATURELAKE_FUNCTION: Match.anyValue() } } },
+    });
+    expect(Object.keys(featureFunctions)).toHaveLength(2);
+  });
+
+  it('encrypts the stream with the AWS managed Kinesis key and sizes it from the config', () => {
+    const provisioned = config.stream.capacityMode === 'PROVISIONED';
+    template(env).hasResourceProperties('AWS::Kinesis::Stream', {
+      StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' },
+      StreamModeDetails: { StreamMode: config.stream.capacityMode },
+      RetentionPeriodHours: config.stream.retentionHours,
+      ShardCount: provisioned ? config.stream.shardCount : Match.absent(),
+    });
+  });
+
+  it('maps the stream to the aggregator with the configured batching, retries and an S3 on-failure destination', () => {
+    const t = template(env);
+    const a = config.aggregator;
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [idOf(t, 'AWS::Kinesis::Stream'), 'Arn'] },
+      FunctionName: {
+        Ref: idOf(t, 'AWS::Lambda::Function', { Environment: { Variables: { FEATURELAKE_FUNCTION: 'aggregator' } } }),
+      },
+      BatchSize: a.batchSize,
+      MaximumBatchingWindowInSeconds: a.maxBatchingWindowSeconds,
+      StartingPosition: a.startingPosition,
+      MaximumRetryAttempts: a.retryAttempts,
+      MaximumRecordAgeInSeconds: a.maxRecordAgeSeconds,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ParallelizationFactor: 1,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [quarantineBucketId(t), 'Arn'] } } },
+    });
+  });
+
+  it('keys the online store as tiles are laid out, on demand, with PITR, TTL and encryption', () => {
+    template(env).hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: KEY.partition, KeyType: 'HASH' },
+        { AttributeName: KEY.sort, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: Match.arrayWith([
+        { AttributeName: KEY.partition, AttributeType: 'S' },
+        { AttributeName: KEY.sort, AttributeType: 'S' },
+      ]),
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+  });
+
+  it('encrypts both buckets, blocks public access and disables ACLs', () => {
+    const t = template(env);
+    const buckets = t.findResources('AWS::S3::Bucket', {
+      Properties: {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      },
+    });
+    expect(Object.keys(buckets)).toHaveLength(2);
+  });
+
+  it('denies non-TLS and pre-TLS-1.2 requests on both buckets', () => {
+    const t = template(env);
+    for (const bucket of [quarantineBucketId(t), accessLogBucketId(t)]) {
+      t.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: bucket },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            Match.objectLike({ Effect: 'Deny', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('logs quarantine bucket access to the access-log bucket and expires quarantined objects', () => {
+    const t = template(env);
+    const days = config.retainData ? 400 : 90;
+    // Log delivery is let in by bucket policy, not an ACL (ACLs are disabled on every bucket).
+    expect(t.toJSON().Resources[accessLogBucketId(t)].Properties.AccessControl).toBeUndefined();
+    t.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: accessLogBucketId(t) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject' }),
+        ]),
+      },
+    });
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: { DestinationBucketName: { Ref: accessLogBucketId(t) } },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: days, Status: 'Enabled' })]),
+      },
+    });
+  });
+
+  it('throttles and caps API keys with the configured usage plan', () => {
+    const t = template(env);
+    const { throttle, quota } = config.api;
+    t.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      Throttle: { RateLimit: throttle.rateLimit, BurstLimit: throttle.burstLimit },
+      Quota: { Limit: quota.limit, Period: quota.period },
+      ApiStages: [Match.objectLike({ ApiId: { Ref: idOf(t, 'AWS::ApiGateway::RestApi') } })],
+    });
+    t.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', {
+      KeyId: { Ref: idOf(t, 'AWS::ApiGateway::ApiKey') },
+      KeyType: 'API_KEY',
+      UsagePlanId: { Ref: idOf(t, 'AWS::ApiGateway::UsagePlan') },
+    });
+  });
+
+  it(`serves GET /features/{entityType}/{entityId} with an API key${config.api.auth === 'iam' ? ' and IAM' : ''}`, () => {
+    const t = template(env);
+    t.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'GET',
+      ApiKeyRequired: true,
+      AuthorizationType: config.api.auth === 'iam' ? 'AWS_IAM' : 'NONE',
+      RequestParameters: {
+        'method.request.path.entityType': true,
+        'method.request.path.entityId': true,
+        'method.request.querystring.views': false,
+      },
+      RequestValidatorId: { Ref: idOf(t, 'AWS::ApiGateway::RequestValidator', { ValidateRequestParameters: true }) },
+      Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' },
+    });
+    t.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{entityId}' });
+  });
+
+  it('logs API access to its own log group, with execution logs and metrics on the whole stage', () => {
+    const t = template(env);
+    const accessLogs = Object.keys(t.findResources('AWS::Logs::LogGroup')).filter((id) => id.includes('AccessLogs'));
+    expect(accessLogs).toHaveLength(1);
+    t.hasResourceProperties('AWS::ApiGateway::Stage', {
+      AccessLogSetting: {
+        DestinationArn: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([{ Ref: accessLogs[0] }])] }),
+        Format: Match.stringLikeRegexp('apiKeyId'),
+      },
+      MethodSettings: [
+        Match.objectLike({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          LoggingLevel: 'ERROR',
+          MetricsEnabled: true,
+          DataTraceEnabled: false,
+        }),
+      ],
+    });
+  });
+
+  it(`keeps every log for ${config.logRetentionDays} days`, () => {
+    const t = template(env);
+    const groups = Object.values(t.findResources('AWS::Logs::LogGroup'));
+    expect(groups).toHaveLength(3);
+    for (const group of groups) expect(group.Properties.RetentionInDays).toBe(config.logRetentionDays);
+  });
+
+  it(`${config.retainData ? 'retains' : 'destroys'} the data stores with the stack`, () => {
+    const t = template(env);
+    const policy = config.retainData ? 'Retain' : 'Delete';
+    for (const type of ['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::Kinesis::Stream', 'AWS::Logs::LogGroup']) {
+      const resources = Object.values(t.findResources(type)) as Resources[string][];
+      expect(resources.length).toBeGreaterThan(0);
+      for (const resource of resources) expect(resource.DeletionPolicy, type).toBe(policy);
+    }
+    // Destroyed buckets are emptied first; retained ones never are.
+    t.resourceCountIs('Custom::S3AutoDeleteObjects', config.retainData ? 0 : 2);
+    t.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: config.retainData });
+  });
+
+  it('alarms on the aggregator falling behind the stream', () => {
+    const t = template(env);
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Statistic: 'Maximum',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('^AggregatorFunction') } }],
+      Threshold: config.alarms.iteratorAgeMs,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+  });
+
+  it('alarms on records quarantined in 5 minutes', () => {
+    const t = template(env);
+    const id = idOf(t, 'AWS::CloudWatch::Alarm', {
+      Namespace: 'featurelake',
+      MetricName: 'QuarantinedRecords',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: config.alarms.quarantinedPer5Min,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    // The dimensions Powertools Metrics publishes with: its service name plus the default `environment`.
+    const dimensions = t.toJSON().Resources[id].Properties.Dimensions;
+    expect(dimensions).toHaveLength(2);
+    expect(dimensions).toEqual(
+      expect.arrayContaining([
+        { Name: 'service', Value: 'aggregator' },
+        { Name: 'environment', Value: env },
+      ]),
+    );
+  });
+
+  it('alarms on each function’s errors and on API 5xx', () => {
+    const t = template(env);
+    for (const prefix of ['^AggregatorFunction', '^FeatureApiFunction']) {
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp(prefix) } }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: config.alarms.functionErrorsPer5Min,
+      });
+    }
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5XXError',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: config.alarms.api5xxPer5Min,
+    });
+  });
+
+  it('sends every alarm to a KMS-encrypted, TLS-only topic', () => {
+    const t = template(env);
+    const topic = idOf(t, 'AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    for (const alarm of Object.values(t.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
+    }
+    t.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topic }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('outputs what callers and operators need', () => {
+    const outputs = template(env).toJSON().Outputs as Record<string, unknown>;
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining(['StreamName', 'TableName', 'QuarantineBucketName', 'ApiUrl', 'ApiKeyId']),
+    );
+  });
+
+  it('grants no IAM identity a wildcard action', () => {
+    const t = template(env).toJSON().Resources as Resources;
+    const statements = Object.entries(t).flatMap(([id, r]) => {
+      if (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') {
+        return (r.Properties?.PolicyDocument.Statement ?? []).map((s: any) => [id, s]);
+      }
+      if (r.Type === 'AWS::IAM::Role') {
+        return (r.Properties?.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement.map((s: any) => [id, s]));
+      }
+      return [];
+    });
+    expect(statements.length).toBeGreaterThan(0);
+    const wildcards = statements
+      .filter(([, s]) => s.Effect === 'Allow')
+      .flatMap(([id, s]) =>
+        [s.Action]
+          .flat()
+          .filter((a: string) => a.includes('*'))
+          .map((a: string) => `${id}: ${a}`),
+      );
+    expect(wildcards).toEqual([]);
+  });
+
+  it('allows wildcard actions on the buckets only to the CDK empty-on-delete provider, and only outside prod data', () => {
+    const t = template(env).toJSON().Resources as Resources;
+    const allows = Object.values(t)
+      .filter((r) => r.Type === 'AWS::S3::BucketPolicy')
+      .flatMap((r) => r.Properties?.PolicyDocument.Statement as any[])
+      .filter((s) => s.Effect === 'Allow' && [s.Action].flat().some((a: string) => a.includes('*')));
+    for (const s of allows) {
+      expect(JSON.stringify(s.Principal)).toMatch(/CustomS3AutoDeleteObjectsCustomResourceProviderRole/);
+    }
+    expect(allows).toHaveLength(config.retainData ? 0 : 2);
+  });
+});
