@@ -7,7 +7,7 @@
  * To add a feature: add an aggregation (or a ratio) to a view. To add a view:
  * define it below and list it in `featureViews`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineEntity, defineFeatureView, defineSource } from './define.js';
 
 /**

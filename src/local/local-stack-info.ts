@@ -5,7 +5,7 @@
  * src/cli/local-stack-info.ts.
  */
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const url = z.url();
 
