@@ -12,7 +12,7 @@ import { createAggregator } from '../src/aggregator/aggregate-batch.js';
 import { dynamoDocumentClient, s3Client } from '../src/aws/clients.js';
 import { createRecordDecoder, type StreamRecord } from '../src/domain/records.js';
 import { compileView, TileBuilder } from '../src/domain/tiles.js';
-import { clickstream as clickstreamSource, userClickstream } from '../src/features/catalog.js';
+import { clickstream as clickstreamSource, sources, userClickstream } from '../src/features/catalog.js';
 import type { Emulators } from '../src/local/emulators.js';
 import { workloads } from '../src/workloads/index.js';
 import { median } from './stats.js';
@@ -100,6 +100,7 @@ export async function benchWritesPer1000(emulators: Emulators) {
         tableName,
         quarantineBucket: tableName,
         policy: POLICY,
+        sources,
         views: [userClickstream],
       });
       // A shard takes up to 1,000 records/s: a full batch spans batchSize / 1,000 seconds of events.

@@ -10,7 +10,7 @@ import { createAggregator } from '../../src/aggregator/aggregate-batch.js';
 import { dynamoDocumentClient, s3Client } from '../../src/aws/clients.js';
 import { type Env, numberEnv, requireEnv } from '../../src/aws/env.js';
 import type { StreamRecord } from '../../src/domain/records.js';
-import { featureViews } from '../../src/features/catalog.js';
+import { featureViews, sources } from '../../src/features/catalog.js';
 
 export function toStreamRecord(record: KinesisStreamRecord): StreamRecord {
   return {
@@ -35,6 +35,7 @@ export function createHandler(env: Env) {
     s3: s3Client(env),
     tableName: requireEnv(env, 'TABLE_NAME'),
     quarantineBucket: requireEnv(env, 'QUARANTINE_BUCKET'),
+    sources,
     views: featureViews,
     policy: {
       maxLatenessMs: numberEnv(env, 'MAX_LATENESS_SECONDS') * 1000,

@@ -16,7 +16,7 @@ import {
   type ValidEvent,
 } from '../domain/records.js';
 import { type CompiledView, compileView, TileBuilder } from '../domain/tiles.js';
-import type { FeatureView } from '../features/define.js';
+import type { EventSource, FeatureView } from '../features/define.js';
 import { writeTiles } from '../online-store/tile-writer.js';
 import { quarantine } from '../quarantine/quarantine.js';
 
@@ -28,6 +28,8 @@ export interface AggregatorOptions {
   readonly tableName: string;
   readonly quarantineBucket: string;
   readonly policy: ValidationPolicy;
+  /** Every source the stream may carry: events of a source no view reads are valid, just not aggregated. */
+  readonly sources: readonly EventSource[];
   readonly views: readonly FeatureView[];
   /** UpdateItem calls in flight. @default 32 */
   readonly writeConcurrency?: number;
@@ -55,8 +57,7 @@ export interface BatchResult {
 
 /** Builds the batch function once per process: sources, decoder and compiled views are reused. */
 export function createAggregator(options: AggregatorOptions) {
-  const sources = [...new Map(options.views.map((v) => [v.source.name, v.source])).values()];
-  const decode = createRecordDecoder(sources, options.policy);
+  const decode = createRecordDecoder(options.sources, options.policy);
   const compiled = new Map<string, CompiledView>(options.views.map((v) => [v.name, compileView(v)]));
   const compiledList = [...compiled.values()];
 

@@ -123,6 +123,51 @@ export const userClickstream = defineFeatureView({
   ],
 });
 
-export const sources = [clickstream] as const;
+const metric = z.number().int();
+
+/** Application usage logs (seed 004's CSV logs): per user and app, nine integer metrics. */
+export const appLogs = defineSource({
+  name: 'app_logs',
+  description: 'Application usage logs: one row per user action in an app, with nine integer metrics.',
+  eventTimeField: 'timestamp',
+  schema: z.object({
+    timestamp: eventTime,
+    user: id,
+    app: z.string().min(1).max(64),
+    metric_1: metric,
+    metric_2: metric,
+    metric_3: metric,
+    metric_4: metric,
+    metric_5: metric,
+    metric_6: metric,
+    metric_7: metric,
+    metric_8: metric,
+    metric_9: metric,
+  }),
+});
+
+/** Model predictions (seed 001's prediction log), for the inference endpoint to come. */
+export const predictions = defineSource({
+  name: 'predictions',
+  description: 'One row per model prediction: input, label, confidence, latency, model and deployment.',
+  eventTimeField: 'timestamp',
+  schema: z.object({
+    timestamp: eventTime,
+    prediction_id: id,
+    model_name: z.string().min(1).max(200),
+    model_version: z.string().max(64).optional(),
+    entity_id: id.optional(),
+    text: z.string().max(10_000).optional(),
+    label: z.string().min(1).max(64),
+    score: z.number().min(0).max(1),
+    inference_time_ms: z.number().finite().nonnegative(),
+    backend: z.string().max(32).optional(),
+    cached: z.boolean().optional(),
+    app_version: z.string().max(64).optional(),
+    environment: z.string().min(1).max(32),
+  }),
+});
+
+export const sources = [clickstream, appLogs, predictions] as const;
 export const entities = [user] as const;
 export const featureViews = [userClickstream] as const;

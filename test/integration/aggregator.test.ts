@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAggregator } from '../../src/aggregator/aggregate-batch.js';
 import { dynamoDocumentClient, s3Client } from '../../src/aws/clients.js';
 import type { StreamRecord } from '../../src/domain/records.js';
-import { userClickstream } from '../../src/features/catalog.js';
+import { sources, userClickstream } from '../../src/features/catalog.js';
 import { type Emulators, startEmulators } from '../../src/local/emulators.js';
 import { readFeatures } from '../../src/online-store/feature-reader.js';
 import { asRecords, clickEvents } from '../support/events.js';
@@ -60,7 +60,7 @@ async function freshStore() {
     }),
   );
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  const options = { doc, s3, tableName, quarantineBucket: bucket, policy, views: [userClickstream] };
+  const options = { doc, s3, tableName, quarantineBucket: bucket, policy, sources, views: [userClickstream] };
   return { tableName, bucket, options, aggregate: createAggregator(options) };
 }
 
@@ -134,6 +134,14 @@ describe('aggregator on dynalite + s3rver', () => {
     await aggregate(records.slice(600, 900)); // a bisected half, re-delivered
     await aggregate(records.slice(800, 2_000)); // a replay overlapping what was applied
     await expectFeaturesMatchReference(tableName, payloads);
+  });
+
+  it('accepts events of a source no view reads without quarantining or aggregating them', async () => {
+    const { aggregate } = await freshStore();
+    const log = { source: 'app_logs', timestamp: new Date(NOW).toISOString(), user: 'user1', app: 'maps' };
+    const metrics = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`metric_${i + 1}`, i]));
+    const result = await aggregate(asRecords([{ ...log, ...metrics }], { arrivalTimeMs: NOW }));
+    expect(result.summary).toMatchObject({ valid: 1, quarantined: {}, tiles: 0 });
   });
 
   it('quarantines every poison record with its reason and counts every good event', async () => {
