@@ -46,6 +46,37 @@ export interface ApiSettings {
   readonly memoryMb: number;
 }
 
+/** The lake writer (a second consumer of the stream) and the lake bucket. */
+export interface LakeSettings {
+  /** Records per invocation, 1–10,000: a file per partition touched per batch. */
+  readonly batchSize: number;
+  /** Seconds to gather records before writing, 0–300: bounds how late data lands in the lake. */
+  readonly maxBatchingWindowSeconds: number;
+  readonly compression: 'snappy' | 'zstd' | 'gzip' | 'none';
+  /** A partition per day, or per hour (dt=…/hr=…). */
+  readonly timePartitioning: 'date' | 'hour';
+  /** Also partition predictions by model (model=…/dt=…), for these models (Athena projects an enum). */
+  readonly predictionModels?: readonly string[];
+  readonly retryAttempts: number;
+  readonly maxRecordAgeSeconds: number;
+  /** The lake keeps late events longer than the online store does: events older than this are quarantined. */
+  readonly maxLatenessSeconds: number;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  /** Days after which lake objects move to Infrequent Access, then Glacier Instant Retrieval; and expire (optional). */
+  readonly infrequentAccessAfterDays: number;
+  readonly glacierAfterDays: number;
+  readonly expireAfterDays?: number;
+}
+
+/** Athena: the workgroup's guard rails. */
+export interface AthenaSettings {
+  /** A query scanning more than this many bytes is cancelled. */
+  readonly bytesScannedCutoffPerQuery: number;
+  /** Query results are deleted after this many days. */
+  readonly resultsExpireAfterDays: number;
+}
+
 export interface AlarmSettings {
   /** Aggregator falling behind the stream. */
   readonly iteratorAgeMs: number;
@@ -65,6 +96,8 @@ export interface EnvironmentConfig {
   readonly stream: StreamSettings;
   readonly aggregator: AggregatorSettings;
   readonly api: ApiSettings;
+  readonly lake: LakeSettings;
+  readonly athena: AthenaSettings;
   readonly alarms: AlarmSettings;
   readonly logRetentionDays: number;
   /** Keep the table and buckets when the stack is deleted (prod). */
@@ -92,7 +125,22 @@ const base = {
     quota: { limit: 1_000_000, period: 'DAY' },
     memoryMb: 512,
   },
-} as const satisfies Pick<EnvironmentConfig, 'aggregator' | 'api'>;
+  lake: {
+    batchSize: 10_000,
+    // Seed 003 wants data in the lake within two minutes; a minute's window leaves room for retries.
+    maxBatchingWindowSeconds: 60,
+    compression: 'snappy',
+    timePartitioning: 'hour',
+    retryAttempts: 10,
+    maxRecordAgeSeconds: DAY,
+    maxLatenessSeconds: 7 * DAY,
+    memoryMb: 1_024,
+    timeoutSeconds: 300,
+    infrequentAccessAfterDays: 30,
+    glacierAfterDays: 90,
+  },
+  athena: { bytesScannedCutoffPerQuery: 10 * 1024 ** 3, resultsExpireAfterDays: 7 },
+} as const satisfies Pick<EnvironmentConfig, 'aggregator' | 'api' | 'lake' | 'athena'>;
 
 export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> = {
   dev: {
@@ -100,6 +148,8 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
     stream: { capacityMode: 'PROVISIONED', shardCount: 1, retentionHours: 24 },
     aggregator: base.aggregator,
     api: base.api,
+    lake: { ...base.lake, infrequentAccessAfterDays: 30, glacierAfterDays: 60, expireAfterDays: 90 },
+    athena: { ...base.athena, bytesScannedCutoffPerQuery: 1024 ** 3 },
     alarms: { iteratorAgeMs: 15 * 60_000, quarantinedPer5Min: 1_000, functionErrorsPer5Min: 10, api5xxPer5Min: 50 },
     logRetentionDays: 7,
     retainData: false,
@@ -109,6 +159,8 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
     stream: { capacityMode: 'ON_DEMAND', retentionHours: 48 },
     aggregator: { ...base.aggregator, batchSize: 5_000 },
     api: { ...base.api, throttle: { rateLimit: 500, burstLimit: 1_000 } },
+    lake: { ...base.lake, expireAfterDays: 180 },
+    athena: base.athena,
     alarms: { iteratorAgeMs: 5 * 60_000, quarantinedPer5Min: 500, functionErrorsPer5Min: 5, api5xxPer5Min: 20 },
     logRetentionDays: 30,
     retainData: false,
@@ -130,6 +182,8 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
       quota: { limit: 100_000_000, period: 'DAY' },
       memoryMb: 1_024,
     },
+    lake: { ...base.lake, compression: 'zstd', infrequentAccessAfterDays: 60, glacierAfterDays: 180 },
+    athena: { ...base.athena, bytesScannedCutoffPerQuery: 100 * 1024 ** 3, resultsExpireAfterDays: 30 },
     alarms: { iteratorAgeMs: 60_000, quarantinedPer5Min: 100, functionErrorsPer5Min: 1, api5xxPer5Min: 5 },
     logRetentionDays: 365,
     retainData: true,
@@ -168,6 +222,19 @@ export function validateEnvironment(config: EnvironmentConfig, views: readonly F
     problems.push(
       'aggregator.maxRecordAgeSeconds exceeds the stream retention: records would expire before they are given up on',
     );
+  }
+  const { lake } = config;
+  if (lake.batchSize < 1 || lake.batchSize > 10_000) problems.push('lake.batchSize must be 1–10,000');
+  if (lake.maxBatchingWindowSeconds < 0 || lake.maxBatchingWindowSeconds > 300)
+    problems.push('lake.maxBatchingWindowSeconds must be 0–300');
+  if (lake.maxRecordAgeSeconds > stream.retentionHours * HOUR)
+    problems.push('lake.maxRecordAgeSeconds exceeds the stream retention');
+  if (lake.glacierAfterDays <= lake.infrequentAccessAfterDays)
+    problems.push('lake.glacierAfterDays must come after infrequentAccessAfterDays');
+  if (lake.infrequentAccessAfterDays < 30)
+    problems.push('lake.infrequentAccessAfterDays must be ≥ 30 (S3 minimum for Standard-IA)');
+  if (lake.expireAfterDays !== undefined && lake.expireAfterDays <= lake.glacierAfterDays) {
+    problems.push('lake.expireAfterDays must come after the last storage-class transition (glacierAfterDays)');
   }
   for (const view of views) {
     // A replay re-delivers records up to the retention period after arrival; their tiles must
