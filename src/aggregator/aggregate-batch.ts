@@ -7,6 +7,7 @@
 
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { groupBy } from '../domain/collections.js';
 import {
   createRecordDecoder,
   padSequence,
@@ -76,7 +77,7 @@ export function createAggregator(options: AggregatorOptions) {
     const retryFrom: string[] = [];
     let firstError: unknown;
 
-    for (const [shardId, shardRecords] of groupByShard(records)) {
+    for (const [shardId, shardRecords] of groupBy(records, (r) => r.shardId)) {
       const builder = new TileBuilder(compiledList);
       const rejected: RejectedRecord[] = [];
       let valid = 0;
@@ -128,14 +129,4 @@ export function createAggregator(options: AggregatorOptions) {
     }
     return { summary, retryFrom, ...(firstError === undefined ? {} : { firstError }) };
   };
-}
-
-function groupByShard(records: readonly StreamRecord[]): Map<string, StreamRecord[]> {
-  const groups = new Map<string, StreamRecord[]>();
-  for (const record of records) {
-    const group = groups.get(record.shardId);
-    if (group) group.push(record);
-    else groups.set(record.shardId, [record]);
-  }
-  return groups;
 }

@@ -10,10 +10,4 @@ export async function forEachConcurrent<T>(items: readonly T[], limit: number, t
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -3,7 +3,8 @@
  * UnprocessedKeys retried with backoff until none are left.
  */
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { chunk, sleep } from '../domain/concurrency.js';
+import { chunk } from '../domain/collections.js';
+import { sleep } from '../domain/concurrency.js';
 import type { TileKey } from './tile-item.js';
 
 export interface BatchGetOptions {

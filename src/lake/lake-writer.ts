@@ -1,0 +1,205 @@
+/**
+ * The lake writer's work on one batch of stream records: decode and validate
+ * (the quarantine takes the rest) → group valid events by source and
+ * partition → one Parquet file per (partition, shard, batch) under a key made
+ * of the shard id and the sequence range it holds.
+ *
+ * Exactly-once: a retried batch rewrites the same key. A bisected or partly
+ * failed batch restarts at another sequence number, so its files would get
+ * other keys; therefore, before writing a partition, the writer lists that
+ * partition's files from this shard and drops the records at or below the
+ * highest sequence number they hold. Within a shard, records reach a partition
+ * in sequence order, so those records are exactly the ones already written.
+ */
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { groupBy } from '../domain/collections.js';
+import { forEachConcurrent } from '../domain/concurrency.js';
+import {
+  createRecordDecoder,
+  padSequence,
+  type RejectedRecord,
+  type StreamRecord,
+  type ValidationPolicy,
+  type ValidEvent,
+} from '../domain/records.js';
+import type { EventSource } from '../features/define.js';
+import { quarantine } from '../quarantine/quarantine.js';
+import { type LakeColumn, lakeColumns } from './columns.js';
+import { type PartitionScheme, parseStreamObjectKey, partitionPath, streamObjectKey } from './layout.js';
+
+export const CONSUMER = 'lake-writer';
+
+/** One lake row: the event's fields (event time as epoch ms) plus the lineage columns. */
+export type LakeRow = Record<string, unknown>;
+
+export type Compression = 'snappy' | 'zstd' | 'gzip' | 'none';
+
+/** Turns rows into a Parquet file (src/lake/parquet). */
+export type ParquetEncoder = (
+  columns: readonly LakeColumn[],
+  rows: readonly LakeRow[],
+  compression: Compression,
+) => Promise<Uint8Array>;
+
+export interface LakeWriterOptions {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly quarantineBucket: string;
+  readonly sources: readonly EventSource[];
+  readonly policy: ValidationPolicy;
+  /** How each source is partitioned. */
+  readonly scheme: (source: EventSource) => PartitionScheme;
+  readonly compression: Compression;
+  readonly encode: ParquetEncoder;
+  /** Partitions written in parallel. @default 8 */
+  readonly concurrency?: number;
+}
+
+export interface LakeBatchSummary {
+  records: number;
+  valid: number;
+  quarantined: Partial<Record<RejectedRecord['reason'], number>>;
+  files: number;
+  rowsWritten: number;
+  /** Rows skipped because a file of an earlier attempt already holds them. */
+  rowsAlreadyWritten: number;
+  bytesWritten: number;
+  failures: number;
+}
+
+export interface LakeBatchResult {
+  readonly summary: LakeBatchSummary;
+  /** Sequence numbers to restart from, at most one per shard. */
+  readonly retryFrom: readonly string[];
+  readonly firstError?: unknown;
+}
+
+interface PartitionGroup {
+  readonly source: EventSource;
+  readonly partition: string;
+  readonly events: ValidEvent[];
+}
+
+export function createLakeWriter(options: LakeWriterOptions) {
+  const decode = createRecordDecoder(options.sources, options.policy);
+  const bySource = new Map(options.sources.map((s) => [s.name, s]));
+
+  return async function writeBatch(records: readonly StreamRecord[]): Promise<LakeBatchResult> {
+    const summary: LakeBatchSummary = {
+      records: records.length,
+      valid: 0,
+      quarantined: {},
+      files: 0,
+      rowsWritten: 0,
+      rowsAlreadyWritten: 0,
+      bytesWritten: 0,
+      failures: 0,
+    };
+    const retryFrom: string[] = [];
+    let firstError: unknown;
+
+    for (const [shardId, shardRecords] of groupBy(records, (r) => r.shardId)) {
+      const groups = new Map<string, PartitionGroup>();
+      const rejected: RejectedRecord[] = [];
+      for (const record of shardRecords) {
+        const decoded = decode(record);
+        if (!decoded.ok) {
+          rejected.push(decoded.rejected);
+          continue;
+        }
+        const { event } = decoded;
+        const source = bySource.get(event.source) as EventSource;
+        const partition = partitionPath(source.name, options.scheme(source), event.eventTimeMs, event.data);
+        let group = groups.get(partition);
+        if (!group) {
+          group = { source, partition, events: [] };
+          groups.set(partition, group);
+        }
+        group.events.push(event);
+        summary.valid++;
+      }
+      for (const r of rejected) summary.quarantined[r.reason] = (summary.quarantined[r.reason] ?? 0) + 1;
+
+      const failedFrom: string[] = [];
+      const quarantineWrite = quarantine(rejected, { s3: options.s3, bucket: options.quarantineBucket, consumer: CONSUMER }).then(
+        (failures) => {
+          for (const f of failures) {
+            firstError ??= f.error;
+            failedFrom.push(padSequence(f.rejected.record.sequenceNumber));
+          }
+        },
+      );
+      await forEachConcurrent([...groups.values()], options.concurrency ?? 8, async (group) => {
+        try {
+          await writePartition(group, shardId, options, summary);
+        } catch (error) {
+          summary.failures++;
+          firstError ??= error;
+          failedFrom.push(group.events.map((e) => e.sequence).reduce((a, b) => (b < a ? b : a)));
+        }
+      });
+      await quarantineWrite;
+
+      if (failedFrom.length > 0) {
+        const lowest = [...failedFrom].sort()[0];
+        retryFrom.push((shardRecords.find((r) => padSequence(r.sequenceNumber) === lowest) as StreamRecord).sequenceNumber);
+      }
+    }
+    return { summary, retryFrom, ...(firstError === undefined ? {} : { firstError }) };
+  };
+}
+
+async function writePartition(group: PartitionGroup, shardId: string, options: LakeWriterOptions, summary: LakeBatchSummary) {
+  const written = await highestWrittenSequence(options.s3, options.bucket, group.partition, shardId);
+  const events = written === undefined ? group.events : group.events.filter((e) => e.sequence > written);
+  summary.rowsAlreadyWritten += group.events.length - events.length;
+  if (events.length === 0) return;
+
+  const columns = lakeColumns(group.source);
+  const rows = events.map((e) => toRow(group.source, e));
+  const body = await options.encode(columns, rows, options.compression);
+  const sequences = events.map((e) => e.sequence).sort();
+  const key = streamObjectKey(group.partition, shardId, unpad(sequences[0] as string), unpad(sequences.at(-1) as string));
+  await options.s3.send(
+    new PutObjectCommand({ Bucket: options.bucket, Key: key, Body: body, ContentType: 'application/vnd.apache.parquet' }),
+  );
+  summary.files++;
+  summary.rowsWritten += rows.length;
+  summary.bytesWritten += body.byteLength;
+}
+
+/** The highest sequence number (padded) in this shard's stream files of a partition, if any. */
+async function highestWrittenSequence(
+  s3: S3Client,
+  bucket: string,
+  partition: string,
+  shardId: string,
+): Promise<string | undefined> {
+  let highest: string | undefined;
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: `${partition}${shardId}-`, ContinuationToken: token }),
+    );
+    for (const object of page.Contents ?? []) {
+      const parsed = object.Key ? parseStreamObjectKey(object.Key) : undefined;
+      if (!parsed) continue;
+      const last = padSequence(parsed.lastSequence);
+      if (highest === undefined || last > highest) highest = last;
+    }
+    token = page.NextContinuationToken;
+  } while (token);
+  return highest;
+}
+
+/** A lake row of an event: its fields, event time as epoch ms, and lineage. */
+export function toRow(source: EventSource, event: ValidEvent): LakeRow {
+  return {
+    ...event.data,
+    [source.eventTimeField]: event.eventTimeMs,
+    arrival_time: event.record.arrivalTimeMs,
+    record_id: `${event.record.shardId}:${event.record.sequenceNumber}`,
+  };
+}
+
+const unpad = (padded: string) => padded.replace(/^0+(?=\d)/, '');
