@@ -5,14 +5,15 @@
  * mapping's on-failure destination, payload included). Server access logs go
  * to a separate bucket.
  */
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { DlqDestinationConfig, IEventSourceDlq, IEventSourceMapping, IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Bucket, type CfnBucket } from 'aws-cdk-lib/aws-s3';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
-import { Construct, type IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { QUARANTINE_PREFIX } from '../../src/quarantine/quarantine.js';
 import { quarantineRetention, secureBucketProps } from './defaults.js';
+import { acknowledgePrefixWildcard } from './nag.js';
 
 export { QUARANTINE_PREFIX };
 /** Where Lambda writes failed batches of an event source mapping (fixed by Lambda: aws/lambda/<mapping id>/<shard>/…). */
@@ -65,8 +66,10 @@ export class Quarantine extends Construct {
   public grantQuarantine(grantee: IGrantable): Grant {
     const resource = `${this.bucket.bucketArn}/${QUARANTINE_PREFIX}*`;
     const grant = Grant.addToPrincipal({ grantee, actions: ['s3:PutObject'], resourceArns: [resource] });
-    this.acknowledgeObjectWildcard(
+    acknowledgePrefixWildcard(
+      this,
       grantee,
+      this.bucket,
       QUARANTINE_PREFIX,
       'one object per quarantined record, keyed by consumer/date/shard/sequence number',
     );
@@ -88,24 +91,15 @@ export class Quarantine extends Construct {
           actions: ['s3:PutObject'],
           resourceArns: [`${this.bucket.bucketArn}/${FAILED_BATCH_PREFIX}*`],
         });
-        this.acknowledgeObjectWildcard(
+        acknowledgePrefixWildcard(
+          this,
           handler,
+          this.bucket,
           FAILED_BATCH_PREFIX,
           'Lambda names failed-batch objects by mapping id, shard and time',
         );
         return { destination: this.bucket.bucketArn };
       },
     };
-  }
-
-  /** cdk-nag IAM5, for exactly the one prefix wildcard this construct granted, with its reason. */
-  private acknowledgeObjectWildcard(grantee: IGrantable, prefix: string, why: string): void {
-    const principal = grantee.grantPrincipal as unknown as IConstruct;
-    if (!Construct.isConstruct(principal)) return;
-    const bucketId = Stack.of(this).resolve((this.bucket.node.defaultChild as CfnBucket).logicalId) as string;
-    Validations.of(principal).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`,
-      reason: `s3:PutObject is limited to the ${prefix} prefix of the quarantine bucket; object keys are not known in advance (${why}).`,
-    });
   }
 }
