@@ -84,5 +84,5 @@ export function latencyCdfSvg(series: Record<string, readonly number[]>, title: 
     (q) =>
       `<text x="${pad.l - 6}" y="${y(q) + 4}" font-size="11" text-anchor="end">${q}</text><line x1="${pad.l}" x2="${W - pad.r}" y1="${y(q)}" y2="${y(q)}" stroke="#eee"/>`,
   );
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/><text x="${pad.l}" y="20" font-size="14">${title}</text>${qticks.join('')}${ticks.join('')}<text x="${(W + pad.l) / 2}" y="${H - 6}" font-size="12" text-anchor="middle">latency (ms)</text>${paths.join('')}</svg>\n`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" role="img" aria-label="${title}"><title>${title}</title><rect width="100%" height="100%" fill="white"/><text x="${pad.l}" y="20" font-size="14">${title}</text>${qticks.join('')}${ticks.join('')}<text x="${(W + pad.l) / 2}" y="${H - 6}" font-size="12" text-anchor="middle">latency (ms)</text>${paths.join('')}</svg>\n`;
 }

@@ -135,7 +135,7 @@ export function createLakeWriter(options: LakeWriterOptions) {
         } catch (error) {
           summary.failures++;
           firstError ??= error;
-          failedFrom.push(group.events.map((e) => e.sequence).reduce((a, b) => (b < a ? b : a)));
+          failedFrom.push(group.events.map((e) => e.sequence).sort()[0] as string);
         }
       });
       await quarantineWrite;

@@ -68,3 +68,19 @@ export function parseStreamObjectKey(key: string): { shardId: string; firstSeque
 export function importObjectKey(partition: string, runId: string, index: number): string {
   return `${partition}import-${runId}-${String(index).padStart(5, '0')}.parquet`;
 }
+
+/** The lake settings that decide partitioning (lib/config/environments.ts `lake`). */
+export interface PartitioningSettings {
+  readonly timePartitioning: TimePartitioning;
+  /** When set, predictions are also partitioned by model (Athena projects this list). */
+  readonly predictionModels?: readonly string[];
+}
+
+/** How a source is partitioned in this environment: the one rule the writer, the importer and the Glue tables share. */
+export function partitionSchemeFor(sourceName: string, settings: PartitioningSettings): PartitionScheme {
+  const byModel = sourceName === 'predictions' && (settings.predictionModels?.length ?? 0) > 0;
+  return {
+    time: settings.timePartitioning,
+    ...(byModel ? { byField: { key: 'model', field: 'model_name' } } : {}),
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * The lake writer: a second consumer of the stream that batches valid events
+ * into Parquet files in the lake (src/lake/lake-writer.ts). Its event source
+ * mapping flushes by record count and by time (the lake settings), with the
+ * same safety as the aggregator's: partial batch responses, bisect on error,
+ * bounded retries and record age, failed batches kept in the quarantine.
+ */
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Construct } from 'constructs';
+import type { AggregatorSettings, LakeSettings } from '../config/environments.js';
+import { FeatureFunction, type FunctionLogLevel } from './feature-function.js';
+import type { IngestStream } from './ingest-stream.js';
+import type { Lake } from './lake.js';
+import type { Quarantine } from './quarantine.js';
+
+export interface LakeWriterProps {
+  readonly envName: string;
+  /** Batching, compression, partitioning, retries and lateness (lib/config/environments.ts). */
+  readonly settings: LakeSettings;
+  /** The clock-skew allowance, shared with the aggregator so both judge events alike. */
+  readonly maxClockSkewSeconds: AggregatorSettings['maxClockSkewSeconds'];
+  /** Where the stream starts for a new mapping. @default TRIM_HORIZON */
+  readonly startingPosition?: StartingPosition;
+  readonly stream: IngestStream;
+  readonly lake: Lake;
+  readonly quarantine: Quarantine;
+  readonly logRetentionDays: number;
+  readonly logRemovalPolicy: RemovalPolicy;
+  /** @default 'INFO' */
+  readonly logLevel?: FunctionLogLevel;
+}
+
+export class LakeWriter extends Construct {
+  public readonly function: FeatureFunction;
+
+  constructor(scope: Construct, id: string, props: LakeWriterProps) {
+    super(scope, id);
+    const { settings, lake, quarantine } = props;
+    this.function = new FeatureFunction(this, 'Function', {
+      name: 'lake-writer',
+      envName: props.envName,
+      memorySize: settings.memoryMb,
+      timeout: Duration.seconds(settings.timeoutSeconds),
+      logRetentionDays: props.logRetentionDays,
+      logRemovalPolicy: props.logRemovalPolicy,
+      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+      environment: {
+        LAKE_BUCKET: lake.bucket.bucketName,
+        QUARANTINE_BUCKET: quarantine.bucket.bucketName,
+        MAX_LATENESS_SECONDS: String(settings.maxLatenessSeconds),
+        MAX_CLOCK_SKEW_SECONDS: String(props.maxClockSkewSeconds),
+        PARQUET_COMPRESSION: settings.compression,
+        TIME_PARTITIONING: settings.timePartitioning,
+        PREDICTION_MODELS: (settings.predictionModels ?? []).join(','),
+      },
+    });
+    lake.grantWriteEvents(this.function);
+    quarantine.grantQuarantine(this.function);
+
+    this.function.addEventSource(
+      new KinesisEventSource(props.stream.stream, {
+        batchSize: settings.batchSize,
+        maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
+        startingPosition: props.startingPosition ?? StartingPosition.TRIM_HORIZON,
+        retryAttempts: settings.retryAttempts,
+        maxRecordAge: Duration.seconds(settings.maxRecordAgeSeconds),
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        // The file watermarks need each partition's records of a shard in sequence order.
+        parallelizationFactor: 1,
+        onFailure: quarantine.failedBatchDestination(),
+      }),
+    );
+  }
+}
