@@ -9,12 +9,10 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Bucket, type IBucket, StorageClass } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EVENTS_PREFIX } from '../../src/lake/layout.js';
+import { ROLLUPS_PREFIX } from '../../src/lake/tables.js';
 import type { LakeSettings } from '../config/environments.js';
 import { secureBucketProps } from './defaults.js';
 import { acknowledgePrefixWildcard } from './nag.js';
-
-/** Where the hourly rollups write. */
-export const ROLLUPS_PREFIX = 'rollups/';
 
 export interface LakeProps {
   readonly removalPolicy: RemovalPolicy;

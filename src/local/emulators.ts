@@ -26,8 +26,13 @@ export interface Emulators {
   readonly endpoints: { readonly kinesis: string; readonly dynamodb: string; readonly s3: string };
   /** Environment variables that point any AWS SDK or CLI at the emulators. */
   readonly env: Record<string, string>;
+  /** s3rver's files: object `<key>` of bucket `<b>` is `<s3Directory>/<b>/<key>._S3rver_object`. */
+  readonly s3Directory: string;
   stop(): Promise<void>;
 }
+
+/** The suffix s3rver's file store gives each object's data file. */
+export const S3RVER_OBJECT_SUFFIX = '._S3rver_object';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -127,6 +132,7 @@ export async function startEmulators(dataDir: string): Promise<Emulators> {
   const [kinesis, dynamodb, s3] = started.map(({ port }) => `http://127.0.0.1:${port}`) as [string, string, string];
   return {
     endpoints: { kinesis, dynamodb, s3 },
+    s3Directory: s3Dir,
     env: {
       AWS_ENDPOINT_URL_KINESIS: kinesis,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb,

@@ -14,7 +14,19 @@ export const localStackInfoSchema = z.object({
   region: z.string(),
   endpoints: z.object({ kinesis: url, dynamodb: url, s3: url }),
   credentials: z.object({ accessKeyId: z.string(), secretAccessKey: z.string() }),
-  resources: z.object({ streamName: z.string(), tableName: z.string(), quarantineBucket: z.string() }),
+  resources: z.object({
+    streamName: z.string(),
+    tableName: z.string(),
+    quarantineBucket: z.string(),
+    lakeBucket: z.string(),
+  }),
+  /**
+   * The emulator's files: object `<key>` of bucket `<b>` is the file
+   * `<s3Directory>/<b>/<key><s3ObjectSuffix>` (s3rver's layout). The local query
+   * engine reads the lake from here, with the same Hive paths as S3.
+   */
+  s3Directory: z.string(),
+  s3ObjectSuffix: z.string(),
   api: z.object({ url, key: z.string() }),
   pid: z.number().int(),
   startedAt: z.string(),

@@ -11,7 +11,7 @@ import { synthTemplate } from '../../lib/featurelake-app.js';
 import { dynamoDocumentClient, kinesisClient, s3Client } from '../aws/clients.js';
 import type { Env } from '../aws/env.js';
 import { type LocalApi, startLocalApi } from './api-server.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators } from './emulators.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, S3RVER_OBJECT_SUFFIX, startEmulators } from './emulators.js';
 import { type KinesisHandler, LocalEventSourceMapping } from './event-source-mapping.js';
 import { type LocalStackInfo, localStackInfoPath } from './local-stack-info.js';
 import { provision } from './provision.js';
@@ -128,6 +128,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
 
     const aggregator = model.functions.find((f) => f.handlerName === 'aggregator');
+    const lakeWriter = model.functions.find((f) => f.handlerName === 'lake-writer');
     const info: LocalStackInfo = {
       env: envName,
       region: LOCAL_REGION,
@@ -137,7 +138,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         streamName: model.streams[0]?.name ?? '',
         tableName: aggregator?.env.TABLE_NAME ?? model.tables[0]?.name ?? '',
         quarantineBucket: aggregator?.env.QUARANTINE_BUCKET ?? '',
+        lakeBucket: lakeWriter?.env.LAKE_BUCKET ?? '',
       },
+      s3Directory: emulators.s3Directory,
+      s3ObjectSuffix: S3RVER_OBJECT_SUFFIX,
       api: { url: api?.url ?? '', key: apiKey },
       pid: process.pid,
       startedAt: new Date().toISOString(),
