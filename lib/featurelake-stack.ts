@@ -1,19 +1,25 @@
 /**
  * One featurelake environment: ingest stream → aggregator → online store →
- * feature API, the quarantine, and the alarms. Everything that differs between
+ * feature API; stream → lake writer → Parquet lake → Glue catalog → Athena;
+ * the quarantine, and the alarms. Everything that differs between
  * environments comes from `config` (lib/config/environments.ts); the
  * constructs hold the safe defaults.
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { sources } from '../src/features/catalog.js';
 import type { EnvironmentConfig } from './config/environments.js';
 import { Aggregator } from './constructs/aggregator.js';
 import { dataRemovalPolicy, quarantineRetention } from './constructs/defaults.js';
 import { FeatureApi } from './constructs/feature-api.js';
 import { IngestStream } from './constructs/ingest-stream.js';
+import { Lake } from './constructs/lake.js';
+import { LakeCatalog } from './constructs/lake-catalog.js';
+import { LakeWriter } from './constructs/lake-writer.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { OnlineStore } from './constructs/online-store.js';
 import { Quarantine } from './constructs/quarantine.js';
+import { QueryWorkgroup } from './constructs/query-workgroup.js';
 
 export interface FeaturelakeStackProps extends StackProps {
   /** A validated environment (environmentConfig() in lib/config/environments.ts). */
@@ -27,6 +33,10 @@ export class FeaturelakeStack extends Stack {
   public readonly quarantine: Quarantine;
   public readonly aggregator: Aggregator;
   public readonly featureApi: FeatureApi;
+  public readonly lake: Lake;
+  public readonly lakeWriter: LakeWriter;
+  public readonly catalog: LakeCatalog;
+  public readonly queries: QueryWorkgroup;
   public readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: FeaturelakeStackProps) {
@@ -54,11 +64,36 @@ export class FeaturelakeStack extends Stack {
     });
     this.featureApi = new FeatureApi(this, 'FeatureApi', { envName, settings: config.api, store: this.store, ...logs });
 
+    this.lake = new Lake(this, 'Lake', {
+      removalPolicy,
+      lifecycle: config.lake,
+      accessLogBucket: this.quarantine.accessLogBucket,
+    });
+    this.lakeWriter = new LakeWriter(this, 'LakeWriter', {
+      envName,
+      settings: config.lake,
+      maxClockSkewSeconds: config.aggregator.maxClockSkewSeconds,
+      stream: this.ingest,
+      lake: this.lake,
+      quarantine: this.quarantine,
+      ...logs,
+    });
+    this.catalog = new LakeCatalog(this, 'Catalog', { envName, bucket: this.lake.bucket, sources, settings: config.lake });
+    this.queries = new QueryWorkgroup(this, 'Queries', {
+      envName,
+      settings: config.athena,
+      catalog: this.catalog,
+      removalPolicy,
+      accessLogBucket: this.quarantine.accessLogBucket,
+    });
+
     this.monitoring = new Monitoring(this, 'Monitoring', { envName, thresholds: config.alarms });
-    this.monitoring.watchStreamConsumer(this.aggregator.function);
+    this.monitoring.watchStreamConsumer('Aggregator', this.aggregator.function);
     this.monitoring.watchQuarantine(this.aggregator.function.functionKey);
     this.monitoring.watchFunctionErrors('Aggregator', this.aggregator.function);
     this.monitoring.watchFunctionErrors('FeatureApi', this.featureApi.function);
+    this.monitoring.watchStreamConsumer('LakeWriter', this.lakeWriter.function);
+    this.monitoring.watchFunctionErrors('LakeWriter', this.lakeWriter.function);
     this.monitoring.watchApi(this.featureApi.api);
 
     new CfnOutput(this, 'StreamName', {
@@ -77,6 +112,18 @@ export class FeaturelakeStack extends Stack {
     new CfnOutput(this, 'ApiKeyId', {
       value: this.featureApi.apiKey.keyId,
       description: 'aws apigateway get-api-key --include-value --api-key <ApiKeyId> --query value --output text',
+    });
+    new CfnOutput(this, 'LakeBucketName', {
+      value: this.lake.bucket.bucketName,
+      description: 'Parquet lake: events/<source>/dt=YYYY-MM-DD/hr=HH/ (featurelake import --bucket)',
+    });
+    new CfnOutput(this, 'GlueDatabaseName', {
+      value: this.catalog.database.databaseName,
+      description: 'Glue database of the lake tables (FEATURELAKE_GLUE_DATABASE)',
+    });
+    new CfnOutput(this, 'AthenaWorkGroup', {
+      value: this.queries.workgroup.ref,
+      description: 'Athena workgroup for the athena/ queries (FEATURELAKE_ATHENA_WORKGROUP)',
     });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: this.monitoring.topic.topicArn,

@@ -5,22 +5,12 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { createAggregator } from '../../src/aggregator/aggregate-batch.js';
 import { dynamoDocumentClient, s3Client } from '../../src/aws/clients.js';
 import { type Env, numberEnv, requireEnv } from '../../src/aws/env.js';
-import type { StreamRecord } from '../../src/domain/records.js';
+import { toStreamRecord } from '../../src/aws/kinesis-event.js';
 import { featureViews, sources } from '../../src/features/catalog.js';
-
-export function toStreamRecord(record: KinesisStreamRecord): StreamRecord {
-  return {
-    data: record.kinesis.data,
-    sequenceNumber: record.kinesis.sequenceNumber,
-    partitionKey: record.kinesis.partitionKey,
-    shardId: record.eventID.slice(0, record.eventID.indexOf(':')),
-    arrivalTimeMs: Math.round(record.kinesis.approximateArrivalTimestamp * 1000),
-  };
-}
 
 export function createHandler(env: Env) {
   const serviceName = env.POWERTOOLS_SERVICE_NAME ?? 'aggregator';

@@ -67,6 +67,8 @@ export interface LakeSettings {
   readonly infrequentAccessAfterDays: number;
   readonly glacierAfterDays: number;
   readonly expireAfterDays?: number;
+  /** The first day Athena's partition projection covers (yyyy-MM-dd): bulk imports of older logs need it earlier. */
+  readonly oldestPartitionDate: string;
 }
 
 /** Athena: the workgroup's guard rails. */
@@ -75,6 +77,11 @@ export interface AthenaSettings {
   readonly bytesScannedCutoffPerQuery: number;
   /** Query results are deleted after this many days. */
   readonly resultsExpireAfterDays: number;
+  /**
+   * The hourly rollup runs at this minute of every hour and (re)builds the last `hoursBack`
+   * closed hours, so events reaching the lake up to that many hours late are still counted.
+   */
+  readonly rollup: { readonly minuteOfHour: number; readonly hoursBack: number; readonly timeoutSeconds: number };
 }
 
 export interface AlarmSettings {
@@ -131,6 +138,7 @@ const base = {
     maxBatchingWindowSeconds: 60,
     compression: 'snappy',
     timePartitioning: 'hour',
+    oldestPartitionDate: '2020-01-01',
     retryAttempts: 10,
     maxRecordAgeSeconds: DAY,
     maxLatenessSeconds: 7 * DAY,
@@ -139,7 +147,12 @@ const base = {
     infrequentAccessAfterDays: 30,
     glacierAfterDays: 90,
   },
-  athena: { bytesScannedCutoffPerQuery: 10 * 1024 ** 3, resultsExpireAfterDays: 7 },
+  athena: {
+    bytesScannedCutoffPerQuery: 10 * 1024 ** 3,
+    resultsExpireAfterDays: 7,
+    // Minute 15: the lake writer's batching window (≤ 5 min) and its retries have landed the last hour.
+    rollup: { minuteOfHour: 15, hoursBack: 3, timeoutSeconds: 600 },
+  },
 } as const satisfies Pick<EnvironmentConfig, 'aggregator' | 'api' | 'lake' | 'athena'>;
 
 export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> = {
@@ -231,6 +244,15 @@ export function validateEnvironment(config: EnvironmentConfig, views: readonly F
     problems.push('lake.maxRecordAgeSeconds exceeds the stream retention');
   if (lake.glacierAfterDays <= lake.infrequentAccessAfterDays)
     problems.push('lake.glacierAfterDays must come after infrequentAccessAfterDays');
+  const { rollup } = config.athena;
+  if (!Number.isInteger(rollup.minuteOfHour) || rollup.minuteOfHour < 0 || rollup.minuteOfHour > 59)
+    problems.push('athena.rollup.minuteOfHour must be 0–59');
+  if (rollup.minuteOfHour * 60 < lake.maxBatchingWindowSeconds)
+    problems.push('athena.rollup.minuteOfHour must leave the lake writer its batching window after the hour');
+  if (!Number.isInteger(rollup.hoursBack) || rollup.hoursBack < 1 || rollup.hoursBack > 48)
+    problems.push('athena.rollup.hoursBack must be 1–48');
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(lake.oldestPartitionDate) || Number.isNaN(Date.parse(lake.oldestPartitionDate)))
+    problems.push('lake.oldestPartitionDate must be a date, yyyy-MM-dd');
   if (lake.infrequentAccessAfterDays < 30)
     problems.push('lake.infrequentAccessAfterDays must be ≥ 30 (S3 minimum for Standard-IA)');
   if (lake.expireAfterDays !== undefined && lake.expireAfterDays <= lake.glacierAfterDays) {

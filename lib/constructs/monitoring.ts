@@ -71,13 +71,13 @@ export class Monitoring extends Construct {
   }
 
   /** A Kinesis consumer falling behind: the function's IteratorAge (max over a minute), 3 of 5 minutes. */
-  public watchStreamConsumer(fn: IFunction): Alarm {
-    return this.alarm('AggregatorIteratorAge', {
+  public watchStreamConsumer(id: string, fn: IFunction): Alarm {
+    return this.alarm(`${id}IteratorAge`, {
       metric: fn.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
       threshold: this.thresholds.iteratorAgeMs,
       evaluationPeriods: 5,
       datapointsToAlarm: 3,
-      description: `The aggregator is behind the stream by ≥ ${this.thresholds.iteratorAgeMs} ms (max IteratorAge).`,
+      description: `${id} is behind the stream by ≥ ${this.thresholds.iteratorAgeMs} ms (max IteratorAge).`,
     });
   }
 

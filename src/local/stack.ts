@@ -59,6 +59,7 @@ type HandlerModule = { createHandler: (env: Env, clock?: () => number) => unknow
 const HANDLER_MODULES: Record<string, () => Promise<HandlerModule>> = {
   aggregator: () => import('../../lambdas/aggregator/handler.js'),
   'feature-api': () => import('../../lambdas/feature-api/handler.js'),
+  'lake-writer': () => import('../../lambdas/lake-writer/handler.js'),
 };
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {

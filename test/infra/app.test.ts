@@ -31,13 +31,23 @@ describe('synthTemplate', () => {
     const model = readTemplate(synthTemplate(env) as CloudFormationTemplate, stackName(env));
     expect(model.streams).toHaveLength(1);
     expect(model.tables).toHaveLength(1);
-    expect(model.functions.map((f) => f.handlerName).sort()).toEqual(['aggregator', 'feature-api']);
+    expect(model.functions.map((f) => f.handlerName).sort()).toEqual(['aggregator', 'feature-api', 'lake-writer']);
+    const lakeWriter = model.functions.find((f) => f.handlerName === 'lake-writer');
+    expect(model.buckets.map((b) => b.name)).toContain(lakeWriter?.env.LAKE_BUCKET);
     const aggregator = model.functions.find((f) => f.handlerName === 'aggregator');
     expect(aggregator?.env.TABLE_NAME).toBe(model.tables[0]?.name);
     expect(model.buckets.map((b) => b.name)).toContain(aggregator?.env.QUARANTINE_BUCKET);
     expect(model.eventSourceMappings).toEqual([
       expect.objectContaining({
         batchSize: config.aggregator.batchSize,
+        bisectOnError: true,
+        reportBatchItemFailures: true,
+        onFailureBucket: aggregator?.env.QUARANTINE_BUCKET,
+      }),
+      expect.objectContaining({
+        functionLogicalId: expect.stringMatching(/^LakeWriter/),
+        batchSize: config.lake.batchSize,
+        maxBatchingWindowSeconds: config.lake.maxBatchingWindowSeconds,
         bisectOnError: true,
         reportBatchItemFailures: true,
         onFailureBucket: aggregator?.env.QUARANTINE_BUCKET,

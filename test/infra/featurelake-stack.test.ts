@@ -25,9 +25,21 @@ function idOf(t: Template, type: string, props: Record<string, unknown> = {}): s
   expect(ids, `${type} matching ${JSON.stringify(props)}`).toHaveLength(1);
   return ids[0] as string;
 }
-const quarantineBucketId = (t: Template) => idOf(t, 'AWS::S3::Bucket', { LoggingConfiguration: Match.anyValue() });
-const accessLogBucketId = (t: Template) =>
-  Object.keys(t.findResources('AWS::S3::Bucket')).find((id) => id !== quarantineBucketId(t)) as string;
+/** Logical id of the only resource of a type whose construct path ends in `pathSuffix`. */
+function idAt(t: Template, type: string, pathSuffix: string): string {
+  const ids = Object.entries(t.findResources(type))
+    .filter(([, r]) => String(r.Metadata?.['aws:cdk:path'] ?? '').endsWith(pathSuffix))
+    .map(([id]) => id);
+  expect(ids, `${type} at …${pathSuffix}`).toHaveLength(1);
+  return ids[0] as string;
+}
+const quarantineBucketId = (t: Template) => idAt(t, 'AWS::S3::Bucket', '/Quarantine/Bucket/Resource');
+const accessLogBucketId = (t: Template) => idAt(t, 'AWS::S3::Bucket', '/Quarantine/AccessLogBucket/Resource');
+const lakeBucketId = (t: Template) => idAt(t, 'AWS::S3::Bucket', '/Lake/Bucket/Resource');
+const resultsBucketId = (t: Template) => idAt(t, 'AWS::S3::Bucket', '/Queries/ResultsBucket/Resource');
+const allBucketIds = (t: Template) => [quarantineBucketId(t), accessLogBucketId(t), lakeBucketId(t), resultsBucketId(t)];
+const functionId = (t: Template, name: string) =>
+  idOf(t, 'AWS::Lambda::Function', { Environment: { Variables: { FEATURELAKE_FUNCTION: name } } });
 
 describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
   const config = ENVIRONMENTS[env];
@@ -36,19 +48,21 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     const t = template(env);
     t.resourceCountIs('AWS::Kinesis::Stream', 1);
     t.resourceCountIs('AWS::DynamoDB::Table', 1);
-    t.resourceCountIs('AWS::S3::Bucket', 2);
-    t.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    t.resourceCountIs('AWS::S3::Bucket', 4);
+    t.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    t.resourceCountIs('AWS::Glue::Database', 1);
+    t.resourceCountIs('AWS::Athena::WorkGroup', 1);
     t.resourceCountIs('AWS::ApiGateway::RestApi', 1);
     t.resourceCountIs('AWS::ApiGateway::Method', 1);
     t.resourceCountIs('AWS::ApiGateway::UsagePlan', 1);
     t.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
     t.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
     t.resourceCountIs('AWS::SNS::Topic', 1);
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 7);
     const featureFunctions = t.findResources('AWS::Lambda::Function', {
       Properties: { Environment: { Variables: { FEATURELAKE_FUNCTION: Match.anyValue() } } },
     });
-    expect(Object.keys(featureFunctions)).toHaveLength(2);
+    expect(Object.keys(featureFunctions)).toHaveLength(3);
   });
 
   it('encrypts the stream with the AWS managed Kinesis key and sizes it from the config', () => {
@@ -66,9 +80,7 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     const a = config.aggregator;
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [idOf(t, 'AWS::Kinesis::Stream'), 'Arn'] },
-      FunctionName: {
-        Ref: idOf(t, 'AWS::Lambda::Function', { Environment: { Variables: { FEATURELAKE_FUNCTION: 'aggregator' } } }),
-      },
+      FunctionName: { Ref: functionId(t, 'aggregator') },
       BatchSize: a.batchSize,
       MaximumBatchingWindowInSeconds: a.maxBatchingWindowSeconds,
       StartingPosition: a.startingPosition,
@@ -98,7 +110,7 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     });
   });
 
-  it('encrypts both buckets, blocks public access and disables ACLs', () => {
+  it('encrypts every bucket, blocks public access and disables ACLs', () => {
     const t = template(env);
     const buckets = t.findResources('AWS::S3::Bucket', {
       Properties: {
@@ -114,12 +126,12 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
         OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
       },
     });
-    expect(Object.keys(buckets)).toHaveLength(2);
+    expect(Object.keys(buckets).sort()).toEqual(allBucketIds(template(env)).sort());
   });
 
-  it('denies non-TLS and pre-TLS-1.2 requests on both buckets', () => {
+  it('denies non-TLS and pre-TLS-1.2 requests on every bucket', () => {
     const t = template(env);
-    for (const bucket of [quarantineBucketId(t), accessLogBucketId(t)]) {
+    for (const bucket of allBucketIds(t)) {
       t.hasResourceProperties('AWS::S3::BucketPolicy', {
         Bucket: { Ref: bucket },
         PolicyDocument: {
@@ -145,12 +157,17 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
         ]),
       },
     });
-    t.hasResourceProperties('AWS::S3::Bucket', {
-      LoggingConfiguration: { DestinationBucketName: { Ref: accessLogBucketId(t) } },
-      LifecycleConfiguration: {
-        Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: days, Status: 'Enabled' })]),
-      },
-    });
+    const quarantine = t.toJSON().Resources[quarantineBucketId(t)].Properties;
+    expect(quarantine.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: accessLogBucketId(t) });
+    expect(quarantine.LifecycleConfiguration.Rules).toEqual(
+      expect.arrayContaining([expect.objectContaining({ ExpirationInDays: days, Status: 'Enabled' })]),
+    );
+    // Every other bucket logs its access there too.
+    for (const id of [lakeBucketId(t), resultsBucketId(t)]) {
+      expect(t.toJSON().Resources[id].Properties.LoggingConfiguration.DestinationBucketName).toEqual({
+        Ref: accessLogBucketId(t),
+      });
+    }
   });
 
   it('throttles and caps API keys with the configured usage plan', () => {
@@ -209,7 +226,7 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
   it(`keeps every log for ${config.logRetentionDays} days`, () => {
     const t = template(env);
     const groups = Object.values(t.findResources('AWS::Logs::LogGroup'));
-    expect(groups).toHaveLength(3);
+    expect(groups).toHaveLength(4);
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(config.logRetentionDays);
   });
 
@@ -222,7 +239,7 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
       for (const resource of resources) expect(resource.DeletionPolicy, type).toBe(policy);
     }
     // Destroyed buckets are emptied first; retained ones never are.
-    t.resourceCountIs('Custom::S3AutoDeleteObjects', config.retainData ? 0 : 2);
+    t.resourceCountIs('Custom::S3AutoDeleteObjects', config.retainData ? 0 : 4);
     t.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: config.retainData });
   });
 
@@ -261,7 +278,7 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
 
   it('alarms on each function’s errors and on API 5xx', () => {
     const t = template(env);
-    for (const prefix of ['^AggregatorFunction', '^FeatureApiFunction']) {
+    for (const prefix of ['^AggregatorFunction', '^FeatureApiFunction', '^LakeWriterFunction']) {
       t.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'Errors',
         Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp(prefix) } }],
@@ -299,7 +316,16 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
   it('outputs what callers and operators need', () => {
     const outputs = template(env).toJSON().Outputs as Record<string, unknown>;
     expect(Object.keys(outputs)).toEqual(
-      expect.arrayContaining(['StreamName', 'TableName', 'QuarantineBucketName', 'ApiUrl', 'ApiKeyId']),
+      expect.arrayContaining([
+        'StreamName',
+        'TableName',
+        'QuarantineBucketName',
+        'ApiUrl',
+        'ApiKeyId',
+        'LakeBucketName',
+        'GlueDatabaseName',
+        'AthenaWorkGroup',
+      ]),
     );
   });
 
@@ -335,6 +361,6 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     for (const s of allows) {
       expect(JSON.stringify(s.Principal)).toMatch(/CustomS3AutoDeleteObjectsCustomResourceProviderRole/);
     }
-    expect(allows).toHaveLength(config.retainData ? 0 : 2);
+    expect(allows).toHaveLength(config.retainData ? 0 : allBucketIds(template(env)).length);
   });
 });

@@ -1,0 +1,72 @@
+/**
+ * Kinesis → lake writer: maps the Lambda event to stream records, writes the
+ * batch's valid events as Parquet files into the lake (src/lake/lake-writer.ts),
+ * publishes metrics and answers with a partial batch response.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { s3Client } from '../../src/aws/clients.js';
+import { type Env, numberEnv, requireEnv } from '../../src/aws/env.js';
+import { toStreamRecord } from '../../src/aws/kinesis-event.js';
+import { sources } from '../../src/features/catalog.js';
+import { type Compression, createLakeWriter } from '../../src/lake/lake-writer.js';
+import { partitionSchemeFor, type TimePartitioning } from '../../src/lake/layout.js';
+import { encodeParquet } from '../../src/lake/parquet/index.js';
+
+const COMPRESSIONS: readonly Compression[] = ['snappy', 'zstd', 'gzip', 'none'];
+const PARTITIONINGS: readonly TimePartitioning[] = ['date', 'hour'];
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[]): T {
+  const value = requireEnv(env, name);
+  if (!allowed.includes(value as T))
+    throw new Error(`environment variable ${name} must be one of ${allowed.join(', ')}, got "${value}"`);
+  return value as T;
+}
+
+export function createHandler(env: Env) {
+  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? 'lake-writer';
+  const logger = new Logger({ serviceName, logLevel: (env.POWERTOOLS_LOG_LEVEL ?? 'INFO') as 'INFO' });
+  const metrics = new Metrics({
+    serviceName,
+    namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'featurelake',
+    defaultDimensions: { environment: env.FEATURELAKE_ENV ?? 'unknown' },
+  });
+  const partitioning = {
+    timePartitioning: oneOf(env, 'TIME_PARTITIONING', PARTITIONINGS),
+    predictionModels: (env.PREDICTION_MODELS ?? '').split(',').filter((m) => m !== ''),
+  };
+  const write = createLakeWriter({
+    s3: s3Client(env),
+    bucket: requireEnv(env, 'LAKE_BUCKET'),
+    quarantineBucket: requireEnv(env, 'QUARANTINE_BUCKET'),
+    sources,
+    policy: {
+      maxLatenessMs: numberEnv(env, 'MAX_LATENESS_SECONDS') * 1000,
+      maxClockSkewMs: numberEnv(env, 'MAX_CLOCK_SKEW_SECONDS') * 1000,
+    },
+    scheme: (source) => partitionSchemeFor(source.name, partitioning),
+    compression: oneOf(env, 'PARQUET_COMPRESSION', COMPRESSIONS),
+    encode: encodeParquet,
+  });
+
+  return async function handler(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
+    const { summary, retryFrom, firstError } = await write(event.Records.map(toStreamRecord));
+    const quarantined = Object.values(summary.quarantined).reduce((a, b) => a + (b ?? 0), 0);
+    metrics.addMetric('RecordsReceived', MetricUnit.Count, summary.records);
+    metrics.addMetric('LakeRowsWritten', MetricUnit.Count, summary.rowsWritten);
+    metrics.addMetric('LakeRowsAlreadyWritten', MetricUnit.Count, summary.rowsAlreadyWritten);
+    metrics.addMetric('LakeFilesWritten', MetricUnit.Count, summary.files);
+    metrics.addMetric('LakeBytesWritten', MetricUnit.Bytes, summary.bytesWritten);
+    metrics.addMetric('QuarantinedRecords', MetricUnit.Count, quarantined);
+    metrics.addMetric('LakeWriteFailures', MetricUnit.Count, summary.failures);
+    metrics.publishStoredMetrics();
+    if (quarantined > 0) logger.warn('records quarantined', { quarantined: summary.quarantined });
+    if (retryFrom.length > 0) {
+      logger.error('batch partially failed; asking for a retry', { retryFrom, summary, error: firstError as Error });
+    } else {
+      logger.info('batch written to the lake', { summary });
+    }
+    return { batchItemFailures: retryFrom.map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * Seed 003's hourly batch job, serverless: an EventBridge schedule invokes the
+ * rollup Lambda at a fixed minute of every hour; it rebuilds the last few
+ * closed hours of each rollup table through the Athena API
+ * (athena/rollup_*.sql, INSERT INTO). Rebuilding an hour first deletes that
+ * hour's files, so reruns and overlapping windows replace, never duplicate.
+ * Invoke it by hand with `{"dt": "YYYY-MM-DD", "hr": H}` to backfill an hour.
+ */
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Construct } from 'constructs';
+import { ROLLUP_TABLES } from '../../src/lake/tables.js';
+import type { AthenaSettings } from '../config/environments.js';
+import { FeatureFunction, type FunctionLogLevel } from './feature-function.js';
+import type { Lake } from './lake.js';
+import type { QueryWorkgroup } from './query-workgroup.js';
+
+export interface HourlyRollupProps {
+  readonly envName: string;
+  /** Schedule minute, hours rebuilt per run and timeout (lib/config/environments.ts `athena.rollup`). */
+  readonly settings: AthenaSettings['rollup'];
+  readonly lake: Lake;
+  readonly queries: QueryWorkgroup;
+  readonly logRetentionDays: number;
+  readonly logRemovalPolicy: RemovalPolicy;
+  /** @default 'INFO' */
+  readonly logLevel?: FunctionLogLevel;
+}
+
+export class HourlyRollup extends Construct {
+  public readonly function: FeatureFunction;
+  public readonly schedule: Rule;
+
+  constructor(scope: Construct, id: string, props: HourlyRollupProps) {
+    super(scope, id);
+    const { settings, lake, queries } = props;
+    this.function = new FeatureFunction(this, 'Function', {
+      name: 'rollup',
+      envName: props.envName,
+      memorySize: 256,
+      timeout: Duration.seconds(settings.timeoutSeconds),
+      logRetentionDays: props.logRetentionDays,
+      logRemovalPolicy: props.logRemovalPolicy,
+      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+      environment: {
+        LAKE_BUCKET: lake.bucket.bucketName,
+        ATHENA_WORKGROUP: queries.workgroup.ref,
+        GLUE_DATABASE: queries.database.databaseName,
+        ROLLUP_HOURS_BACK: String(settings.hoursBack),
+      },
+    });
+    lake.grantReadLake(this.function);
+    lake.grantReplaceRollups(this.function);
+    queries.grantQuery(this.function);
+    for (const table of ROLLUP_TABLES) queries.grantRegisterPartitions(this.function, table.name);
+
+    this.schedule = new Rule(this, 'Schedule', {
+      description: `featurelake ${props.envName}: rebuild the last ${settings.hoursBack} hours of rollups`,
+      schedule: Schedule.cron({ minute: String(settings.minuteOfHour) }),
+    });
+    // The scheduled event's `time` is the run's hour; the handler rolls up the hours before it.
+    this.schedule.addTarget(new LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) }));
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Athena over the lake: a workgroup whose configuration is enforced (clients
+ * cannot pick another results location, turn off encryption or lift the
+ * bytes-scanned cutoff), engine v3, CloudWatch metrics on; an encrypted,
+ * TLS-only results bucket whose objects expire; and every `athena/*.sql` file
+ * as a named query, so the console lists the same library the CLI runs.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnNamedQuery, CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { AthenaSettings } from '../config/environments.js';
+import { secureBucketProps } from './defaults.js';
+import type { LakeCatalog } from './lake-catalog.js';
+
+/** The SQL library, one named query per file. */
+export const ATHENA_SQL_DIR = path.resolve(
+  import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname),
+  '../../athena',
+);
+
+export interface QueryWorkgroupProps {
+  readonly envName: string;
+  readonly settings: AthenaSettings;
+  readonly catalog: LakeCatalog;
+  readonly removalPolicy: RemovalPolicy;
+  /** Where the results bucket's S3 server access logs go. */
+  readonly accessLogBucket: IBucket;
+  /** @default ATHENA_SQL_DIR */
+  readonly sqlDir?: string;
+}
+
+export interface SqlFile {
+  readonly name: string;
+  readonly description: string;
+  readonly sql: string;
+}
+
+/** The `.sql` files of the library; a file's description is its first comment line. */
+export function readSqlLibrary(dir: string = ATHENA_SQL_DIR): SqlFile[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .map((file) => {
+      const sql = readFileSync(path.join(dir, file), 'utf8');
+      const firstComment = /^--\s*(.+)$/m.exec(sql)?.[1]?.trim() ?? file;
+      return { name: file.replace(/\.sql$/, ''), description: firstComment.slice(0, 1024), sql };
+    });
+}
+
+export class QueryWorkgroup extends Construct {
+  public readonly workgroup: CfnWorkGroup;
+  public readonly resultsBucket: Bucket;
+  public readonly namedQueries: readonly CfnNamedQuery[];
+  private readonly catalog: LakeCatalog;
+
+  constructor(scope: Construct, id: string, props: QueryWorkgroupProps) {
+    super(scope, id);
+    this.catalog = props.catalog;
+    this.resultsBucket = new Bucket(this, 'ResultsBucket', {
+      ...secureBucketProps(props.removalPolicy),
+      serverAccessLogsBucket: props.accessLogBucket,
+      serverAccessLogsPrefix: 'athena-results/',
+      lifecycleRules: [
+        { id: 'expire-query-results', expiration: Duration.days(props.settings.resultsExpireAfterDays) },
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+    });
+
+    this.workgroup = new CfnWorkGroup(this, 'WorkGroup', {
+      name: `featurelake-${props.envName}`,
+      description: `featurelake ${props.envName}: queries over the event lake`,
+      state: 'ENABLED',
+      // Deleting the stack deletes the workgroup even when it still holds saved queries.
+      recursiveDeleteOption: true,
+      workGroupConfiguration: {
+        enforceWorkGroupConfiguration: true,
+        publishCloudWatchMetricsEnabled: true,
+        bytesScannedCutoffPerQuery: props.settings.bytesScannedCutoffPerQuery,
+        engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
+        resultConfiguration: {
+          outputLocation: `s3://${this.resultsBucket.bucketName}/results/`,
+          encryptionConfiguration: { encryptionOption: 'SSE_S3' },
+          expectedBucketOwner: Stack.of(this).account,
+        },
+      },
+    });
+
+    this.namedQueries = readSqlLibrary(props.sqlDir).map((file) => {
+      const query = new CfnNamedQuery(this, `Query-${file.name}`, {
+        name: file.name,
+        description: file.description,
+        database: props.catalog.database.databaseName,
+        workGroup: this.workgroup.ref,
+        queryString: file.sql,
+      });
+      query.addDependency(this.workgroup);
+      return query;
+    });
+  }
+
+  /** The Glue database the queries run in. */
+  public get database() {
+    return this.catalog.database;
+  }
+
+  /** Running queries in this workgroup: start, poll, read results; read the catalog; write results. */
+  public grantQuery(grantee: IGrantable): Grant {
+    const stack = Stack.of(this);
+    const workgroupArn = stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: this.workgroup.ref });
+    this.resultsBucket.grantReadWrite(grantee, 'results/*');
+    const { database } = this.catalog;
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions'],
+      resourceArns: [
+        database.catalog.catalogArn,
+        database.databaseArn,
+        ...[...this.catalog.tables.values()].map((t) => t.tableArn),
+      ],
+    });
+    return Grant.addToPrincipal({
+      grantee,
+      actions: [
+        'athena:StartQueryExecution',
+        'athena:GetQueryExecution',
+        'athena:GetQueryResults',
+        'athena:StopQueryExecution',
+        'athena:GetWorkGroup',
+      ],
+      resourceArns: [workgroupArn],
+    });
+  }
+
+  /** INSERT INTO a rollup table: Athena registers the partitions it writes. */
+  public grantRegisterPartitions(grantee: IGrantable, tableName: string): Grant {
+    const table = this.catalog.tables.get(tableName);
+    if (!table) throw new Error(`no lake table ${tableName}`);
+    const { database } = this.catalog;
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['glue:BatchCreatePartition', 'glue:CreatePartition', 'glue:UpdatePartition'],
+      resourceArns: [database.catalog.catalogArn, database.databaseArn, table.tableArn],
+    });
+  }
+}
