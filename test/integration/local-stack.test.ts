@@ -1,8 +1,9 @@
 /**
  * End to end on the embedded local stack, built from the synthesized CDK
- * template: PutRecords on the real (emulated) stream → event source mapping →
- * aggregator → DynamoDB → the HTTP API. Every feature is compared with a
- * brute-force computation of the documented semantics at the API's `asOf`.
+ * template: PutRecords on the real (emulated) stream → event source mappings →
+ * aggregator → DynamoDB → the HTTP API, and → lake writer → Parquet in S3.
+ * Every feature is compared with a brute-force computation of the documented
+ * semantics at the API's `asOf`; the lake is read back with DuckDB.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,15 +16,17 @@ import { kinesisClient, s3Client } from '../../src/aws/clients.js';
 import { userClickstream } from '../../src/features/catalog.js';
 import type { KinesisHandler } from '../../src/local/event-source-mapping.js';
 import { type LocalStack, startLocalStack } from '../../src/local/stack.js';
+import { duckdbQuery, sqlString } from '../support/duckdb.js';
 import { clickEvents } from '../support/events.js';
 import { referenceFeatures } from '../support/reference.js';
 
 const HOUR = 3_600_000;
 type Mode = 'normal' | 'twice' | 'crash-halfway';
 let mode: Mode = 'normal';
-let crashed = 0;
+/** Crashes injected per consumer (aggregator, lake writer) in the current scenario. */
+const crashes = new Map<KinesisHandler, number>();
 
-/** Delivery faults around the real aggregator handler, switched per scenario. */
+/** Delivery faults around each real stream consumer's handler, switched per scenario. */
 const faults =
   (handler: KinesisHandler): KinesisHandler =>
   async (event: KinesisStreamEvent) => {
@@ -31,8 +34,8 @@ const faults =
       await handler(event);
       return handler(event);
     }
-    if (mode === 'crash-halfway' && crashed === 0 && event.Records.length > 1) {
-      crashed++;
+    if (mode === 'crash-halfway' && !crashes.get(handler) && event.Records.length > 1) {
+      crashes.set(handler, 1);
       await handler({ Records: event.Records.slice(0, Math.floor(event.Records.length / 2)) });
       throw new Error('simulated crash halfway through the batch');
     }
@@ -128,13 +131,14 @@ describe('the local stack, end to end', () => {
 
   it('a crash halfway through a batch, then the retry, gives the totals of one clean run', async () => {
     mode = 'crash-halfway';
-    crashed = 0;
+    crashes.clear();
     const events = scenarioEvents('crash', 1_200, 23);
     await put(events);
     await stack.drain();
     mode = 'normal';
-    expect(crashed).toBe(1);
-    expect(stack.mappings[0]?.stats.errors).toBeGreaterThanOrEqual(1);
+    // Both consumers (aggregator and lake writer) crashed once and were retried.
+    expect(crashes.size).toBe(2);
+    for (const mapping of stack.mappings) expect(mapping.stats.errors).toBeGreaterThanOrEqual(1);
     await expectServedFeatures(events);
   });
 
@@ -155,10 +159,11 @@ describe('the local stack, end to end', () => {
     ];
     const mixed: unknown[] = [...good];
     for (const [i, p] of poison.entries()) mixed.splice(i * 99 + 50, 0, p);
-    const before = await listQuarantine();
+    const before = await listQuarantine('aggregator');
+    const lakeBefore = await listQuarantine('lake-writer');
     await put(mixed);
     await stack.drain();
-    const added = (await listQuarantine()).filter((k) => !before.includes(k));
+    const added = (await listQuarantine('aggregator')).filter((k) => !before.includes(k));
     expect(added).toHaveLength(poison.length);
     const s3 = s3Client(stack.clientEnv);
     const reasons: string[] = [];
@@ -184,13 +189,52 @@ describe('the local stack, end to end', () => {
       ].sort(),
     );
     await expectServedFeatures(good);
+    // The lake keeps late events longer (7 days) than the online store (24 h in dev): the lake writer
+    // quarantines every poison record but the 30-hour-late one, which it writes to the lake.
+    const lakeAdded = (await listQuarantine('lake-writer')).filter((k) => !lakeBefore.includes(k));
+    expect(lakeAdded).toHaveLength(poison.length - 1);
+    const late = await lakeRows(
+      `SELECT count(*)::INTEGER AS n FROM lake WHERE event_id = ${sqlString(String(good[2]?.event_id))}`,
+    );
+    expect(late[0]?.n).toBe(2); // good[2] itself and its late copy
+  });
+
+  it('lands every valid event in the lake once, despite the duplicate delivery and the crash', async () => {
+    const [totals] = await lakeRows('SELECT count(*)::INTEGER AS rows, count(DISTINCT record_id)::INTEGER AS records FROM lake');
+    expect(totals?.rows).toBe(totals?.records);
+    const perScenario = await lakeRows(
+      "SELECT split_part(user_id, '-', 1) AS scenario, count(*)::INTEGER AS n FROM lake GROUP BY 1 ORDER BY 1",
+    );
+    // Counted from what the scenarios sent: 1,500 + 1,200 + 1,200 events, 990 good + the late copy.
+    expect(Object.fromEntries(perScenario.map((r) => [r.scenario, r.n]))).toEqual({
+      crash: 1_200,
+      known: 1_500,
+      poison: 991,
+      twice: 1_200,
+    });
+    // Each row sits in the partition of its own event time.
+    const [misplaced] = await lakeRows(
+      "SELECT count(*)::INTEGER AS n FROM lake WHERE dt <> strftime(event_time, '%Y-%m-%d') OR hr <> hour(event_time)",
+    );
+    expect(misplaced?.n).toBe(0);
   });
 });
 
-async function listQuarantine(): Promise<string[]> {
+async function listQuarantine(consumer: string): Promise<string[]> {
   const s3 = s3Client(stack.clientEnv);
-  const listed = await s3.send(new ListObjectsV2Command({ Bucket: stack.info.resources.quarantineBucket, Prefix: 'invalid/' }));
+  const listed = await s3.send(
+    new ListObjectsV2Command({ Bucket: stack.info.resources.quarantineBucket, Prefix: `invalid/consumer=${consumer}/` }),
+  );
   return (listed.Contents ?? []).map((o) => o.Key as string);
+}
+
+/** Runs SQL over the clickstream lake (as `lake`), read by DuckDB from the emulator's files. */
+async function lakeRows(sql: string) {
+  const { s3Directory, s3ObjectSuffix, resources } = stack.info;
+  const glob = path.join(s3Directory, resources.lakeBucket, 'events/clickstream/**', `*.parquet${s3ObjectSuffix}`);
+  return duckdbQuery(
+    `WITH lake AS (SELECT * FROM read_parquet(${sqlString(glob)}, hive_partitioning = true, hive_types = {'dt': VARCHAR, 'hr': INTEGER})) ${sql}`,
+  );
 }
 
 describe('the feature API', () => {
