@@ -1,0 +1,181 @@
+/**
+ * Local Athena: the lake's tables as DuckDB views with Glue's names, columns
+ * and partition columns, over the same Hive layout of Parquet files — read
+ * from a directory that mirrors the bucket (a plain folder, or the S3
+ * emulator's own files). DuckDB's S3 support is an extension it would have to
+ * download, so reads go through files and writes through the S3 API.
+ *
+ * Athena parity: timestamps are exposed as TIMESTAMP (UTC, no zone) like
+ * Athena's `timestamp`; `dt` is VARCHAR and `hr` INTEGER as in Glue; a table
+ * with no files yet is an empty view of the right columns. INSERT INTO a
+ * rollup table writes the SELECT's rows as Parquet under its partitions.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { LakeType } from '../lake/columns.js';
+import type { LakeTable } from '../lake/tables.js';
+import type { LakeStorage } from './lake-storage.js';
+import { parseInsertInto, toDuckDb } from './rewrite.js';
+
+export interface QueryResult {
+  readonly columns: readonly string[];
+  readonly rows: readonly Record<string, unknown>[];
+  /** Rows the engine read from the lake's files. */
+  readonly rowsScanned: number;
+  readonly elapsedMs: number;
+  /** For INSERT INTO: files written. */
+  readonly filesWritten?: number;
+}
+
+const DUCKDB_TYPES: Readonly<Record<LakeType, string>> = {
+  string: 'VARCHAR',
+  double: 'DOUBLE',
+  bigint: 'BIGINT',
+  boolean: 'BOOLEAN',
+  timestamp: 'TIMESTAMP',
+};
+const PARTITION_TYPES = { string: 'VARCHAR', int: 'INTEGER' } as const;
+
+const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
+const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
+
+function hasFiles(dir: string, suffix: string): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return false;
+  }
+  for (const entry of entries) {
+    const full = path.join(dir, entry);
+    if (statSync(full).isDirectory()) {
+      if (hasFiles(full, suffix)) return true;
+    } else if (entry.endsWith(`.parquet${suffix}`)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** The view of one table: its files with Glue's types, or an empty relation of the same columns. */
+export function viewSql(table: LakeTable, storage: Pick<LakeStorage, 'root' | 'suffix'>): string {
+  const dir = path.join(storage.root, table.prefix);
+  const columns = [
+    ...table.columns.map((c) => ({ name: c.name, sqlType: DUCKDB_TYPES[c.type] })),
+    ...table.partitionKeys.map((k) => ({ name: k.name, sqlType: PARTITION_TYPES[k.type] })),
+  ];
+  const select = columns.map((c) => `CAST(${ident(c.name)} AS ${c.sqlType}) AS ${ident(c.name)}`).join(', ');
+  if (!hasFiles(dir, storage.suffix)) {
+    const nulls = columns.map((c) => `CAST(NULL AS ${c.sqlType}) AS ${ident(c.name)}`).join(', ');
+    return `CREATE OR REPLACE VIEW ${ident(table.name)} AS SELECT ${nulls} WHERE false`;
+  }
+  const glob = path.join(dir, '**', `*.parquet${storage.suffix}`);
+  const hiveTypes = table.partitionKeys.map((k) => `${literal(k.name)}: ${PARTITION_TYPES[k.type]}`).join(', ');
+  return `CREATE OR REPLACE VIEW ${ident(table.name)} AS SELECT ${select} FROM read_parquet(${literal(glob)}, hive_partitioning = true, hive_types = {${hiveTypes}}, union_by_name = true)`;
+}
+
+export interface LocalLake {
+  run(sql: string): Promise<QueryResult>;
+  close(): void;
+}
+
+export async function openLocalLake(options: { storage: LakeStorage; tables: readonly LakeTable[] }): Promise<LocalLake> {
+  const { storage, tables } = options;
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const work = mkdtempSync(path.join(tmpdir(), 'featurelake-query-'));
+  const profile = path.join(work, 'profile.json');
+  await connection.run("SET TimeZone = 'UTC'");
+  const refreshViews = async () => {
+    for (const table of tables) await connection.run(viewSql(table, storage));
+  };
+  await refreshViews();
+
+  /** Runs one statement with DuckDB's profiler on, to report the rows it scanned. */
+  async function profiled(sql: string) {
+    await connection.run("SET enable_profiling = 'json'");
+    await connection.run(`SET profiling_output = ${literal(profile)}`);
+    await connection.run(`SET custom_profiling_settings = '{"CUMULATIVE_ROWS_SCANNED": "true"}'`);
+    try {
+      const reader = await connection.runAndReadAll(sql);
+      return reader;
+    } finally {
+      await connection.run('SET enable_profiling = no_output');
+    }
+  }
+  const rowsScanned = () => {
+    try {
+      return Number(JSON.parse(readFileSync(profile, 'utf8')).cumulative_rows_scanned ?? 0);
+    } catch {
+      return 0;
+    }
+  };
+
+  return {
+    async run(sql) {
+      const started = performance.now();
+      const insert = parseInsertInto(sql);
+      if (insert) {
+        const table = tables.find((t) => t.name === insert.table && t.kind === 'rollup');
+        if (!table) throw new Error(`INSERT INTO ${insert.table}: only rollup tables are written by queries`);
+        const out = path.join(work, `insert-${Date.now()}`);
+        const keys = table.partitionKeys.map((k) => ident(k.name)).join(', ');
+        await profiled(
+          `COPY (${toDuckDb(insert.select)}) TO ${literal(out)} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (${keys}), FILENAME_PATTERN 'part-{uuid}', OVERWRITE_OR_IGNORE)`,
+        );
+        const scanned = rowsScanned();
+        const written = await uploadTree(out, table.prefix, storage);
+        rmSync(out, { recursive: true, force: true });
+        await refreshViews();
+        return {
+          columns: ['rows'],
+          rows: [{ rows: written.rows }],
+          rowsScanned: scanned,
+          elapsedMs: performance.now() - started,
+          filesWritten: written.files,
+        };
+      }
+      const reader = await profiled(toDuckDb(sql));
+      return {
+        columns: reader.columnNames(),
+        rows: reader.getRowObjectsJS() as Record<string, unknown>[],
+        rowsScanned: rowsScanned(),
+        elapsedMs: performance.now() - started,
+      };
+    },
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+
+  /** Puts every file DuckDB wrote (dt=…/hr=…/part-….parquet) under the table's prefix; counts its rows. */
+  async function uploadTree(dir: string, prefix: string, target: LakeStorage) {
+    let files = 0;
+    let rows = 0;
+    const walk = async (current: string, rel: string) => {
+      let entries: string[] = [];
+      try {
+        entries = readdirSync(current);
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        const full = path.join(current, entry);
+        if (statSync(full).isDirectory()) {
+          await walk(full, `${rel}${entry}/`);
+        } else {
+          const counted = await connection.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM read_parquet(${literal(full)})`);
+          rows += Number((counted.getRowObjectsJS()[0] as { n: bigint }).n);
+          await target.put(`${prefix}${rel}${entry}`, readFileSync(full));
+          files++;
+        }
+      }
+    };
+    await walk(dir, '');
+    return { files, rows };
+  }
+}

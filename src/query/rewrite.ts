@@ -1,0 +1,54 @@
+/**
+ * The one place Athena's SQL (Trino) is translated for the local DuckDB lake.
+ * The library is written in the two engines' common subset; this table holds
+ * only what has no common spelling. Each entry is a whole-word function rename
+ * or a statement shape the local engine handles itself:
+ *
+ *   Trino (Athena)                         DuckDB
+ *   approx_percentile(x, p)                quantile_cont(x, p)   exact locally; Athena's is within ~1 %
+ *   to_unixtime(ts)                        epoch(ts)
+ *   INSERT INTO <rollup table> SELECT …    the SELECT's rows written as Parquet
+ *                                          under the table's dt=/hr= partitions
+ *
+ * Common ground the library relies on (no rewrite needed): TIMESTAMP 'y-m-d h:m:s'
+ * literals, INTERVAL 'n' HOUR/MINUTE, date_trunc, minute, hour, count_if,
+ * count(DISTINCT), row_number() OVER, CASE, coalesce, CAST(… AS DOUBLE).
+ */
+
+export const FUNCTION_RENAMES: Readonly<Record<string, string>> = {
+  approx_percentile: 'quantile_cont',
+  to_unixtime: 'epoch',
+};
+
+/** Trino SQL → DuckDB SQL (function renames only; statements are dispatched by the engine). */
+export function toDuckDb(sql: string): string {
+  let out = sql;
+  for (const [from, to] of Object.entries(FUNCTION_RENAMES)) {
+    out = out.replace(new RegExp(`\\b${from}\\s*\\(`, 'gi'), `${to}(`);
+  }
+  return out;
+}
+
+/** Strips `--` comments (outside string literals) so statements can be recognised by their first word. */
+export function stripComments(sql: string): string {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i];
+    if (c === "'") inString = !inString;
+    if (!inString && c === '-' && sql[i + 1] === '-') {
+      while (i < sql.length && sql[i] !== '\n') i++;
+      out += '\n';
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+/** `INSERT INTO <table> <select>` → its parts, or undefined for any other statement. */
+export function parseInsertInto(sql: string): { table: string; select: string } | undefined {
+  const m = /^\s*INSERT\s+INTO\s+"?([a-z_][a-z0-9_]*)"?\s+([\s\S]+)$/i.exec(stripComments(sql));
+  if (!m) return undefined;
+  return { table: (m[1] as string).toLowerCase(), select: (m[2] as string).trim().replace(/;\s*$/, '') };
+}
