@@ -163,7 +163,9 @@ describe('featurelake generate --send (kinesalite)', () => {
       region: 'us-east-1',
       endpoints: { kinesis: endpoint, dynamodb: 'http://127.0.0.1:1', s3: 'http://127.0.0.1:1' },
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      resources: { streamName: 'discovered', tableName: 't', quarantineBucket: 'q' },
+      resources: { streamName: 'discovered', tableName: 't', quarantineBucket: 'q', lakeBucket: 'l' },
+      s3Directory: '/nonexistent',
+      s3ObjectSuffix: '._S3rver_object',
       api: { url: 'http://127.0.0.1:1', key: 'k' },
       // This test's process stands in for the local stack: it is alive, so the file is current.
       pid: process.pid,

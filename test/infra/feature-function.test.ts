@@ -3,7 +3,7 @@
  * logging, environment, least-privilege role; and the one test that really
  * bundles the Lambda code with esbuild.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
@@ -13,6 +13,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '../../lib/config/environments.js';
 import { FeatureFunction } from '../../lib/constructs/feature-function.js';
 import { createApp } from '../../lib/featurelake-app.js';
+
+/** Every folder under lambdas/ is one function of the stack. */
+const LAMBDA_FOLDERS = readdirSync(path.join(import.meta.dirname, '../../lambdas'), { withFileTypes: true }).filter((d) =>
+  d.isDirectory(),
+).length;
 
 /** The newest Node.js runtime aws-cdk-lib knows, computed from its runtime list. */
 function newestNodeRuntime(): { name: string; major: number } {
@@ -39,7 +44,7 @@ describe('featurelake functions (staging)', () => {
     const runtime = newestNodeRuntime();
     expect(runtime.major).toBeGreaterThanOrEqual(22);
     const functions = Object.values(featureFunctions(t));
-    expect(functions).toHaveLength(2);
+    expect(functions).toHaveLength(LAMBDA_FOLDERS);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: runtime.name,
@@ -142,7 +147,7 @@ describe('bundling (dev, the one test that runs esbuild)', () => {
       const functions = Object.values(template.Resources).filter(
         (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.FEATURELAKE_FUNCTION,
       );
-      expect(functions).toHaveLength(2);
+      expect(functions).toHaveLength(LAMBDA_FOLDERS);
       for (const fn of functions) {
         const assetDir = path.join(outdir, fn.Metadata['aws:asset:path']);
         const code = readFileSync(path.join(assetDir, 'index.mjs'), 'utf8');
