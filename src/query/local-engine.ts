@@ -22,9 +22,11 @@ import { parseInsertInto, toDuckDb } from './rewrite.js';
 export interface QueryResult {
   readonly columns: readonly string[];
   readonly rows: readonly Record<string, unknown>[];
-  /** Rows the engine read from the lake's files. */
-  readonly rowsScanned: number;
   readonly elapsedMs: number;
+  /** Athena: data scanned, which is what a query costs ($5 per TB). */
+  readonly bytesScanned?: number;
+  /** Athena: the query execution id, to find it in the console. */
+  readonly queryExecutionId?: string;
   /** For INSERT INTO: files written. */
   readonly filesWritten?: number;
 }
@@ -86,32 +88,11 @@ export async function openLocalLake(options: { storage: LakeStorage; tables: rea
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   const work = mkdtempSync(path.join(tmpdir(), 'featurelake-query-'));
-  const profile = path.join(work, 'profile.json');
   await connection.run("SET TimeZone = 'UTC'");
   const refreshViews = async () => {
     for (const table of tables) await connection.run(viewSql(table, storage));
   };
   await refreshViews();
-
-  /** Runs one statement with DuckDB's profiler on, to report the rows it scanned. */
-  async function profiled(sql: string) {
-    await connection.run("SET enable_profiling = 'json'");
-    await connection.run(`SET profiling_output = ${literal(profile)}`);
-    await connection.run(`SET custom_profiling_settings = '{"CUMULATIVE_ROWS_SCANNED": "true"}'`);
-    try {
-      const reader = await connection.runAndReadAll(sql);
-      return reader;
-    } finally {
-      await connection.run('SET enable_profiling = no_output');
-    }
-  }
-  const rowsScanned = () => {
-    try {
-      return Number(JSON.parse(readFileSync(profile, 'utf8')).cumulative_rows_scanned ?? 0);
-    } catch {
-      return 0;
-    }
-  };
 
   return {
     async run(sql) {
@@ -122,26 +103,23 @@ export async function openLocalLake(options: { storage: LakeStorage; tables: rea
         if (!table) throw new Error(`INSERT INTO ${insert.table}: only rollup tables are written by queries`);
         const out = path.join(work, `insert-${Date.now()}`);
         const keys = table.partitionKeys.map((k) => ident(k.name)).join(', ');
-        await profiled(
+        await connection.run(
           `COPY (${toDuckDb(insert.select)}) TO ${literal(out)} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (${keys}), FILENAME_PATTERN 'part-{uuid}', OVERWRITE_OR_IGNORE)`,
         );
-        const scanned = rowsScanned();
         const written = await uploadTree(out, table.prefix, storage);
         rmSync(out, { recursive: true, force: true });
         await refreshViews();
         return {
           columns: ['rows'],
           rows: [{ rows: written.rows }],
-          rowsScanned: scanned,
           elapsedMs: performance.now() - started,
           filesWritten: written.files,
         };
       }
-      const reader = await profiled(toDuckDb(sql));
+      const reader = await connection.runAndReadAll(toDuckDb(sql));
       return {
         columns: reader.columnNames(),
         rows: reader.getRowObjectsJS() as Record<string, unknown>[],
-        rowsScanned: rowsScanned(),
         elapsedMs: performance.now() - started,
       };
     },

@@ -1,0 +1,278 @@
+/**
+ * Every query of the athena/ library on the local lake (DuckDB over the
+ * writer's Parquet layout), against answers computed here in plain
+ * TypeScript from the fixture rows. The window's edges carry rows exactly on
+ * them (start included, end excluded) and the partitions around it hold rows
+ * outside it, so both the time filter and partition pruning are exercised.
+ */
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalLake, openLocalLake } from '../../src/query/local-engine.js';
+import { bindParams, loadSqlLibrary, resolveQuery } from '../../src/query/sql-library.js';
+import { bucketOf, END, groupBy, type LakeFixture, plain, START, within, writeLakeFixture } from '../support/lake-fixture.js';
+
+let fixture: LakeFixture;
+let lake: LocalLake;
+
+beforeAll(async () => {
+  fixture = await writeLakeFixture();
+  lake = await openLocalLake({ storage: fixture.storage, tables: fixture.tables });
+});
+
+afterAll(() => {
+  lake?.close();
+  if (fixture) rmSync(fixture.root, { recursive: true, force: true });
+});
+
+async function query(name: string, params: Record<string, string> = {}) {
+  const result = await lake.run(bindParams(resolveQuery(name), { start: START, end: END, ...params }));
+  return { ...result, rows: plain(result.rows) };
+}
+
+const distinct = (values: readonly unknown[]) => new Set(values.filter((v) => v !== undefined)).size;
+const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+
+/** Linear-interpolation percentile (DuckDB's quantile_cont; Athena's approx_percentile is within ~1 %). */
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const pos = (sorted.length - 1) * p;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
+}
+
+/** Asserts rows equal, numbers to 9 significant digits. */
+function expectRows(actual: Record<string, unknown>[], expected: Record<string, unknown>[]) {
+  expect(actual).toHaveLength(expected.length);
+  actual.forEach((row, i) => {
+    const want = expected[i] as Record<string, unknown>;
+    expect(Object.keys(row).sort()).toEqual(Object.keys(want).sort());
+    for (const [k, v] of Object.entries(want)) {
+      if (typeof v === 'number' && !Number.isInteger(v)) expect(row[k], `row ${i} ${k}`).toBeCloseTo(v, 6);
+      else expect(row[k], `row ${i} ${k}`).toEqual(v);
+    }
+  });
+}
+
+describe('the library', () => {
+  it('has a described, runnable query for each seed use case; each binds its defaults and runs on the lake', async () => {
+    const library = loadSqlLibrary();
+    expect(library.map((q) => q.name)).toEqual([
+      'app_logs_metrics',
+      'clickstream_active_users',
+      'clickstream_device_breakdown',
+      'clickstream_top_items',
+      'predictions_ab_test',
+      'predictions_latency',
+      'predictions_low_confidence',
+      'predictions_volume',
+      'rollup_clickstream_hourly',
+    ]);
+    for (const q of library.filter((q) => !q.name.startsWith('rollup_'))) {
+      expect(q.description.length, q.name).toBeGreaterThan(20);
+      const result = await lake.run(bindParams(q, { start: START, end: END }));
+      expect(result.rows.length, q.name).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('clickstream', () => {
+  it('active users per hour: distinct users and sessions, events, edges handled', async () => {
+    const { rows } = await query('clickstream_active_users', { granularity: '1h' });
+    const inWindow = within(fixture.clicks, START, END);
+    const expected = [...groupBy(inWindow, (r) => bucketOf(r.time, 60))]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([bucket, group]) => ({
+        bucket,
+        active_users: distinct(group.map((r) => r.user_id)),
+        sessions: distinct(group.map((r) => r.session_id)),
+        events: group.length,
+      }));
+    expect(expected).toHaveLength(5);
+    expectRows(rows, expected);
+  });
+
+  it('active users per day', async () => {
+    const { rows } = await query('clickstream_active_users');
+    const expected = [...groupBy(within(fixture.clicks, START, END), (r) => bucketOf(r.time, 1440))]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([bucket, group]) => ({
+        bucket,
+        active_users: distinct(group.map((r) => r.user_id)),
+        sessions: distinct(group.map((r) => r.session_id)),
+        events: group.length,
+      }));
+    expect(rows.map((r) => r.bucket)).toEqual(['2024-03-04T00:00:00.000Z', '2024-03-05T00:00:00.000Z']);
+    expectRows(rows, expected);
+  });
+
+  it.each([
+    ['product', 'product_id', '1h', 60],
+    ['category', 'category', '1day', 1440],
+  ] as const)('top %s per %s by page views', async (item, field, granularity, minutes) => {
+    const { rows } = await query('clickstream_top_items', { item, granularity, top: '3' });
+    const views = within(fixture.clicks, START, END).filter((r) => r.event_type === 'page_view' && r[field] !== undefined);
+    const expected = [...groupBy(views, (r) => bucketOf(r.time, minutes))]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .flatMap(([bucket, group]) =>
+        [...groupBy(group, (r) => String(r[field]))]
+          .map(([name, g]) => ({ item: name, views: g.length, users: distinct(g.map((r) => r.user_id)) }))
+          .sort((a, b) => b.views - a.views || (a.item < b.item ? -1 : 1))
+          .slice(0, 3)
+          .map((r, i) => ({ bucket, rank: i + 1, ...r })),
+      );
+    expectRows(rows, expected);
+  });
+
+  it('device breakdown: unknown devices grouped, conversion = purchases / views', async () => {
+    const { rows } = await query('clickstream_device_breakdown');
+    const expected = [...groupBy(within(fixture.clicks, START, END), (r) => r.device ?? 'unknown')]
+      .map(([device, g]) => {
+        const views = g.filter((r) => r.event_type === 'page_view').length;
+        const purchases = g.filter((r) => r.event_type === 'purchase');
+        return {
+          device,
+          users: distinct(g.map((r) => r.user_id)),
+          events: g.length,
+          views,
+          purchases: purchases.length,
+          revenue: sum(purchases.map((r) => r.price as number)),
+          conversion_rate: views === 0 ? 0 : purchases.length / views,
+        };
+      })
+      .sort((a, b) => b.events - a.events || a.device.localeCompare(b.device));
+    expect(expected.map((r) => r.device)).toContain('unknown');
+    expectRows(rows, expected);
+  });
+});
+
+describe('app_logs (seed 004 aggregations)', () => {
+  const expectedMetrics = (minutes: number, dims: 'user' | 'app' | 'user_app', filter = (_: unknown) => true) =>
+    [
+      ...groupBy(
+        within(fixture.logs, START, END).filter(filter),
+        (r) => `${bucketOf(r.time, minutes)}|${dims === 'app' ? '' : r.user}|${dims === 'user' ? '' : r.app}`,
+      ),
+    ]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([key, g]) => {
+        const [bucket, user, app] = key.split('|');
+        return {
+          bucket,
+          user: user === '' ? null : user,
+          app: app === '' ? null : app,
+          events: g.length,
+          ...Object.fromEntries(
+            Array.from({ length: 9 }, (_, i) => [`metric_${i + 1}`, sum(g.map((r) => r.metrics[i] as number))]),
+          ),
+        };
+      });
+
+  it('30-minute buckets per user and app', async () => {
+    const { rows } = await query('app_logs_metrics', { granularity: '30m', dims: 'user_app' });
+    expectRows(rows, expectedMetrics(30, 'user_app'));
+  });
+
+  it('daily per user, one user only', async () => {
+    const { rows } = await query('app_logs_metrics', { granularity: '1day', dims: 'user', user: 'u3' });
+    const expected = expectedMetrics(1440, 'user', (r) => (r as { user: string }).user === 'u3');
+    expect(expected.length).toBeGreaterThan(0);
+    expectRows(rows, expected);
+  });
+
+  it('hourly per app', async () => {
+    const { rows } = await query('app_logs_metrics', { dims: 'app' });
+    expectRows(rows, expectedMetrics(60, 'app'));
+  });
+
+  it('a string parameter is a literal, not SQL', async () => {
+    const { rows } = await query('app_logs_metrics', { user: "u3' OR '1'='1" });
+    expect(rows).toEqual([]);
+  });
+
+  it('gives the same answers on a lake partitioned per day', async () => {
+    const daily = await writeLakeFixture({ timePartitioning: 'date' });
+    const other = await openLocalLake({ storage: daily.storage, tables: daily.tables });
+    try {
+      const sql = bindParams(resolveQuery('app_logs_metrics'), {
+        start: START,
+        end: END,
+        granularity: '30m',
+        dims: 'user_app',
+      });
+      expect(plain((await other.run(sql)).rows)).toEqual(plain((await lake.run(sql)).rows));
+    } finally {
+      other.close();
+      rmSync(daily.root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('predictions (seed 001 analytics)', () => {
+  const inWindow = () => within(fixture.predictions, START, END);
+
+  it('latency: mean and p95 per day and model', async () => {
+    const { rows } = await query('predictions_latency');
+    const expected = [...groupBy(inWindow(), (r) => `${bucketOf(r.time, 1440)}|${r.model_name}`)]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([key, g]) => {
+        const latencies = g.map((r) => r.inference_time_ms);
+        return {
+          day: key.split('|')[0],
+          model_name: key.split('|')[1],
+          predictions: g.length,
+          avg_latency_ms: sum(latencies) / g.length,
+          p95_latency_ms: percentile(latencies, 0.95),
+        };
+      });
+    expectRows(rows, expected);
+  });
+
+  it('A/B: volume, confidence, positive rate and latency per model and version', async () => {
+    const { rows } = await query('predictions_ab_test');
+    const expected = [...groupBy(inWindow(), (r) => `${r.model_name}|${r.model_version ?? 'unversioned'}`)]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([key, g]) => ({
+        model_name: key.split('|')[0],
+        model_version: key.split('|')[1],
+        predictions: g.length,
+        avg_confidence: sum(g.map((r) => r.score)) / g.length,
+        positive_rate_pct: (100 * g.filter((r) => r.label === 'POSITIVE').length) / g.length,
+        avg_latency_ms: sum(g.map((r) => r.inference_time_ms)) / g.length,
+      }));
+    expect(expected.map((r) => r.model_version)).toContain('unversioned');
+    expectRows(rows, expected);
+  });
+
+  it('low confidence: below the threshold, one model, least confident first, limited', async () => {
+    const { rows } = await query('predictions_low_confidence', { threshold: '0.3', model: 'toxicity', limit: '7' });
+    const expected = inWindow()
+      .filter((r) => r.score < 0.3 && r.model_name === 'toxicity')
+      .sort((a, b) => a.score - b.score || a.prediction_id.localeCompare(b.prediction_id))
+      .slice(0, 7)
+      .map((r) => ({
+        timestamp: new Date(r.time).toISOString(),
+        prediction_id: r.prediction_id,
+        model_name: r.model_name,
+        model_version: r.model_version ?? null,
+        label: r.label,
+        score: r.score,
+        text: r.text ?? null,
+      }));
+    expect(expected).toHaveLength(7);
+    expectRows(rows, expected);
+  });
+
+  it('volume and cost per day and environment', async () => {
+    const { rows } = await query('predictions_volume', { cost_per_prediction: '0.002' });
+    const expected = [...groupBy(inWindow(), (r) => `${bucketOf(r.time, 1440)}|${r.environment}`)]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([key, g]) => ({
+        day: key.split('|')[0],
+        environment: key.split('|')[1],
+        predictions: g.length,
+        estimated_cost_usd: g.length * 0.002,
+      }));
+    expectRows(rows, expected);
+  });
+});

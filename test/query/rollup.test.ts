@@ -1,0 +1,98 @@
+/**
+ * The hourly rollup on the local lake: its rows against a rollup computed
+ * here from the fixture rows, and rerunning an hour replaces it.
+ */
+import { readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalLake, openLocalLake } from '../../src/query/local-engine.js';
+import { hoursToRollUp, rollupHour, rollupHourPrefix } from '../../src/query/rollup.js';
+import { groupBy, type LakeFixture, plain, within, writeLakeFixture } from '../support/lake-fixture.js';
+
+let fixture: LakeFixture;
+let lake: LocalLake;
+const engine = () => ({ run: (sql: string) => lake.run(sql), deletePrefix: (p: string) => fixture.storage.deletePrefix(p) });
+
+beforeAll(async () => {
+  fixture = await writeLakeFixture();
+  lake = await openLocalLake({ storage: fixture.storage, tables: fixture.tables });
+});
+
+afterAll(() => {
+  lake?.close();
+  if (fixture) rmSync(fixture.root, { recursive: true, force: true });
+});
+
+const HOUR = '2024-03-05T02:00:00Z';
+
+function expectedHour(hour: string) {
+  const end = new Date(Date.parse(hour) + 3_600_000).toISOString();
+  const rows = within(fixture.clicks, hour, end);
+  return [...groupBy(rows, (r) => `${r.event_type}|${r.category ?? ''}|${r.device ?? ''}`)]
+    .map(([key, g]) => {
+      const [event_type, category, device] = key.split('|');
+      return {
+        event_type,
+        category: category === '' ? null : category,
+        device: device === '' ? null : device,
+        events: g.length,
+        users: new Set(g.map((r) => r.user_id)).size,
+        sessions: new Set(g.map((r) => r.session_id).filter((s) => s !== undefined)).size,
+        revenue: g.filter((r) => r.event_type === 'purchase').reduce((s, r) => s + (r.price as number), 0),
+      };
+    })
+    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
+async function rollupRows(hour: string) {
+  const result = await lake.run(
+    `SELECT event_type, category, device, events, users, sessions, revenue FROM clickstream_hourly
+     WHERE dt = '${hour.slice(0, 10)}' AND hr = ${new Date(hour).getUTCHours()}`,
+  );
+  return plain(result.rows).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
+const filesUnder = (prefix: string) => {
+  try {
+    return readdirSync(path.join(fixture.root, prefix), { recursive: true }).filter((f) => String(f).endsWith('.parquet')).length;
+  } catch {
+    return 0;
+  }
+};
+
+describe('hourly rollup', () => {
+  it('rolls up one hour per event type, category and device, like the raw events say', async () => {
+    const result = await rollupHour(engine(), Date.parse(HOUR) + 17 * 60_000);
+    const expected = expectedHour(HOUR);
+    expect(result).toMatchObject({ hour: '2024-03-05T02:00:00.000Z', replacedFiles: 0, rows: expected.length });
+    const actual = await rollupRows(HOUR);
+    expect(actual.map(({ revenue, ...r }) => r)).toEqual(expected.map(({ revenue, ...r }) => r));
+    actual.forEach((row, i) => expect(row.revenue).toBeCloseTo(expected[i]?.revenue as number, 6));
+    expect(filesUnder(rollupHourPrefix(new Date(HOUR)))).toBeGreaterThan(0);
+  });
+
+  it('rerunning an hour replaces it: same rows, no duplicates, old files gone', async () => {
+    const before = await rollupRows(HOUR);
+    const files = filesUnder(rollupHourPrefix(new Date(HOUR)));
+    const again = await rollupHour(engine(), new Date(HOUR));
+    expect(again.replacedFiles).toBe(files);
+    expect(await rollupRows(HOUR)).toEqual(before);
+    expect(filesUnder(rollupHourPrefix(new Date(HOUR)))).toBe(files);
+  });
+
+  it('leaves other hours alone, and an hour without events adds no rows', async () => {
+    await rollupHour(engine(), new Date('2024-03-04T23:00:00Z'));
+    await rollupHour(engine(), new Date('2024-03-10T05:00:00Z'));
+    expect(await rollupRows('2024-03-04T23:00:00Z')).toHaveLength(expectedHour('2024-03-04T23:00:00Z').length);
+    expect(await rollupRows('2024-03-10T05:00:00Z')).toEqual([]);
+    expect(await rollupRows(HOUR)).toHaveLength(expectedHour(HOUR).length);
+  });
+
+  it('a scheduled run covers the closed hours before now, oldest first', () => {
+    expect(hoursToRollUp(Date.parse('2024-03-05T07:15:00Z'), 3).map((d) => d.toISOString())).toEqual([
+      '2024-03-05T04:00:00.000Z',
+      '2024-03-05T05:00:00.000Z',
+      '2024-03-05T06:00:00.000Z',
+    ]);
+  });
+});
