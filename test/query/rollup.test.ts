@@ -67,7 +67,7 @@ describe('hourly rollup', () => {
     expect(result).toMatchObject({ hour: '2024-03-05T02:00:00.000Z', replacedFiles: 0, rows: expected.length });
     const actual = await rollupRows(HOUR);
     expect(actual.map(({ revenue, ...r }) => r)).toEqual(expected.map(({ revenue, ...r }) => r));
-    actual.forEach((row, i) => expect(row.revenue).toBeCloseTo(expected[i]?.revenue as number, 6));
+    for (const [i, row] of actual.entries()) expect(row.revenue).toBeCloseTo(expected[i]?.revenue as number, 6);
     expect(filesUnder(rollupHourPrefix(new Date(HOUR)))).toBeGreaterThan(0);
   });
 
