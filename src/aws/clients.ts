@@ -8,6 +8,7 @@
  */
 import http from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -15,7 +16,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Env } from './env.js';
 
-export type Service = 'kinesis' | 'dynamodb' | 's3';
+export type Service = 'kinesis' | 'dynamodb' | 's3' | 'athena';
 
 /** The endpoint override for a service, if any. */
 export function endpointFor(service: Service, env: Env): string | undefined {
@@ -43,6 +44,11 @@ function common(service: Service, env: Env) {
 
 export function kinesisClient(env: Env): KinesisClient {
   return new KinesisClient(common('kinesis', env));
+}
+
+/** Athena (LocalStack serves it too; the embedded stack uses the local DuckDB engine instead). */
+export function athenaClient(env: Env): AthenaClient {
+  return new AthenaClient(common('athena', env));
 }
 
 export function dynamoDocumentClient(env: Env): DynamoDBDocumentClient {

@@ -6,12 +6,15 @@ import { Command, CommanderError } from 'commander';
 import { registerFeatures } from './commands/features.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerLocal } from './commands/local.js';
+import { registerQuery } from './commands/query.js';
 import { registerSend } from './commands/send.js';
 import { CliError } from './errors.js';
 
 export function createProgram(): Command {
   const program = new Command('featurelake')
-    .description('Serverless real-time ML feature pipeline: generate and send events, read features, run the local stack.')
+    .description(
+      'Serverless real-time ML feature pipeline: generate and send events, read features, query the lake, run the local stack.',
+    )
     .showHelpAfterError('(add --help for usage)')
     // Throw instead of exiting so main() decides the code; subcommands created below inherit it.
     .exitOverride();
@@ -19,6 +22,7 @@ export function createProgram(): Command {
   registerSend(program);
   registerFeatures(program);
   registerLocal(program);
+  registerQuery(program);
   return program;
 }
 

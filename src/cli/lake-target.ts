@@ -1,0 +1,121 @@
+/**
+ * Which lake `query` and `rollup` work on, from the first place that names
+ * one: `--athena` (the deployed environment's workgroup and Glue database),
+ * `--lake-dir` (a folder in the lake's layout), else the running local
+ * stack's lake bucket, read through the S3 emulator's files.
+ */
+import path from 'node:path';
+import { ENVIRONMENT_NAMES, ENVIRONMENTS, type EnvironmentName } from '../../lib/config/environments.js';
+import { athenaClient, s3Client } from '../aws/clients.js';
+import type { Env } from '../aws/env.js';
+import { sources } from '../features/catalog.js';
+import { glueDatabaseName, type LakeTable, lakeTables } from '../lake/tables.js';
+import { athenaCostUsd, athenaEngine } from '../query/athena-engine.js';
+import { deleteS3Prefix, directoryStorage, type LakeStorage, s3Storage } from '../query/lake-storage.js';
+import { openLocalLake, type QueryResult } from '../query/local-engine.js';
+import { usageError } from './errors.js';
+import { localStackEnv, readLocalStackInfo } from './local-stack-info.js';
+
+export interface LakeTargetFlags {
+  athena?: boolean;
+  workgroup?: string;
+  database?: string;
+  /** Lake bucket, for `rollup --athena` (it deletes the hour's files before inserting). */
+  bucket?: string;
+  lakeDir?: string;
+  env?: string;
+  stateDir: string;
+}
+
+export interface LakeTarget {
+  /** For messages: where the query runs. */
+  readonly description: string;
+  run(sql: string): Promise<QueryResult>;
+  deletePrefix(prefix: string): Promise<number>;
+  /** A one-line summary of what a result cost, for stderr. */
+  summary(result: QueryResult): string;
+  close(): void;
+}
+
+export function environmentName(value: string | undefined): EnvironmentName {
+  const name = value ?? 'dev';
+  if (!(ENVIRONMENT_NAMES as readonly string[]).includes(name))
+    throw usageError(`--env: unknown environment "${name}" (known: ${ENVIRONMENT_NAMES.join(', ')})`);
+  return name as EnvironmentName;
+}
+
+/** The lake's tables as an environment partitions them. */
+export function tablesFor(envName: EnvironmentName): LakeTable[] {
+  return lakeTables(sources, ENVIRONMENTS[envName].lake);
+}
+
+const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 0)} MB`;
+
+export async function resolveLakeTarget(
+  flags: LakeTargetFlags,
+  options: { env?: Env; onPoll?: (state: string, elapsedMs: number, bytes: number) => void } = {},
+): Promise<LakeTarget> {
+  const env = options.env ?? process.env;
+  if (flags.athena) {
+    if (flags.lakeDir) throw usageError('--athena and --lake-dir are exclusive: pick the engine');
+    const envName = environmentName(flags.env);
+    const workgroup = flags.workgroup ?? (env.FEATURELAKE_ATHENA_WORKGROUP || undefined) ?? `featurelake-${envName}`;
+    const database = flags.database ?? (env.FEATURELAKE_GLUE_DATABASE || undefined) ?? glueDatabaseName(envName);
+    const bucket = flags.bucket ?? (env.FEATURELAKE_LAKE_BUCKET || undefined);
+    const engine = athenaEngine({
+      athena: athenaClient(env),
+      workgroup,
+      database,
+      ...(options.onPoll ? { onPoll: options.onPoll } : {}),
+    });
+    const s3 = s3Client(env);
+    return {
+      description: `Athena workgroup ${workgroup}, database ${database}`,
+      run: (sql) => engine.run(sql),
+      deletePrefix: (prefix) => {
+        if (!bucket)
+          throw usageError('the lake bucket is needed to replace rollup files: pass --bucket or set FEATURELAKE_LAKE_BUCKET');
+        return deleteS3Prefix(s3, bucket, prefix);
+      },
+      summary: (r) =>
+        `${r.rows.length} rows in ${(r.elapsedMs / 1000).toFixed(1)} s; scanned ${megabytes(r.bytesScanned ?? 0)} (~$${athenaCostUsd(r.bytesScanned ?? 0).toFixed(6)}); query ${r.queryExecutionId}`,
+      close() {},
+    };
+  }
+
+  let storage: LakeStorage;
+  let envName: EnvironmentName;
+  let description: string;
+  if (flags.lakeDir) {
+    envName = environmentName(flags.env);
+    storage = directoryStorage(path.resolve(flags.lakeDir));
+    description = `local DuckDB over ${flags.lakeDir}`;
+  } else {
+    const lookup = readLocalStackInfo(flags.stateDir);
+    if (lookup.status !== 'running') {
+      const why =
+        lookup.status === 'stale' ? `${lookup.path} is stale (its process is not running)` : 'no local stack is running';
+      throw usageError(`no lake to query: ${why}; pass --lake-dir DIR, --athena, or start \`featurelake local\``);
+    }
+    const { info } = lookup;
+    envName = environmentName(flags.env ?? info.env);
+    storage = s3Storage({
+      s3: s3Client(localStackEnv(info)),
+      bucket: info.resources.lakeBucket,
+      root: path.join(info.s3Directory, info.resources.lakeBucket),
+      suffix: info.s3ObjectSuffix,
+    });
+    description = `local DuckDB over the local stack's bucket ${info.resources.lakeBucket}`;
+  }
+  const lake = await openLocalLake({ storage, tables: tablesFor(envName) });
+  return {
+    description,
+    run: (sql) => lake.run(sql),
+    deletePrefix: (prefix) => storage.deletePrefix(prefix),
+    summary: (r) =>
+      r.filesWritten === undefined
+        ? `${r.rows.length} rows in ${r.elapsedMs.toFixed(0)} ms (${description})`
+        : `${String(r.rows[0]?.rows ?? 0)} rows written to ${r.filesWritten} files in ${r.elapsedMs.toFixed(0)} ms (${description})`,
+    close: () => lake.close(),
+  };
+}
