@@ -12,6 +12,7 @@ import type { EnvironmentConfig } from './config/environments.js';
 import { Aggregator } from './constructs/aggregator.js';
 import { dataRemovalPolicy, quarantineRetention } from './constructs/defaults.js';
 import { FeatureApi } from './constructs/feature-api.js';
+import { HourlyRollup } from './constructs/hourly-rollup.js';
 import { IngestStream } from './constructs/ingest-stream.js';
 import { Lake } from './constructs/lake.js';
 import { LakeCatalog } from './constructs/lake-catalog.js';
@@ -37,6 +38,7 @@ export class FeaturelakeStack extends Stack {
   public readonly lakeWriter: LakeWriter;
   public readonly catalog: LakeCatalog;
   public readonly queries: QueryWorkgroup;
+  public readonly rollup: HourlyRollup;
   public readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: FeaturelakeStackProps) {
@@ -86,6 +88,13 @@ export class FeaturelakeStack extends Stack {
       removalPolicy,
       accessLogBucket: this.quarantine.accessLogBucket,
     });
+    this.rollup = new HourlyRollup(this, 'Rollup', {
+      envName,
+      settings: config.athena.rollup,
+      lake: this.lake,
+      queries: this.queries,
+      ...logs,
+    });
 
     this.monitoring = new Monitoring(this, 'Monitoring', { envName, thresholds: config.alarms });
     this.monitoring.watchStreamConsumer('Aggregator', this.aggregator.function);
@@ -94,6 +103,7 @@ export class FeaturelakeStack extends Stack {
     this.monitoring.watchFunctionErrors('FeatureApi', this.featureApi.function);
     this.monitoring.watchStreamConsumer('LakeWriter', this.lakeWriter.function);
     this.monitoring.watchFunctionErrors('LakeWriter', this.lakeWriter.function);
+    this.monitoring.watchFunctionErrors('Rollup', this.rollup.function);
     this.monitoring.watchApi(this.featureApi.api);
 
     new CfnOutput(this, 'StreamName', {

@@ -4,7 +4,8 @@
  * closed hours of each rollup table through the Athena API
  * (athena/rollup_*.sql, INSERT INTO). Rebuilding an hour first deletes that
  * hour's files, so reruns and overlapping windows replace, never duplicate.
- * Invoke it by hand with `{"dt": "YYYY-MM-DD", "hr": H}` to backfill an hour.
+ * Invoke it by hand with `{"hour": "2024-03-05T07:00:00Z"}` to backfill an hour
+ * (or run `featurelake rollup --athena --from … --to …`).
  */
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';

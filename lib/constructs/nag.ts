@@ -7,6 +7,9 @@ import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { CfnBucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
 
+/** Acknowledgments already made, per principal. */
+const acknowledged = new WeakMap<IConstruct, Set<string>>();
+
 /**
  * AwsSolutions-IAM5 for one `<bucket>/<prefix>*` object resource granted to `grantee`: object keys
  * under a prefix cannot be listed in a policy in advance; the action list stays explicit.
@@ -22,8 +25,13 @@ export function acknowledgePrefixWildcard(
   if (!Construct.isConstruct(principal)) return;
   const cfnBucket = bucket.node.defaultChild as CfnBucket;
   const bucketId = Stack.of(scope).resolve(cfnBucket.logicalId) as string;
+  const id = `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`;
+  // Two grants on one prefix (read, then replace) need one acknowledgment.
+  const done = acknowledged.get(principal) ?? new Set<string>();
+  if (done.has(id)) return;
+  acknowledged.set(principal, done.add(id));
   Validations.of(principal).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`,
+    id,
     reason: `Object actions are limited to the ${prefix} prefix of this bucket; object keys are not known in advance (${why}).`,
   });
 }

@@ -15,6 +15,7 @@ import { Construct } from 'constructs';
 import type { AthenaSettings } from '../config/environments.js';
 import { secureBucketProps } from './defaults.js';
 import type { LakeCatalog } from './lake-catalog.js';
+import { acknowledgePrefixWildcard } from './nag.js';
 
 /** The SQL library, one named query per file. */
 export const ATHENA_SQL_DIR = path.resolve(
@@ -111,7 +112,18 @@ export class QueryWorkgroup extends Construct {
   public grantQuery(grantee: IGrantable): Grant {
     const stack = Stack.of(this);
     const workgroupArn = stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: this.workgroup.ref });
-    this.resultsBucket.grantReadWrite(grantee, 'results/*');
+    // Athena reads and writes results as the caller: list the bucket, and objects under results/ only.
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
+      resourceArns: [this.resultsBucket.bucketArn],
+    });
+    acknowledgePrefixWildcard(this, grantee, this.resultsBucket, 'results/', 'Athena names each result file by query id');
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+      resourceArns: [this.resultsBucket.arnForObjects('results/*')],
+    });
     const { database } = this.catalog;
     Grant.addToPrincipal({
       grantee,

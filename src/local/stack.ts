@@ -62,6 +62,15 @@ const HANDLER_MODULES: Record<string, () => Promise<HandlerModule>> = {
   'lake-writer': () => import('../../lambdas/lake-writer/handler.js'),
 };
 
+/**
+ * Functions the local stack does not run, and what replaces them locally. The
+ * rollup queries Athena, which has no emulator here: the same rollup runs on
+ * the local DuckDB engine with `featurelake rollup`.
+ */
+const LOCAL_SUBSTITUTES: Readonly<Record<string, string>> = {
+  rollup: '`featurelake rollup --from … --to …` runs the same hourly rollup on the local DuckDB engine',
+};
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const envName = options.envName ?? 'dev';
   const name = stackName(envName as 'dev');
@@ -83,6 +92,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
     const handlers = new Map<string, unknown>();
     for (const fn of model.functions) {
+      const substitute = LOCAL_SUBSTITUTES[fn.handlerName];
+      if (substitute) {
+        log(`${fn.logicalId} is not run locally: ${substitute}`);
+        continue;
+      }
       const load = HANDLER_MODULES[fn.handlerName];
       if (!load)
         throw new Error(`${fn.logicalId}: no local handler for FEATURELAKE_FUNCTION=${fn.handlerName} (see HANDLER_MODULES)`);

@@ -118,6 +118,10 @@ export function readTemplate(template: CloudFormationTemplate, stackName: string
   });
   const buckets = ofType(template, 'AWS::S3::Bucket').map(([logicalId]) => ({ logicalId, name: localName(logicalId) }));
   const names = new Map<string, string>([...streams, ...tables, ...buckets].map((r) => [r.logicalId, r.name]));
+  // Resources the local stack does not emulate but whose names functions carry (the rollup's Athena workgroup and Glue database).
+  for (const [logicalId, p] of ofType(template, 'AWS::Athena::WorkGroup')) names.set(logicalId, String(p.Name));
+  for (const [logicalId, p] of ofType(template, 'AWS::Glue::Database'))
+    names.set(logicalId, String((p.DatabaseInput as { Name?: string } | undefined)?.Name ?? logicalId));
 
   const resolve = (value: Json, where: string): string => {
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);

@@ -15,6 +15,7 @@ import {
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import type { QueryResult } from './local-engine.js';
+import { parseInsertInto } from './rewrite.js';
 
 export interface AthenaEngineOptions {
   readonly athena: AthenaClient;
@@ -76,6 +77,8 @@ export function athenaEngine(options: AthenaEngineOptions) {
   return {
     async run(sql: string): Promise<QueryResult> {
       const started = performance.now();
+      // Athena calls both SELECT and INSERT "DML": the statement itself says which it is.
+      const insert = parseInsertInto(sql) !== undefined;
       const { QueryExecutionId: id } = await athena.send(
         new StartQueryExecutionCommand({
           QueryString: sql,
@@ -94,12 +97,12 @@ export function athenaEngine(options: AthenaEngineOptions) {
       let first = true;
       do {
         const page = await athena.send(new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token }));
-        if (page.UpdateCount !== undefined && execution.StatementType === 'DML') updateCount = Number(page.UpdateCount);
+        if (insert) updateCount = Number(page.UpdateCount ?? 0);
         columns ??= page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [];
         const data = page.ResultSet?.Rows ?? [];
         // A SELECT's first row repeats the column names.
         for (const [i, row] of data.entries()) {
-          if (first && i === 0 && execution.StatementType !== 'DML') continue;
+          if (first && i === 0 && !insert) continue;
           const cells = row.Data ?? [];
           rows.push(Object.fromEntries(columns.map((c, j) => [c.Name as string, athenaValue(cells[j]?.VarCharValue, c)])));
         }

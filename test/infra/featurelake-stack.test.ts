@@ -58,11 +58,12 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     t.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
     t.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
     t.resourceCountIs('AWS::SNS::Topic', 1);
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+    t.resourceCountIs('AWS::Events::Rule', 1);
     const featureFunctions = t.findResources('AWS::Lambda::Function', {
       Properties: { Environment: { Variables: { FEATURELAKE_FUNCTION: Match.anyValue() } } },
     });
-    expect(Object.keys(featureFunctions)).toHaveLength(3);
+    expect(Object.keys(featureFunctions)).toHaveLength(4);
   });
 
   it('encrypts the stream with the AWS managed Kinesis key and sizes it from the config', () => {
@@ -226,7 +227,7 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
   it(`keeps every log for ${config.logRetentionDays} days`, () => {
     const t = template(env);
     const groups = Object.values(t.findResources('AWS::Logs::LogGroup'));
-    expect(groups).toHaveLength(4);
+    expect(groups).toHaveLength(5);
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(config.logRetentionDays);
   });
 
@@ -276,9 +277,28 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     );
   });
 
+  it('runs the hourly rollup at the configured minute, on Athena, over the configured hours', () => {
+    const t = template(env);
+    t.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: `cron(${config.athena.rollup.minuteOfHour} * * * ? *)`,
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RollupFunction'), 'Arn'] } })],
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: config.athena.rollup.timeoutSeconds,
+      Environment: {
+        Variables: Match.objectLike({
+          FEATURELAKE_FUNCTION: 'rollup',
+          ROLLUP_HOURS_BACK: String(config.athena.rollup.hoursBack),
+          ATHENA_WORKGROUP: { Ref: Match.stringLikeRegexp('^QueriesWorkGroup') },
+          GLUE_DATABASE: { Ref: Match.stringLikeRegexp('^CatalogDatabase') },
+        }),
+      },
+    });
+  });
+
   it('alarms on each function’s errors and on API 5xx', () => {
     const t = template(env);
-    for (const prefix of ['^AggregatorFunction', '^FeatureApiFunction', '^LakeWriterFunction']) {
+    for (const prefix of ['^AggregatorFunction', '^FeatureApiFunction', '^LakeWriterFunction', '^RollupFunction']) {
       t.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'Errors',
         Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp(prefix) } }],

@@ -139,11 +139,11 @@ function lakeRow(name: string, row: Row, index: number): Record<string, unknown>
  * model, in several files per partition like several writer batches.
  */
 export async function writeLakeFixture(
-  options: { seed?: number; timePartitioning?: 'date' | 'hour'; root?: string } = {},
+  options: { seed?: number; timePartitioning?: 'date' | 'hour'; storage?: LakeStorage } = {},
 ): Promise<LakeFixture> {
   const random = new Random(options.seed ?? 7);
-  const root = options.root ?? mkdtempSync(path.join(tmpdir(), 'featurelake-lake-fixture-'));
-  const storage = directoryStorage(root);
+  const storage = options.storage ?? directoryStorage(mkdtempSync(path.join(tmpdir(), 'featurelake-lake-fixture-')));
+  const { root } = storage;
   const tables = lakeTables(sources, {
     timePartitioning: options.timePartitioning ?? 'hour',
     predictionModels: MODELS,
