@@ -112,10 +112,18 @@ export async function resolveLakeTarget(
     description,
     run: (sql) => lake.run(sql),
     deletePrefix: (prefix) => storage.deletePrefix(prefix),
-    summary: (r) =>
-      r.filesWritten === undefined
-        ? `${r.rows.length} rows in ${r.elapsedMs.toFixed(0)} ms (${description})`
-        : `${String(r.rows[0]?.rows ?? 0)} rows written to ${r.filesWritten} files in ${r.elapsedMs.toFixed(0)} ms (${description})`,
+    summary: (r) => {
+      const seconds = Math.max(r.elapsedMs, 0.001) / 1000;
+      const input =
+        r.inputRows === undefined
+          ? ''
+          : `; ${r.inputRows.toLocaleString('en-US')} rows read from the lake (${Math.round(r.inputRows / seconds).toLocaleString('en-US')} rows/s)`;
+      const output =
+        r.filesWritten === undefined
+          ? `${r.rows.length} rows`
+          : `${String(r.rows[0]?.rows ?? 0)} rows written to ${r.filesWritten} files`;
+      return `${output} in ${r.elapsedMs.toFixed(0)} ms${input} (${description})`;
+    },
     close: () => lake.close(),
   };
 }

@@ -23,6 +23,13 @@ export interface QueryResult {
   readonly columns: readonly string[];
   readonly rows: readonly Record<string, unknown>[];
   readonly elapsedMs: number;
+  /**
+   * Local: rows the query took from the lake's files after partition pruning
+   * and the filters DuckDB pushes into the scan (the sum of its table scans'
+   * output). DuckDB's own "rows scanned" counter counts vectors more than once,
+   * so it is not used.
+   */
+  readonly inputRows?: number;
   /** Athena: data scanned, which is what a query costs ($5 per TB). */
   readonly bytesScanned?: number;
   /** Athena: the query execution id, to find it in the console. */
@@ -78,6 +85,12 @@ export function viewSql(table: LakeTable, storage: Pick<LakeStorage, 'root' | 's
   return `CREATE OR REPLACE VIEW ${ident(table.name)} AS SELECT ${select} FROM read_parquet(${literal(glob)}, hive_partitioning = true, hive_types = {${hiveTypes}}, union_by_name = true)`;
 }
 
+interface ProfileNode {
+  operator_type?: string;
+  operator_cardinality?: number;
+  children?: ProfileNode[];
+}
+
 export interface LocalLake {
   run(sql: string): Promise<QueryResult>;
   close(): void;
@@ -94,6 +107,33 @@ export async function openLocalLake(options: { storage: LakeStorage; tables: rea
   };
   await refreshViews();
 
+  const profile = path.join(work, 'profile.json');
+  /** Runs one statement with the profiler on; resolves to its reader and the rows its table scans produced. */
+  async function profiled(sql: string) {
+    rmSync(profile, { force: true });
+    await connection.run("SET enable_profiling = 'json'");
+    await connection.run(`SET profiling_output = ${literal(profile)}`);
+    await connection.run(`SET custom_profiling_settings = '{"OPERATOR_TYPE": "true", "OPERATOR_CARDINALITY": "true"}'`);
+    try {
+      const reader = await connection.runAndReadAll(sql);
+      return { reader, inputRows: scannedRows() };
+    } finally {
+      await connection.run('SET enable_profiling = no_output');
+    }
+  }
+  function scannedRows(): number | undefined {
+    let tree: ProfileNode;
+    try {
+      tree = JSON.parse(readFileSync(profile, 'utf8')) as ProfileNode;
+    } catch {
+      return undefined;
+    }
+    const sum = (node: ProfileNode): number =>
+      (node.operator_type === 'TABLE_SCAN' ? Number(node.operator_cardinality ?? 0) : 0) +
+      (node.children ?? []).reduce((total, child) => total + sum(child), 0);
+    return sum(tree);
+  }
+
   return {
     async run(sql) {
       const started = performance.now();
@@ -103,7 +143,7 @@ export async function openLocalLake(options: { storage: LakeStorage; tables: rea
         if (!table) throw new Error(`INSERT INTO ${insert.table}: only rollup tables are written by queries`);
         const out = path.join(work, `insert-${Date.now()}`);
         const keys = table.partitionKeys.map((k) => ident(k.name)).join(', ');
-        await connection.run(
+        const { inputRows } = await profiled(
           `COPY (${toDuckDb(insert.select)}) TO ${literal(out)} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (${keys}), FILENAME_PATTERN 'part-{uuid}', OVERWRITE_OR_IGNORE)`,
         );
         const written = await uploadTree(out, table.prefix, storage);
@@ -112,12 +152,14 @@ export async function openLocalLake(options: { storage: LakeStorage; tables: rea
         return {
           columns: ['rows'],
           rows: [{ rows: written.rows }],
+          ...(inputRows === undefined ? {} : { inputRows }),
           elapsedMs: performance.now() - started,
           filesWritten: written.files,
         };
       }
-      const reader = await connection.runAndReadAll(toDuckDb(sql));
+      const { reader, inputRows } = await profiled(toDuckDb(sql));
       return {
+        ...(inputRows === undefined ? {} : { inputRows }),
         columns: reader.columnNames(),
         rows: reader.getRowObjectsJS() as Record<string, unknown>[],
         elapsedMs: performance.now() - started,

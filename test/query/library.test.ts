@@ -92,6 +92,16 @@ describe('clickstream', () => {
     expectRows(rows, expected);
   });
 
+  it('reads only the partitions of the queried days', async () => {
+    const [start, end] = ['2024-03-05T04:00:00Z', '2024-03-05T05:00:00Z'];
+    const { rows, inputRows } = await query('clickstream_active_users', { start, end });
+    expect(rows.map((r) => r.events)).toEqual([within(fixture.clicks, start, end).length]);
+    const sameDay = fixture.clicks.filter((r) => new Date(r.time).toISOString().startsWith('2024-03-05')).length;
+    expect(inputRows).toBeGreaterThanOrEqual(within(fixture.clicks, start, end).length);
+    expect(inputRows).toBeLessThanOrEqual(sameDay);
+    expect(sameDay).toBeLessThan(fixture.clicks.length);
+  });
+
   it('active users per day', async () => {
     const { rows } = await query('clickstream_active_users');
     const expected = [...groupBy(within(fixture.clicks, START, END), (r) => bucketOf(r.time, 1440))]
