@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerFeatures } from './commands/features.js';
 import { registerGenerate } from './commands/generate.js';
+import { registerImport } from './commands/import.js';
 import { registerLocal } from './commands/local.js';
 import { registerQuery } from './commands/query.js';
 import { registerSend } from './commands/send.js';
@@ -23,6 +24,7 @@ export function createProgram(): Command {
   registerFeatures(program);
   registerLocal(program);
   registerQuery(program);
+  registerImport(program);
   return program;
 }
 

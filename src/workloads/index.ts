@@ -1,10 +1,11 @@
 /**
  * The workloads `featurelake generate` can produce, by name. To add one (e.g.
- * app-logs), write a generator implementing `Workload` and list it here.
+ * another), write a generator implementing `Workload` and list it here.
  */
+import { appLogs } from './app-logs.js';
 import { clickstream } from './clickstream.js';
 import type { Workload } from './workload.js';
 
-export const workloads: Readonly<Record<string, Workload>> = { clickstream };
+export const workloads: Readonly<Record<string, Workload>> = { clickstream, 'app-logs': appLogs };
 
 export type { Workload, WorkloadEvent, WorkloadOptions } from './workload.js';

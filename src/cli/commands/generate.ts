@@ -9,10 +9,13 @@
  * time — or, when --send paces in real time (--rate), each event is stamped as
  * it is sent, so the first is "now" and the last lands when it goes out.
  */
-import { createWriteStream, openSync } from 'node:fs';
+import { createWriteStream, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { sleep } from '../../domain/concurrency.js';
+import { APP_LOG_COLUMNS, appLogCsvLine, appLogs } from '../../workloads/app-logs.js';
 import { workloads } from '../../workloads/index.js';
+import { hash32 } from '../../workloads/random.js';
 import { CliError, usageError } from '../errors.js';
 import { JsonlWriter } from '../io.js';
 import { SendSession } from '../kinesis/send-session.js';
@@ -29,7 +32,9 @@ const LINGER_MS = 100;
 
 interface GenerateOptions {
   workload: string;
-  events: number;
+  events?: number;
+  days?: number;
+  perDay?: number;
   rate?: number;
   seed: number;
   users?: number;
@@ -56,7 +61,65 @@ function openOut(file: string | undefined, sending: boolean): JsonlWriter | unde
   return new JsonlWriter(createWriteStream(file, { fd }), true);
 }
 
+const DAY_MS = 86_400_000;
+const SEED_004_START = Date.parse('2025-01-01T00:00:00Z');
+
+/** `--days D --per-day N --out DIR`: one CSV file per day, like seed 004's csv_logs/. */
+async function generateDailyCsv(options: GenerateOptions): Promise<void> {
+  if (options.workload !== 'app-logs') throw usageError('--days writes CSV log files: it needs --workload app-logs');
+  if (options.send || options.events !== undefined || options.rate !== undefined)
+    throw usageError('--days writes files of --per-day rows each: --events, --rate and --send do not apply');
+  if (!options.out || options.out === '-') throw usageError('--days needs --out DIR (one file per day is written there)');
+  const days = options.days as number;
+  const perDay = options.perDay ?? 50_000;
+  const start = Math.floor((options.start ?? SEED_004_START) / DAY_MS) * DAY_MS;
+  try {
+    mkdirSync(options.out, { recursive: true });
+  } catch (error) {
+    throw usageError(
+      `--out ${options.out}: cannot create (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+  const progress = createProgress({
+    total: days * perDay,
+    long: days * perDay >= 100_000,
+    large: days * perDay >= 5_000_000,
+    enabled: options.progress,
+    label: 'rows',
+  });
+  const started = performance.now();
+  let bytes = 0;
+  for (let day = 0; day < days; day++) {
+    const dayStart = start + day * DAY_MS;
+    const file = path.join(options.out, `${new Date(dayStart).toISOString().slice(0, 10)}.log.csv`);
+    const lines = [APP_LOG_COLUMNS.join(',')];
+    const events = appLogs.generate({
+      events: perDay,
+      seed: hash32(options.seed, day),
+      startMs: dayStart,
+      ratePerSecond: perDay / 86_400,
+      ...(options.users === undefined ? {} : { entities: options.users }),
+    });
+    for (const event of events) lines.push(appLogCsvLine(event));
+    const text = `${lines.join('\n')}\n`;
+    writeFileSync(file, text);
+    bytes += Buffer.byteLength(text);
+    progress.update((day + 1) * perDay, (day + 1) * perDay);
+  }
+  progress.stop();
+  const seconds = (performance.now() - started) / 1000;
+  process.stderr.write(
+    `wrote ${days} files of ${perDay.toLocaleString('en-US')} rows (${(days * perDay).toLocaleString('en-US')} rows, ${(bytes / 1e6).toFixed(1)} MB) to ${options.out} in ${seconds.toFixed(2)} s\n`,
+  );
+}
+
 async function generate(options: GenerateOptions): Promise<void> {
+  if (options.days !== undefined || options.perDay !== undefined) {
+    if (options.days === undefined) throw usageError('--per-day goes with --days');
+    return generateDailyCsv(options);
+  }
+  if (options.events === undefined) throw usageError('say how many: --events N (or --days D --per-day N for daily CSV logs)');
+  const eventCount = options.events;
   if (!options.send && (options.stream !== undefined || options.endpointUrl !== undefined)) {
     throw usageError('--stream and --endpoint-url only apply with --send');
   }
@@ -64,16 +127,16 @@ async function generate(options: GenerateOptions): Promise<void> {
   if (!workload) throw usageError(`unknown --workload "${options.workload}"; known: ${Object.keys(workloads).join(', ')}`);
   const paced = options.send === true && options.rate !== undefined;
   const rate = options.rate ?? DEFAULT_EVENT_RATE;
-  const startMs = options.start ?? (paced ? Date.now() : Date.now() - Math.floor(((options.events - 1) * 1000) / rate));
+  const startMs = options.start ?? (paced ? Date.now() : Date.now() - Math.floor(((eventCount - 1) * 1000) / rate));
 
   const session = options.send
     ? await SendSession.open(resolveStreamTarget(options), { concurrency: options.concurrency })
     : undefined;
   const writer = openOut(options.out, options.send === true);
   const progress = createProgress({
-    total: options.events,
-    long: options.events >= 10_000 || paced,
-    large: options.events >= 1_000_000,
+    total: eventCount,
+    long: eventCount >= 10_000 || paced,
+    large: eventCount >= 1_000_000,
     enabled: options.progress,
     label: 'events',
   });
@@ -82,7 +145,7 @@ async function generate(options: GenerateOptions): Promise<void> {
   let index = 0;
   try {
     const events = workload.generate({
-      events: options.events,
+      events: eventCount,
       seed: options.seed,
       startMs,
       ratePerSecond: rate,
@@ -130,7 +193,13 @@ export function registerGenerate(program: Command): void {
         'event is stamped as it is sent).',
     )
     .addOption(new Option('--workload <name>', 'workload to generate').choices(Object.keys(workloads)).default('clickstream'))
-    .requiredOption('--events <n>', 'number of events', positiveInteger)
+    .option('--events <n>', 'number of events', positiveInteger)
+    .option(
+      '--days <n>',
+      'with --workload app-logs: write one CSV file per day into --out DIR (seed 004 format)',
+      positiveInteger,
+    )
+    .option('--per-day <n>', 'with --days: rows per day (default 50000)', positiveInteger)
     .option(
       '--rate <perSecond>',
       `events per second: spaces event times (default ${DEFAULT_EVENT_RATE}/s) and, with --send, paces sending in real time (without it, sends as fast as possible)`,
@@ -143,7 +212,7 @@ export function registerGenerate(program: Command): void {
       'event time of the first event, ISO-8601 with zone (default: so the last event is "now")',
       isoInstant,
     )
-    .option('--out <file>', 'write JSONL to this file instead of stdout (also with --send)')
+    .option('--out <file>', 'write JSONL to this file instead of stdout (also with --send); with --days, a directory')
     .option('--send', 'put the events on the Kinesis stream (as `featurelake send` does)')
     .option('--stream <name>', 'with --send: stream name (default: $FEATURELAKE_STREAM, then the local stack)')
     .option(
