@@ -86,7 +86,7 @@ describe('featurelake import', () => {
       m1: expected.reduce((s, r) => s + r.m1, 0),
       type: 'TIMESTAMP WITH TIME ZONE',
     });
-    expect((stats?.first as Date).getTime()).toBe(Math.min(...expected.map((r) => r.time)));
+    expect((stats as { first: Date }).first.getTime()).toBe(Math.min(...expected.map((r) => r.time)));
   });
 
   it('partitions like the stream writer, and re-importing the same files changes nothing', async () => {
