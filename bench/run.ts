@@ -4,7 +4,8 @@
  * latency chart). Not a timed test: targets are reported, never asserted.
  *
  *   npm run bench                 all sections
- *   npm run bench -- aggregator   only some: aggregator, writes, bundles, api
+ *   npm run bench -- aggregator   only some: aggregator, writes, bundles, api, parquet, lake
+ *   BENCH_PARQUET_ROWS, BENCH_LAKE_DAYS, BENCH_LAKE_PER_DAY   smaller runs (defaults 1,000,000; 90; 50,000)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
@@ -127,6 +128,51 @@ if (wants('api')) {
   } finally {
     await stack.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (wants('parquet')) {
+  const n = Number(process.env.BENCH_PARQUET_ROWS ?? 1_000_000);
+  process.stderr.write(`Parquet writers, ${fmt(n)} app_logs rows, snappy…\n`);
+  const { benchParquetWriters } = await import('./parquet-writers.js');
+  const writers = await benchParquetWriters(n);
+  results.parquetWriters = writers;
+  const duck = writers[0] as (typeof writers)[number];
+  for (const w of writers) {
+    const speed = w.rowsPerSecond / duck.rowsPerSecond;
+    const size = w.bytes / duck.bytes;
+    const isDuck = w === duck;
+    rows.push([
+      `Parquet ${w.writer}: rows/s, size, bundle`,
+      `${fmt(w.rowsPerSecond)} rows/s (${fmt(speed * 100)} %), ${fmt(w.bytes / 1e6, 1)} MB (${fmt(size, 2)}×)${
+        w.bundleBytes === undefined ? '' : `, ${fmt(w.bundleBytes / 1024)} KiB`
+      }`,
+      isDuck ? 'ceiling' : '≥ 50 % rows/s, ≤ 1.15× size',
+      isDuck ? '—' : verdict(speed >= 0.5 && size <= 1.15),
+    ]);
+  }
+}
+
+if (wants('lake')) {
+  const days = Number(process.env.BENCH_LAKE_DAYS ?? 90);
+  const perDay = Number(process.env.BENCH_LAKE_PER_DAY ?? 50_000);
+  process.stderr.write(`lake workload (seed 004): ${days} days × ${fmt(perDay)} rows…\n`);
+  const { benchLake } = await import('./lake.js');
+  const lake = await benchLake(days, perDay, (s) => process.stderr.write(s));
+  results.lake = lake;
+  rows.push([
+    `import ${fmt(lake.rows)} CSV rows (${fmt(lake.csvBytes / 1e6)} MB) → ${fmt(lake.import.files)} Parquet files (${fmt(lake.import.parquetBytes / 1e6)} MB)`,
+    `${fmt(lake.import.rowsPerSecond)} rows/s`,
+    '—',
+    '—',
+  ]);
+  for (const q of lake.queries) {
+    rows.push([
+      `app_logs_metrics ${q.name} on the lake / raw CSV (${fmt(q.resultRows)} groups)`,
+      `${fmt(q.lakeMs)} / ${fmt(q.csvMs)} ms (${fmt(q.lakeMs / q.csvMs, 2)}×)`,
+      '≤ 1,000 ms and ≤ 2× CSV',
+      verdict(q.lakeMs <= 1000 && q.lakeMs <= 2 * q.csvMs),
+    ]);
   }
 }
 

@@ -12,7 +12,7 @@ describe('bad arguments exit 2 and name what is wrong', () => {
     ['non-numeric --events', ['generate', '--events', 'abc'], /--events.*'abc'.*positive integer/],
     ['negative --events', ['generate', '--events', '-5'], /--events.*'-5'/],
     ['zero --events', ['generate', '--events', '0'], /--events/],
-    ['missing --events', ['generate'], /required option '--events/],
+    ['missing --events', ['generate'], /say how many: --events N/],
     ['unknown workload', ['generate', '--events', '5', '--workload', 'weather'], /--workload.*'weather'.*clickstream/],
     ['zero --rate', ['generate', '--events', '5', '--rate', '0'], /--rate/],
     ['bad --start', ['generate', '--events', '5', '--start', 'yesterday'], /--start.*ISO-8601/],
