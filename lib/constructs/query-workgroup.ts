@@ -5,23 +5,16 @@
  * TLS-only results bucket whose objects expire; and every `athena/*.sql` file
  * as a named query, so the console lists the same library the CLI runs.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { CfnNamedQuery, CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { loadSqlLibrary } from '../../src/query/sql-library.js';
 import type { AthenaSettings } from '../config/environments.js';
 import { secureBucketProps } from './defaults.js';
 import type { LakeCatalog } from './lake-catalog.js';
 import { acknowledgePrefixWildcard } from './nag.js';
-
-/** The SQL library, one named query per file. */
-export const ATHENA_SQL_DIR = path.resolve(
-  import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname),
-  '../../athena',
-);
 
 export interface QueryWorkgroupProps {
   readonly envName: string;
@@ -30,26 +23,8 @@ export interface QueryWorkgroupProps {
   readonly removalPolicy: RemovalPolicy;
   /** Where the results bucket's S3 server access logs go. */
   readonly accessLogBucket: IBucket;
-  /** @default ATHENA_SQL_DIR */
+  /** @default ATHENA_DIR (src/query/sql-library.ts) */
   readonly sqlDir?: string;
-}
-
-export interface SqlFile {
-  readonly name: string;
-  readonly description: string;
-  readonly sql: string;
-}
-
-/** The `.sql` files of the library; a file's description is its first comment line. */
-export function readSqlLibrary(dir: string = ATHENA_SQL_DIR): SqlFile[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.sql'))
-    .sort()
-    .map((file) => {
-      const sql = readFileSync(path.join(dir, file), 'utf8');
-      const firstComment = /^--\s*(.+)$/m.exec(sql)?.[1]?.trim() ?? file;
-      return { name: file.replace(/\.sql$/, ''), description: firstComment.slice(0, 1024), sql };
-    });
 }
 
 export class QueryWorkgroup extends Construct {
@@ -90,10 +65,11 @@ export class QueryWorkgroup extends Construct {
       },
     });
 
-    this.namedQueries = readSqlLibrary(props.sqlDir).map((file) => {
+    this.namedQueries = loadSqlLibrary(props.sqlDir).map((file) => {
       const query = new CfnNamedQuery(this, `Query-${file.name}`, {
         name: file.name,
-        description: file.description,
+        // Athena allows 1,024 characters.
+        description: file.description.slice(0, 1024),
         database: props.catalog.database.databaseName,
         workGroup: this.workgroup.ref,
         queryString: file.sql,

@@ -51,6 +51,34 @@ export function tablesFor(envName: EnvironmentName): LakeTable[] {
 
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 0)} MB`;
 
+/**
+ * The running local stack's lake bucket, with its files located for DuckDB.
+ * Without a running stack, a usage error: "no lake to <purpose>: <why>; <alternatives>".
+ */
+export function localStackLake(
+  stateDir: string,
+  purpose: string,
+  alternatives: string,
+): { storage: LakeStorage; envName: string; bucket: string } {
+  const lookup = readLocalStackInfo(stateDir);
+  if (lookup.status !== 'running') {
+    const why = lookup.status === 'stale' ? `${lookup.path} is stale (its process is not running)` : 'no local stack is running';
+    throw usageError(`no lake to ${purpose}: ${why}; ${alternatives}, or start \`featurelake local\``);
+  }
+  const { info } = lookup;
+  const bucket = info.resources.lakeBucket;
+  return {
+    storage: s3Storage({
+      s3: s3Client(localStackEnv(info)),
+      bucket,
+      root: path.join(info.s3Directory, bucket),
+      suffix: info.s3ObjectSuffix,
+    }),
+    envName: info.env,
+    bucket,
+  };
+}
+
 export async function resolveLakeTarget(
   flags: LakeTargetFlags,
   options: { env?: Env; onPoll?: (state: string, elapsedMs: number, bytes: number) => void } = {},
@@ -91,21 +119,10 @@ export async function resolveLakeTarget(
     storage = directoryStorage(path.resolve(flags.lakeDir));
     description = `local DuckDB over ${flags.lakeDir}`;
   } else {
-    const lookup = readLocalStackInfo(flags.stateDir);
-    if (lookup.status !== 'running') {
-      const why =
-        lookup.status === 'stale' ? `${lookup.path} is stale (its process is not running)` : 'no local stack is running';
-      throw usageError(`no lake to query: ${why}; pass --lake-dir DIR, --athena, or start \`featurelake local\``);
-    }
-    const { info } = lookup;
-    envName = environmentName(flags.env ?? info.env);
-    storage = s3Storage({
-      s3: s3Client(localStackEnv(info)),
-      bucket: info.resources.lakeBucket,
-      root: path.join(info.s3Directory, info.resources.lakeBucket),
-      suffix: info.s3ObjectSuffix,
-    });
-    description = `local DuckDB over the local stack's bucket ${info.resources.lakeBucket}`;
+    const local = localStackLake(flags.stateDir, 'query', 'pass --lake-dir DIR, --athena');
+    envName = environmentName(flags.env ?? local.envName);
+    storage = local.storage;
+    description = `local DuckDB over the local stack's bucket ${local.bucket}`;
   }
   const lake = await openLocalLake({ storage, tables: tablesFor(envName) });
   return {

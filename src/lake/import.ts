@@ -15,9 +15,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { describeIssues, eventTimeMsOf } from '../domain/records.js';
 import type { EventSource } from '../features/define.js';
 import { type LakeColumn, lakeColumns } from './columns.js';
-import type { Compression, LakeRow, ParquetEncoder } from './lake-writer.js';
+import { type Compression, type LakeRow, lakeRow, type ParquetEncoder } from './lake-writer.js';
 import { importObjectKey, type PartitionScheme, partitionPath } from './layout.js';
 
 export type ImportFormat = 'csv' | 'jsonl';
@@ -186,12 +187,11 @@ export async function* readValidRows(
     }
     const result = source.schema.safeParse(data);
     if (!result.success) {
-      reject(lineNumber, result.error.issues.map((i) => `${i.path.join('.') || '(row)'}: ${i.message}`).join('; '));
+      reject(lineNumber, describeIssues(result.error));
       continue;
     }
     const valid = result.data as Record<string, unknown>;
-    const rawTime = valid[source.eventTimeField] as number | string;
-    yield { line: lineNumber, data: valid, eventTimeMs: typeof rawTime === 'number' ? rawTime : Date.parse(rawTime) };
+    yield { line: lineNumber, data: valid, eventTimeMs: eventTimeMsOf(source, valid) };
   }
   onBytes?.(stream.bytesRead);
 }
@@ -244,12 +244,7 @@ export async function importFiles(files: readonly string[], options: ImportOptio
         buffer = [];
         partitions.set(partition, buffer);
       }
-      buffer.push({
-        ...data,
-        [source.eventTimeField]: eventTimeMs,
-        arrival_time: importTime,
-        record_id: `import:${runId}:${line}`,
-      });
+      buffer.push(lakeRow(source, data, eventTimeMs, { arrivalTimeMs: importTime, recordId: `import:${runId}:${line}` }));
       rows++;
       if (buffer.length >= maxRows) {
         partitions.set(partition, []);

@@ -192,14 +192,22 @@ async function highestWrittenSequence(
   return highest;
 }
 
-/** A lake row of an event: its fields, event time as epoch ms, and lineage. */
+/** A lake row: the event's fields, its event time as epoch ms, and the lineage columns. */
+export function lakeRow(
+  source: EventSource,
+  data: Readonly<Record<string, unknown>>,
+  eventTimeMs: number,
+  lineage: { readonly arrivalTimeMs: number; readonly recordId: string },
+): LakeRow {
+  return { ...data, [source.eventTimeField]: eventTimeMs, arrival_time: lineage.arrivalTimeMs, record_id: lineage.recordId };
+}
+
+/** The lake row of a stream event. */
 export function toRow(source: EventSource, event: ValidEvent): LakeRow {
-  return {
-    ...event.data,
-    [source.eventTimeField]: event.eventTimeMs,
-    arrival_time: event.record.arrivalTimeMs,
-    record_id: `${event.record.shardId}:${event.record.sequenceNumber}`,
-  };
+  return lakeRow(source, event.data, event.eventTimeMs, {
+    arrivalTimeMs: event.record.arrivalTimeMs,
+    recordId: `${event.record.shardId}:${event.record.sequenceNumber}`,
+  });
 }
 
 const unpad = (padded: string) => padded.replace(/^0+(?=\d)/, '');

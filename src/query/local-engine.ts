@@ -10,7 +10,7 @@
  * with no files yet is an empty view of the right columns. INSERT INTO a
  * rollup table writes the SELECT's rows as Parquet under its partitions.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -50,24 +50,6 @@ const PARTITION_TYPES = { string: 'VARCHAR', int: 'INTEGER' } as const;
 const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
 const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
 
-function hasFiles(dir: string, suffix: string): boolean {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return false;
-  }
-  for (const entry of entries) {
-    const full = path.join(dir, entry);
-    if (statSync(full).isDirectory()) {
-      if (hasFiles(full, suffix)) return true;
-    } else if (entry.endsWith(`.parquet${suffix}`)) {
-      return true;
-    }
-  }
-  return false;
-}
-
 /** The view of one table: its files with Glue's types, or an empty relation of the same columns. */
 export function viewSql(table: LakeTable, storage: Pick<LakeStorage, 'root' | 'suffix'>): string {
   const dir = path.join(storage.root, table.prefix);
@@ -76,7 +58,7 @@ export function viewSql(table: LakeTable, storage: Pick<LakeStorage, 'root' | 's
     ...table.partitionKeys.map((k) => ({ name: k.name, sqlType: PARTITION_TYPES[k.type] })),
   ];
   const select = columns.map((c) => `CAST(${ident(c.name)} AS ${c.sqlType}) AS ${ident(c.name)}`).join(', ');
-  if (!hasFiles(dir, storage.suffix)) {
+  if (!filesUnder(dir).some((f) => f.endsWith(`.parquet${storage.suffix}`))) {
     const nulls = columns.map((c) => `CAST(NULL AS ${c.sqlType}) AS ${ident(c.name)}`).join(', ');
     return `CREATE OR REPLACE VIEW ${ident(table.name)} AS SELECT ${nulls} WHERE false`;
   }
@@ -108,18 +90,15 @@ export async function openLocalLake(options: { storage: LakeStorage; tables: rea
   await refreshViews();
 
   const profile = path.join(work, 'profile.json');
+  await connection.run(`SET custom_profiling_settings = '{"OPERATOR_TYPE": "true", "OPERATOR_CARDINALITY": "true"}'`);
+  await connection.run("SET enable_profiling = 'json'");
+  await connection.run(`SET profiling_output = ${literal(profile)}`);
   /** Runs one statement with the profiler on; resolves to its reader and the rows its table scans produced. */
   async function profiled(sql: string) {
+    // A statement answered from metadata may write no profile: never read an older one.
     rmSync(profile, { force: true });
-    await connection.run("SET enable_profiling = 'json'");
-    await connection.run(`SET profiling_output = ${literal(profile)}`);
-    await connection.run(`SET custom_profiling_settings = '{"OPERATOR_TYPE": "true", "OPERATOR_CARDINALITY": "true"}'`);
-    try {
-      const reader = await connection.runAndReadAll(sql);
-      return { reader, inputRows: scannedRows() };
-    } finally {
-      await connection.run('SET enable_profiling = no_output');
-    }
+    const reader = await connection.runAndReadAll(sql);
+    return { reader, inputRows: scannedRows() };
   }
   function scannedRows(): number | undefined {
     let tree: ProfileNode;
@@ -143,18 +122,20 @@ export async function openLocalLake(options: { storage: LakeStorage; tables: rea
         if (!table) throw new Error(`INSERT INTO ${insert.table}: only rollup tables are written by queries`);
         const out = path.join(work, `insert-${Date.now()}`);
         const keys = table.partitionKeys.map((k) => ident(k.name)).join(', ');
-        const { inputRows } = await profiled(
+        const { reader, inputRows } = await profiled(
           `COPY (${toDuckDb(insert.select)}) TO ${literal(out)} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (${keys}), FILENAME_PATTERN 'part-{uuid}', OVERWRITE_OR_IGNORE)`,
         );
-        const written = await uploadTree(out, table.prefix, storage);
+        // COPY answers with the number of rows it wrote.
+        const rowsWritten = Number(reader.getRowsJS()[0]?.[0] ?? 0);
+        const filesWritten = await uploadTree(out, table.prefix, storage);
         rmSync(out, { recursive: true, force: true });
         await refreshViews();
         return {
           columns: ['rows'],
-          rows: [{ rows: written.rows }],
+          rows: [{ rows: rowsWritten }],
           ...(inputRows === undefined ? {} : { inputRows }),
           elapsedMs: performance.now() - started,
-          filesWritten: written.files,
+          filesWritten,
         };
       }
       const { reader, inputRows } = await profiled(toDuckDb(sql));
@@ -171,31 +152,19 @@ export async function openLocalLake(options: { storage: LakeStorage; tables: rea
       rmSync(work, { recursive: true, force: true });
     },
   };
+}
 
-  /** Puts every file DuckDB wrote (dt=…/hr=…/part-….parquet) under the table's prefix; counts its rows. */
-  async function uploadTree(dir: string, prefix: string, target: LakeStorage) {
-    let files = 0;
-    let rows = 0;
-    const walk = async (current: string, rel: string) => {
-      let entries: string[] = [];
-      try {
-        entries = readdirSync(current);
-      } catch {
-        return;
-      }
-      for (const entry of entries) {
-        const full = path.join(current, entry);
-        if (statSync(full).isDirectory()) {
-          await walk(full, `${rel}${entry}/`);
-        } else {
-          const counted = await connection.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM read_parquet(${literal(full)})`);
-          rows += Number((counted.getRowObjectsJS()[0] as { n: bigint }).n);
-          await target.put(`${prefix}${rel}${entry}`, readFileSync(full));
-          files++;
-        }
-      }
-    };
-    await walk(dir, '');
-    return { files, rows };
-  }
+/** Every file under a directory, as paths relative to it with '/' separators. */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((rel) => statSync(path.join(dir, rel)).isFile())
+    .map((rel) => rel.split(path.sep).join('/'));
+}
+
+/** Puts every file DuckDB wrote (dt=…/hr=…/part-….parquet) under the table's prefix; resolves to how many. */
+async function uploadTree(dir: string, prefix: string, target: LakeStorage): Promise<number> {
+  const files = filesUnder(dir);
+  for (const rel of files) await target.put(`${prefix}${rel}`, readFileSync(path.join(dir, rel)));
+  return files.length;
 }

@@ -10,11 +10,11 @@ import path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT_NAMES, ENVIRONMENTS, type EnvironmentName } from '../../lib/config/environments.js';
-import { ATHENA_SQL_DIR } from '../../lib/constructs/query-workgroup.js';
 import { createApp } from '../../lib/featurelake-app.js';
 import { sources } from '../../src/features/catalog.js';
 import { partitionPath, partitionSchemeFor } from '../../src/lake/layout.js';
 import { CLICKSTREAM_HOURLY, glueDatabaseName } from '../../src/lake/tables.js';
+import { ATHENA_DIR as ATHENA_SQL_DIR } from '../../src/query/sql-library.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; Metadata?: Record<string, string> };
 

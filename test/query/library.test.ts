@@ -6,26 +6,15 @@
  * outside it, so both the time filter and partition pruning are exercised.
  */
 import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalLake, openLocalLake } from '../../src/query/local-engine.js';
+import { describe, expect, it } from 'vitest';
+import { openLocalLake } from '../../src/query/local-engine.js';
 import { bindParams, loadSqlLibrary, resolveQuery } from '../../src/query/sql-library.js';
-import { bucketOf, END, groupBy, type LakeFixture, plain, START, within, writeLakeFixture } from '../support/lake-fixture.js';
+import { bucketOf, END, groupBy, plain, START, useFixtureLake, within, writeLakeFixture } from '../support/lake-fixture.js';
 
-let fixture: LakeFixture;
-let lake: LocalLake;
-
-beforeAll(async () => {
-  fixture = await writeLakeFixture();
-  lake = await openLocalLake({ storage: fixture.storage, tables: fixture.tables });
-});
-
-afterAll(() => {
-  lake?.close();
-  if (fixture) rmSync(fixture.root, { recursive: true, force: true });
-});
+const local = useFixtureLake();
 
 async function query(name: string, params: Record<string, string> = {}) {
-  const result = await lake.run(bindParams(resolveQuery(name), { start: START, end: END, ...params }));
+  const result = await local.lake.run(bindParams(resolveQuery(name), { start: START, end: END, ...params }));
   return { ...result, rows: plain(result.rows) };
 }
 
@@ -70,17 +59,16 @@ describe('the library', () => {
     ]);
     for (const q of library.filter((q) => !q.name.startsWith('rollup_'))) {
       expect(q.description.length, q.name).toBeGreaterThan(20);
-      const result = await lake.run(bindParams(q, { start: START, end: END }));
+      const result = await local.lake.run(bindParams(q, { start: START, end: END }));
       expect(result.rows.length, q.name).toBeGreaterThan(0);
     }
   });
 });
 
 describe('clickstream', () => {
-  it('active users per hour: distinct users and sessions, events, edges handled', async () => {
-    const { rows } = await query('clickstream_active_users', { granularity: '1h' });
-    const inWindow = within(fixture.clicks, START, END);
-    const expected = [...groupBy(inWindow, (r) => bucketOf(r.time, 60))]
+  /** Distinct users and sessions and events per bucket of the window, from the fixture rows. */
+  const expectedActiveUsers = (minutes: number) =>
+    [...groupBy(within(local.fixture.clicks, START, END), (r) => bucketOf(r.time, minutes))]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([bucket, group]) => ({
         bucket,
@@ -88,6 +76,10 @@ describe('clickstream', () => {
         sessions: distinct(group.map((r) => r.session_id)),
         events: group.length,
       }));
+
+  it('active users per hour: distinct users and sessions, events, edges handled', async () => {
+    const { rows } = await query('clickstream_active_users', { granularity: '1h' });
+    const expected = expectedActiveUsers(60);
     expect(expected).toHaveLength(5);
     expectRows(rows, expected);
   });
@@ -95,23 +87,16 @@ describe('clickstream', () => {
   it('reads only the partitions of the queried days', async () => {
     const [start, end] = ['2024-03-05T04:00:00Z', '2024-03-05T05:00:00Z'];
     const { rows, inputRows } = await query('clickstream_active_users', { start, end });
-    expect(rows.map((r) => r.events)).toEqual([within(fixture.clicks, start, end).length]);
-    const sameDay = fixture.clicks.filter((r) => new Date(r.time).toISOString().startsWith('2024-03-05')).length;
-    expect(inputRows).toBeGreaterThanOrEqual(within(fixture.clicks, start, end).length);
+    expect(rows.map((r) => r.events)).toEqual([within(local.fixture.clicks, start, end).length]);
+    const sameDay = local.fixture.clicks.filter((r) => new Date(r.time).toISOString().startsWith('2024-03-05')).length;
+    expect(inputRows).toBeGreaterThanOrEqual(within(local.fixture.clicks, start, end).length);
     expect(inputRows).toBeLessThanOrEqual(sameDay);
-    expect(sameDay).toBeLessThan(fixture.clicks.length);
+    expect(sameDay).toBeLessThan(local.fixture.clicks.length);
   });
 
   it('active users per day', async () => {
     const { rows } = await query('clickstream_active_users');
-    const expected = [...groupBy(within(fixture.clicks, START, END), (r) => bucketOf(r.time, 1440))]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([bucket, group]) => ({
-        bucket,
-        active_users: distinct(group.map((r) => r.user_id)),
-        sessions: distinct(group.map((r) => r.session_id)),
-        events: group.length,
-      }));
+    const expected = expectedActiveUsers(1440);
     expect(rows.map((r) => r.bucket)).toEqual(['2024-03-04T00:00:00.000Z', '2024-03-05T00:00:00.000Z']);
     expectRows(rows, expected);
   });
@@ -121,7 +106,7 @@ describe('clickstream', () => {
     ['category', 'category', '1day', 1440],
   ] as const)('top %s per %s by page views', async (item, field, granularity, minutes) => {
     const { rows } = await query('clickstream_top_items', { item, granularity, top: '3' });
-    const views = within(fixture.clicks, START, END).filter((r) => r.event_type === 'page_view' && r[field] !== undefined);
+    const views = within(local.fixture.clicks, START, END).filter((r) => r.event_type === 'page_view' && r[field] !== undefined);
     const expected = [...groupBy(views, (r) => bucketOf(r.time, minutes))]
       .sort(([a], [b]) => a.localeCompare(b))
       .flatMap(([bucket, group]) =>
@@ -136,7 +121,7 @@ describe('clickstream', () => {
 
   it('device breakdown: unknown devices grouped, conversion = purchases / views', async () => {
     const { rows } = await query('clickstream_device_breakdown');
-    const expected = [...groupBy(within(fixture.clicks, START, END), (r) => r.device ?? 'unknown')]
+    const expected = [...groupBy(within(local.fixture.clicks, START, END), (r) => r.device ?? 'unknown')]
       .map(([device, g]) => {
         const views = g.filter((r) => r.event_type === 'page_view').length;
         const purchases = g.filter((r) => r.event_type === 'purchase');
@@ -160,7 +145,7 @@ describe('app_logs (seed 004 aggregations)', () => {
   const expectedMetrics = (minutes: number, dims: 'user' | 'app' | 'user_app', filter = (_: unknown) => true) =>
     [
       ...groupBy(
-        within(fixture.logs, START, END).filter(filter),
+        within(local.fixture.logs, START, END).filter(filter),
         (r) => `${bucketOf(r.time, minutes)}|${dims === 'app' ? '' : r.user}|${dims === 'user' ? '' : r.app}`,
       ),
     ]
@@ -210,7 +195,7 @@ describe('app_logs (seed 004 aggregations)', () => {
         granularity: '30m',
         dims: 'user_app',
       });
-      expect(plain((await other.run(sql)).rows)).toEqual(plain((await lake.run(sql)).rows));
+      expect(plain((await other.run(sql)).rows)).toEqual(plain((await local.lake.run(sql)).rows));
     } finally {
       other.close();
       rmSync(daily.root, { recursive: true, force: true });
@@ -219,7 +204,7 @@ describe('app_logs (seed 004 aggregations)', () => {
 });
 
 describe('predictions (seed 001 analytics)', () => {
-  const inWindow = () => within(fixture.predictions, START, END);
+  const inWindow = () => within(local.fixture.predictions, START, END);
 
   it('latency: mean and p95 per day and model', async () => {
     const { rows } = await query('predictions_latency');

@@ -2,32 +2,23 @@
  * The hourly rollup on the local lake: its rows against a rollup computed
  * here from the fixture rows, and rerunning an hour replaces it.
  */
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalLake, openLocalLake } from '../../src/query/local-engine.js';
+import { describe, expect, it } from 'vitest';
 import { hoursToRollUp, rollupHour, rollupHourPrefix } from '../../src/query/rollup.js';
-import { groupBy, type LakeFixture, plain, within, writeLakeFixture } from '../support/lake-fixture.js';
+import { groupBy, plain, useFixtureLake, within } from '../support/lake-fixture.js';
 
-let fixture: LakeFixture;
-let lake: LocalLake;
-const engine = () => ({ run: (sql: string) => lake.run(sql), deletePrefix: (p: string) => fixture.storage.deletePrefix(p) });
-
-beforeAll(async () => {
-  fixture = await writeLakeFixture();
-  lake = await openLocalLake({ storage: fixture.storage, tables: fixture.tables });
-});
-
-afterAll(() => {
-  lake?.close();
-  if (fixture) rmSync(fixture.root, { recursive: true, force: true });
+const local = useFixtureLake();
+const engine = () => ({
+  run: (sql: string) => local.lake.run(sql),
+  deletePrefix: (p: string) => local.fixture.storage.deletePrefix(p),
 });
 
 const HOUR = '2024-03-05T02:00:00Z';
 
 function expectedHour(hour: string) {
   const end = new Date(Date.parse(hour) + 3_600_000).toISOString();
-  const rows = within(fixture.clicks, hour, end);
+  const rows = within(local.fixture.clicks, hour, end);
   return [...groupBy(rows, (r) => `${r.event_type}|${r.category ?? ''}|${r.device ?? ''}`)]
     .map(([key, g]) => {
       const [event_type, category, device] = key.split('|');
@@ -45,7 +36,7 @@ function expectedHour(hour: string) {
 }
 
 async function rollupRows(hour: string) {
-  const result = await lake.run(
+  const result = await local.lake.run(
     `SELECT event_type, category, device, events, users, sessions, revenue FROM clickstream_hourly
      WHERE dt = '${hour.slice(0, 10)}' AND hr = ${new Date(hour).getUTCHours()}`,
   );
@@ -54,7 +45,8 @@ async function rollupRows(hour: string) {
 
 const filesUnder = (prefix: string) => {
   try {
-    return readdirSync(path.join(fixture.root, prefix), { recursive: true }).filter((f) => String(f).endsWith('.parquet')).length;
+    return readdirSync(path.join(local.fixture.root, prefix), { recursive: true }).filter((f) => String(f).endsWith('.parquet'))
+      .length;
   } catch {
     return 0;
   }

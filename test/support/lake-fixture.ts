@@ -4,14 +4,16 @@
  * same rows in memory so tests can compute expected answers in plain
  * TypeScript, independently of the SQL under test.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { sources } from '../../src/features/catalog.js';
 import { partitionPath } from '../../src/lake/layout.js';
 import { encodeParquet } from '../../src/lake/parquet/index.js';
 import { type LakeTable, lakeTables } from '../../src/lake/tables.js';
 import { directoryStorage, type LakeStorage } from '../../src/query/lake-storage.js';
+import { type LocalLake, openLocalLake } from '../../src/query/local-engine.js';
 import { Random } from '../../src/workloads/random.js';
 
 export type Row = Record<string, unknown> & { readonly time: number };
@@ -178,6 +180,26 @@ export async function writeLakeFixture(
   return { root, storage, tables, clicks, logs, predictions, files };
 }
 
+/**
+ * A fixture lake, opened with the local engine, for the whole test file: its
+ * fields are set once `beforeAll` has run, and it is removed afterwards.
+ */
+export function useFixtureLake(options: Parameters<typeof writeLakeFixture>[0] = {}): {
+  readonly fixture: LakeFixture;
+  readonly lake: LocalLake;
+} {
+  const state = {} as { fixture: LakeFixture; lake: LocalLake };
+  beforeAll(async () => {
+    state.fixture = await writeLakeFixture(options);
+    state.lake = await openLocalLake({ storage: state.fixture.storage, tables: state.fixture.tables });
+  });
+  afterAll(() => {
+    state.lake?.close();
+    if (state.fixture) rmSync(state.fixture.root, { recursive: true, force: true });
+  });
+  return state;
+}
+
 /** Rows whose time lies in [start, end). */
 export function within<T extends Row>(rows: readonly T[], start: string, end: string): T[] {
   return rows.filter((r) => r.time >= ms(start) && r.time < ms(end));
@@ -189,17 +211,7 @@ export function bucketOf(time: number, minutes: number): string {
   return new Date(Math.floor(time / width) * width).toISOString();
 }
 
-/** Groups rows by a key. */
-export function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const row of rows) {
-    const k = key(row);
-    const list = out.get(k);
-    if (list) list.push(row);
-    else out.set(k, [row]);
-  }
-  return out;
-}
+export { groupBy } from '../../src/domain/collections.js';
 
 /** Query output as plain comparable values: bigints to numbers, dates to ISO strings. */
 export function plain(rows: readonly Record<string, unknown>[]): Record<string, unknown>[] {

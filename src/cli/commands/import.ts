@@ -17,8 +17,7 @@ import { encodeParquet } from '../../lake/parquet/index.js';
 import { directoryStorage, type LakeStorage, s3Storage } from '../../query/lake-storage.js';
 import { runtimeError, usageError } from '../errors.js';
 import { SendSession } from '../kinesis/send-session.js';
-import { environmentName } from '../lake-target.js';
-import { localStackEnv, readLocalStackInfo } from '../local-stack-info.js';
+import { environmentName, localStackLake } from '../lake-target.js';
 import { httpUrl } from '../options.js';
 import { createProgress } from '../progress.js';
 import { resolveStreamTarget } from '../targets.js';
@@ -53,15 +52,8 @@ function lakeStorage(options: ImportCommandOptions): { storage: LakeStorage; whe
       envName: options.env ?? 'dev',
     };
   }
-  const lookup = readLocalStackInfo(options.stateDir);
-  if (lookup.status !== 'running')
-    throw usageError('no lake to import into: pass --lake-dir DIR or --bucket NAME, or start `featurelake local`');
-  const { info } = lookup;
-  return {
-    storage: s3Storage({ s3: s3Client(localStackEnv(info)), bucket: info.resources.lakeBucket }),
-    where: `the local stack's bucket ${info.resources.lakeBucket}`,
-    envName: options.env ?? info.env,
-  };
+  const local = localStackLake(options.stateDir, 'import into', 'pass --lake-dir DIR or --bucket NAME');
+  return { storage: local.storage, where: `the local stack's bucket ${local.bucket}`, envName: options.env ?? local.envName };
 }
 
 async function importCommand(files: string[], options: ImportCommandOptions): Promise<void> {

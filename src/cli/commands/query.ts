@@ -72,8 +72,8 @@ async function query(nameOrFile: string | undefined, options: QueryOptions): Pro
   try {
     sql = bindParams(resolveQuery(nameOrFile), parseParamPairs(options.param));
   } catch (error) {
-    if (error instanceof QueryParamError || error instanceof Error) throw usageError((error as Error).message);
-    throw error;
+    // A bad parameter, an unknown query or an unreadable header: all the invocation's fault.
+    throw usageError((error as Error).message);
   }
   if (options.sql) {
     process.stdout.write(`${sql.trim()}\n`);
