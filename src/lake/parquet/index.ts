@@ -1,7 +1,10 @@
 /**
- * The lake's Parquet encoder, on hyparquet-writer: pure JavaScript, columnar,
- * small in a Lambda bundle, and measured beside parquetjs-lite, @dsnp/parquetjs,
- * parquet-wasm and DuckDB (docs/parquet-writer.md, `npm run bench -- parquet`).
+ * The lake's Parquet encoder: pure JavaScript, columnar, small in a Lambda
+ * bundle. Column chunks are encoded by ./column-chunk.ts (typed arrays, no
+ * BigInt); page headers, footer and snappy come from hyparquet-writer. Chosen
+ * by measurement beside hyparquet-writer's own writer, parquetjs-lite,
+ * @dsnp/parquetjs, parquet-wasm and DuckDB (docs/parquet-writer.md,
+ * `npm run bench -- parquet`).
  *
  * Types are the ones Athena engine v3 (Trino) and DuckDB read:
  *   timestamp → INT64 TIMESTAMP(MILLIS, isAdjustedToUTC)   bigint → INT64
@@ -13,12 +16,14 @@
 
 import * as zlib from 'node:zlib';
 import { constants, gzipSync } from 'node:zlib';
-import { ByteWriter, type ColumnSource, parquetWrite, type SchemaElement } from 'hyparquet-writer';
+import type { RowGroup, SchemaElement } from 'hyparquet';
+import { ByteWriter } from 'hyparquet-writer';
+import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
+import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
 import type { LakeColumn } from '../columns.js';
 import type { Compression, LakeRow } from '../lake-writer.js';
-
-type Codec = 'SNAPPY' | 'GZIP' | 'ZSTD' | 'UNCOMPRESSED';
-type Compressor = (input: Uint8Array) => Uint8Array;
+import { type Codec, type Compressor, type FileParts, writeColumnChunk } from './column-chunk.js';
+import { type Gathered, gatherRowGroup } from './gather.js';
 
 const CODECS: Readonly<Record<Compression, Codec>> = { snappy: 'SNAPPY', gzip: 'GZIP', zstd: 'ZSTD', none: 'UNCOMPRESSED' };
 
@@ -67,27 +72,7 @@ function schemaElement(column: LakeColumn): SchemaElement {
   }
 }
 
-/** One column's values in the physical form hyparquet-writer takes (INT64 as bigint), nulls as null. */
-function columnValues(column: LakeColumn, rows: readonly LakeRow[]): unknown[] {
-  const { name } = column;
-  const values = new Array<unknown>(rows.length);
-  const int64 = column.type === 'timestamp' || column.type === 'bigint';
-  for (let i = 0; i < rows.length; i++) {
-    const v = (rows[i] as LakeRow)[name];
-    if (v === undefined || v === null) {
-      if (!column.nullable) throw new Error(`column ${name}: row ${i} has no value, and the column is required`);
-      values[i] = null;
-    } else if (int64) {
-      values[i] = BigInt(v as number);
-    } else if (column.type === 'string' && typeof v !== 'string') {
-      // Anything else a string column receives (objects, numbers) is kept as JSON text.
-      values[i] = JSON.stringify(v);
-    } else {
-      values[i] = v;
-    }
-  }
-  return values;
-}
+const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 
 /** Encodes rows as one Parquet file (a row group per ROW_GROUP_SIZE rows). */
 export async function encodeParquet(
@@ -96,25 +81,43 @@ export async function encodeParquet(
   compression: Compression,
 ): Promise<Uint8Array> {
   const codec = CODECS[compression];
-  const compressors: Partial<Record<Codec, Compressor>> = {};
-  if (codec === 'GZIP') compressors.GZIP = gzip;
-  if (codec === 'ZSTD') compressors.ZSTD = await zstdCompressor();
+  const compress: Compressor | undefined =
+    codec === 'SNAPPY' ? snappyCompress : codec === 'GZIP' ? gzip : codec === 'ZSTD' ? await zstdCompressor() : undefined;
+  const elements = columns.map(schemaElement);
+  const out: FileParts = { parts: [], offset: 0 };
+  out.parts.push(MAGIC);
+  out.offset = MAGIC.length;
 
-  const schema: SchemaElement[] = [{ name: 'root', num_children: columns.length }, ...columns.map(schemaElement)];
-  const columnData: ColumnSource[] = columns.map((column) => ({
-    name: column.name,
-    data: columnValues(column, rows) as ColumnSource['data'],
-    nullable: column.nullable,
-  }));
-  const writer = new ByteWriter();
-  parquetWrite({
-    writer,
-    columnData,
-    schema,
-    codec,
-    compressors,
-    rowGroupSize: ROW_GROUP_SIZE,
-    createdBy: 'featurelake (hyparquet-writer)',
+  const rowGroups: RowGroup[] = [];
+  for (let start = 0; start < rows.length; start += ROW_GROUP_SIZE) {
+    const end = Math.min(rows.length, start + ROW_GROUP_SIZE);
+    const groupStart = out.offset;
+    const gathered = gatherRowGroup(columns, rows, start, end);
+    const chunks = columns.map((column, i) =>
+      writeColumnChunk(out, column, elements[i] as SchemaElement, gathered[i] as Gathered, end - start, {
+        codec,
+        ...(compress ? { compress } : {}),
+      }),
+    );
+    rowGroups.push({
+      columns: chunks,
+      num_rows: BigInt(end - start),
+      total_byte_size: chunks.reduce((sum, c) => sum + (c.meta_data?.total_uncompressed_size ?? 0n), 0n),
+      total_compressed_size: BigInt(out.offset - groupStart),
+      file_offset: BigInt(groupStart),
+    });
+  }
+
+  const footer = new ByteWriter(4096);
+  writeMetadata(footer, {
+    version: 1,
+    schema: [{ name: 'root', num_children: columns.length }, ...elements],
+    num_rows: BigInt(rows.length),
+    row_groups: rowGroups,
+    created_by: 'featurelake',
+    metadata_length: 0,
   });
-  return new Uint8Array(writer.getBuffer());
+  footer.appendBytes(MAGIC);
+  out.parts.push(footer.getBytes());
+  return Buffer.concat(out.parts);
 }
