@@ -57,7 +57,15 @@ export function viewSql(table: LakeTable, storage: Pick<LakeStorage, 'root' | 's
     ...table.columns.map((c) => ({ name: c.name, sqlType: DUCKDB_TYPES[c.type] })),
     ...table.partitionKeys.map((k) => ({ name: k.name, sqlType: PARTITION_TYPES[k.type] })),
   ];
-  const select = columns.map((c) => `CAST(${ident(c.name)} AS ${c.sqlType}) AS ${ident(c.name)}`).join(', ');
+  const select = columns
+    .map((c) =>
+      c.sqlType === 'TIMESTAMP'
+        ? // The lake's UTC instants (TIMESTAMPTZ to DuckDB) as Athena's zoneless timestamp, by arithmetic:
+          // CAST(… AS TIMESTAMP) goes through ICU time zones and made scans several times slower (docs/benchmarks.md).
+          `make_timestamp(epoch_us(${ident(c.name)})) AS ${ident(c.name)}`
+        : `CAST(${ident(c.name)} AS ${c.sqlType}) AS ${ident(c.name)}`,
+    )
+    .join(', ');
   if (!filesUnder(dir).some((f) => f.endsWith(`.parquet${storage.suffix}`))) {
     const nulls = columns.map((c) => `CAST(NULL AS ${c.sqlType}) AS ${ident(c.name)}`).join(', ');
     return `CREATE OR REPLACE VIEW ${ident(table.name)} AS SELECT ${nulls} WHERE false`;
