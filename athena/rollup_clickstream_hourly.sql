@@ -13,6 +13,6 @@ SELECT
   {{hour.date}} AS dt,
   {{hour.hour}} AS hr
 FROM clickstream
-WHERE dt = {{hour.date}}
+WHERE {{hour.partition}}
   AND event_time >= {{hour}} AND event_time < {{hour}} + INTERVAL '1' HOUR
 GROUP BY event_type, category, device

@@ -91,6 +91,7 @@ export class FeaturelakeStack extends Stack {
     this.rollup = new HourlyRollup(this, 'Rollup', {
       envName,
       settings: config.athena.rollup,
+      timePartitioning: config.lake.timePartitioning,
       lake: this.lake,
       queries: this.queries,
       ...logs,

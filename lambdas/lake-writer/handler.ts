@@ -7,22 +7,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { s3Client } from '../../src/aws/clients.js';
-import { type Env, numberEnv, requireEnv } from '../../src/aws/env.js';
+import { type Env, numberEnv, oneOfEnv, requireEnv } from '../../src/aws/env.js';
 import { toStreamRecord } from '../../src/aws/kinesis-event.js';
 import { sources } from '../../src/features/catalog.js';
 import { type Compression, createLakeWriter } from '../../src/lake/lake-writer.js';
-import { partitionSchemeFor, type TimePartitioning } from '../../src/lake/layout.js';
+import { partitionSchemeFor, TIME_PARTITIONINGS } from '../../src/lake/layout.js';
 import { encodeParquet } from '../../src/lake/parquet/index.js';
 
 const COMPRESSIONS: readonly Compression[] = ['snappy', 'zstd', 'gzip', 'none'];
-const PARTITIONINGS: readonly TimePartitioning[] = ['date', 'hour'];
-
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[]): T {
-  const value = requireEnv(env, name);
-  if (!allowed.includes(value as T))
-    throw new Error(`environment variable ${name} must be one of ${allowed.join(', ')}, got "${value}"`);
-  return value as T;
-}
 
 export function createHandler(env: Env) {
   const serviceName = env.POWERTOOLS_SERVICE_NAME ?? 'lake-writer';
@@ -33,7 +25,7 @@ export function createHandler(env: Env) {
     defaultDimensions: { environment: env.FEATURELAKE_ENV ?? 'unknown' },
   });
   const partitioning = {
-    timePartitioning: oneOf(env, 'TIME_PARTITIONING', PARTITIONINGS),
+    timePartitioning: oneOfEnv(env, 'TIME_PARTITIONING', TIME_PARTITIONINGS),
     predictionModels: (env.PREDICTION_MODELS ?? '').split(',').filter((m) => m !== ''),
   };
   const write = createLakeWriter({
@@ -46,7 +38,7 @@ export function createHandler(env: Env) {
       maxClockSkewMs: numberEnv(env, 'MAX_CLOCK_SKEW_SECONDS') * 1000,
     },
     scheme: (source) => partitionSchemeFor(source.name, partitioning),
-    compression: oneOf(env, 'PARQUET_COMPRESSION', COMPRESSIONS),
+    compression: oneOfEnv(env, 'PARQUET_COMPRESSION', COMPRESSIONS),
     encode: encodeParquet,
   });
 

@@ -9,7 +9,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { athenaClient, s3Client } from '../../src/aws/clients.js';
-import { type Env, numberEnv, requireEnv } from '../../src/aws/env.js';
+import { type Env, numberEnv, oneOfEnv, requireEnv } from '../../src/aws/env.js';
+import { TIME_PARTITIONINGS } from '../../src/lake/layout.js';
 import { athenaEngine } from '../../src/query/athena-engine.js';
 import { deleteS3Prefix } from '../../src/query/lake-storage.js';
 import { hourStart, hoursToRollUp, type RollupResult, rollupHour } from '../../src/query/rollup.js';
@@ -39,6 +40,7 @@ export function createHandler(env: Env) {
   });
   const bucket = requireEnv(env, 'LAKE_BUCKET');
   const hoursBack = numberEnv(env, 'ROLLUP_HOURS_BACK');
+  const layout = { timePartitioning: oneOfEnv(env, 'TIME_PARTITIONING', TIME_PARTITIONINGS) };
   const s3 = s3Client(env);
   const engine = athenaEngine({
     athena: athenaClient(env),
@@ -56,7 +58,7 @@ export function createHandler(env: Env) {
     const results: RollupResult[] = [];
     try {
       for (const hour of hoursOf(parsed.data, hoursBack)) {
-        const result = await rollupHour(target, hour);
+        const result = await rollupHour(target, hour, layout);
         logger.info('rolled up hour', { ...result });
         metrics.addMetric('RollupRowsWritten', MetricUnit.Count, result.rows ?? 0);
         metrics.addMetric('RollupFilesReplaced', MetricUnit.Count, result.replacedFiles);

@@ -11,6 +11,7 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
+import type { TimePartitioning } from '../../src/lake/layout.js';
 import { ROLLUP_TABLES } from '../../src/lake/tables.js';
 import type { AthenaSettings } from '../config/environments.js';
 import { FeatureFunction, type FunctionLogLevel } from './feature-function.js';
@@ -21,6 +22,8 @@ export interface HourlyRollupProps {
   readonly envName: string;
   /** Schedule minute, hours rebuilt per run and timeout (lib/config/environments.ts `athena.rollup`). */
   readonly settings: AthenaSettings['rollup'];
+  /** The lake's time partitions, so each run reads only its hour's files. */
+  readonly timePartitioning: TimePartitioning;
   readonly lake: Lake;
   readonly queries: QueryWorkgroup;
   readonly logRetentionDays: number;
@@ -49,6 +52,7 @@ export class HourlyRollup extends Construct {
         ATHENA_WORKGROUP: queries.workgroup.ref,
         GLUE_DATABASE: queries.database.databaseName,
         ROLLUP_HOURS_BACK: String(settings.hoursBack),
+        TIME_PARTITIONING: props.timePartitioning,
       },
     });
     lake.grantReadLake(this.function);

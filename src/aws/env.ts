@@ -20,3 +20,11 @@ export function numberEnv(env: Env, name: string, fallback?: number): number {
   if (!Number.isFinite(value)) throw new Error(`environment variable ${name} must be a number, got "${raw}"`);
   return value;
 }
+
+/** A variable that must be one of a few values (compression, partitioning). */
+export function oneOfEnv<T extends string>(env: Env, name: string, allowed: readonly T[]): T {
+  const value = requireEnv(env, name);
+  if (!allowed.includes(value as T))
+    throw new Error(`environment variable ${name} must be one of ${allowed.join(', ')}, got "${value}"`);
+  return value as T;
+}

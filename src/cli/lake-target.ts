@@ -13,6 +13,7 @@ import { glueDatabaseName, type LakeTable, lakeTables } from '../lake/tables.js'
 import { athenaCostUsd, athenaEngine } from '../query/athena-engine.js';
 import { deleteS3Prefix, directoryStorage, type LakeStorage, s3Storage } from '../query/lake-storage.js';
 import { openLocalLake, type QueryResult } from '../query/local-engine.js';
+import type { BindOptions } from '../query/sql-library.js';
 import { usageError } from './errors.js';
 import { localStackEnv, readLocalStackInfo } from './local-stack-info.js';
 
@@ -32,6 +33,8 @@ export interface LakeTarget {
   readonly description: string;
   run(sql: string): Promise<QueryResult>;
   deletePrefix(prefix: string): Promise<number>;
+  /** The lake's layout in the target's environment, for binding SQL (`{{name.partition}}`). */
+  readonly layout: BindOptions;
   /** A one-line summary of what a result cost, for stderr. */
   summary(result: QueryResult): string;
   close(): void;
@@ -47,6 +50,11 @@ export function environmentName(value: string | undefined): EnvironmentName {
 /** The lake's tables as an environment partitions them. */
 export function tablesFor(envName: EnvironmentName): LakeTable[] {
   return lakeTables(sources, ENVIRONMENTS[envName].lake);
+}
+
+/** How an environment's lake is partitioned, for binding SQL. */
+export function layoutOf(envName: EnvironmentName): BindOptions {
+  return { timePartitioning: ENVIRONMENTS[envName].lake.timePartitioning };
 }
 
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 0)} MB`;
@@ -99,6 +107,7 @@ export async function resolveLakeTarget(
     const s3 = s3Client(env);
     return {
       description: `Athena workgroup ${workgroup}, database ${database}`,
+      layout: layoutOf(envName),
       run: (sql) => engine.run(sql),
       deletePrefix: (prefix) => {
         if (!bucket)
@@ -127,6 +136,7 @@ export async function resolveLakeTarget(
   const lake = await openLocalLake({ storage, tables: tablesFor(envName) });
   return {
     description,
+    layout: layoutOf(envName),
     run: (sql) => lake.run(sql),
     deletePrefix: (prefix) => storage.deletePrefix(prefix),
     summary: (r) => {
@@ -134,7 +144,7 @@ export async function resolveLakeTarget(
       const input =
         r.inputRows === undefined
           ? ''
-          : `; ${r.inputRows.toLocaleString('en-US')} rows read from the lake (${Math.round(r.inputRows / seconds).toLocaleString('en-US')} rows/s)`;
+          : `; ${r.inputRows.toLocaleString('en-US')} rows read from ${r.filesRead === undefined ? 'the lake' : `${r.filesRead} lake files`} (${Math.round(r.inputRows / seconds).toLocaleString('en-US')} rows/s)`;
       const output =
         r.filesWritten === undefined
           ? `${r.rows.length} rows`

@@ -14,7 +14,8 @@
 export const EVENTS_PREFIX = 'events/';
 
 /** How event time splits the lake: a partition per day, or per hour. */
-export type TimePartitioning = 'date' | 'hour';
+export const TIME_PARTITIONINGS = ['date', 'hour'] as const;
+export type TimePartitioning = (typeof TIME_PARTITIONINGS)[number];
 
 export interface PartitionScheme {
   readonly time: TimePartitioning;

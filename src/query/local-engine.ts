@@ -30,6 +30,8 @@ export interface QueryResult {
    * so it is not used.
    */
   readonly inputRows?: number;
+  /** Local: Parquet files the query opened, after partition pruning. */
+  readonly filesRead?: number;
   /** Athena: data scanned, which is what a query costs ($5 per TB). */
   readonly bytesScanned?: number;
   /** Athena: the query execution id, to find it in the console. */
@@ -78,6 +80,7 @@ export function viewSql(table: LakeTable, storage: Pick<LakeStorage, 'root' | 's
 interface ProfileNode {
   operator_type?: string;
   operator_cardinality?: number;
+  extra_info?: Record<string, string>;
   children?: ProfileNode[];
 }
 
@@ -98,27 +101,37 @@ export async function openLocalLake(options: { storage: LakeStorage; tables: rea
   await refreshViews();
 
   const profile = path.join(work, 'profile.json');
-  await connection.run(`SET custom_profiling_settings = '{"OPERATOR_TYPE": "true", "OPERATOR_CARDINALITY": "true"}'`);
+  await connection.run(
+    `SET custom_profiling_settings = '{"OPERATOR_TYPE": "true", "OPERATOR_CARDINALITY": "true", "EXTRA_INFO": "true"}'`,
+  );
   await connection.run("SET enable_profiling = 'json'");
   await connection.run(`SET profiling_output = ${literal(profile)}`);
-  /** Runs one statement with the profiler on; resolves to its reader and the rows its table scans produced. */
+  /** Runs one statement with the profiler on; resolves to its reader and what its table scans read. */
   async function profiled(sql: string) {
     // A statement answered from metadata may write no profile: never read an older one.
     rmSync(profile, { force: true });
     const reader = await connection.runAndReadAll(sql);
-    return { reader, inputRows: scannedRows() };
+    return { reader, ...scanned() };
   }
-  function scannedRows(): number | undefined {
+  /** Rows the table scans produced and Parquet files they opened, from the profile. */
+  function scanned(): { inputRows?: number; filesRead?: number } {
     let tree: ProfileNode;
     try {
       tree = JSON.parse(readFileSync(profile, 'utf8')) as ProfileNode;
     } catch {
-      return undefined;
+      return {};
     }
-    const sum = (node: ProfileNode): number =>
-      (node.operator_type === 'TABLE_SCAN' ? Number(node.operator_cardinality ?? 0) : 0) +
-      (node.children ?? []).reduce((total, child) => total + sum(child), 0);
-    return sum(tree);
+    let inputRows = 0;
+    let filesRead = 0;
+    const visit = (node: ProfileNode): void => {
+      if (node.operator_type === 'TABLE_SCAN') {
+        inputRows += Number(node.operator_cardinality ?? 0);
+        filesRead += Number(node.extra_info?.['Total Files Read'] ?? 0);
+      }
+      for (const child of node.children ?? []) visit(child);
+    };
+    visit(tree);
+    return { inputRows, filesRead };
   }
 
   return {
@@ -130,7 +143,7 @@ export async function openLocalLake(options: { storage: LakeStorage; tables: rea
         if (!table) throw new Error(`INSERT INTO ${insert.table}: only rollup tables are written by queries`);
         const out = path.join(work, `insert-${Date.now()}`);
         const keys = table.partitionKeys.map((k) => ident(k.name)).join(', ');
-        const { reader, inputRows } = await profiled(
+        const { reader, inputRows, filesRead } = await profiled(
           `COPY (${toDuckDb(insert.select)}) TO ${literal(out)} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (${keys}), FILENAME_PATTERN 'part-{uuid}', OVERWRITE_OR_IGNORE)`,
         );
         // COPY answers with the number of rows it wrote.
@@ -142,13 +155,15 @@ export async function openLocalLake(options: { storage: LakeStorage; tables: rea
           columns: ['rows'],
           rows: [{ rows: rowsWritten }],
           ...(inputRows === undefined ? {} : { inputRows }),
+          ...(filesRead === undefined ? {} : { filesRead }),
           elapsedMs: performance.now() - started,
           filesWritten,
         };
       }
-      const { reader, inputRows } = await profiled(toDuckDb(sql));
+      const { reader, inputRows, filesRead } = await profiled(toDuckDb(sql));
       return {
         ...(inputRows === undefined ? {} : { inputRows }),
+        ...(filesRead === undefined ? {} : { filesRead }),
         columns: reader.columnNames(),
         rows: reader.getRowObjectsJS() as Record<string, unknown>[],
         elapsedMs: performance.now() - started,

@@ -6,7 +6,7 @@
  * Lambda (Athena) and in `featurelake rollup` (Athena or the local lake).
  */
 import { CLICKSTREAM_HOURLY } from '../lake/tables.js';
-import { bindParams, resolveQuery } from './sql-library.js';
+import { type BindOptions, bindParams, resolveQuery } from './sql-library.js';
 
 export const ROLLUP_QUERY = 'rollup_clickstream_hourly';
 
@@ -44,12 +44,15 @@ export function rollupHourPrefix(hour: Date): string {
   return `${CLICKSTREAM_HOURLY.prefix}dt=${iso.slice(0, 10)}/hr=${hour.getUTCHours()}/`;
 }
 
-/** Rolls up one hour (any time inside it is accepted), replacing a previous run of it. */
-export async function rollupHour(engine: RollupEngine, time: Date | number): Promise<RollupResult> {
+/**
+ * Rolls up one hour (any time inside it is accepted), replacing a previous run
+ * of it. With the lake's layout in `options`, it reads only that hour's files.
+ */
+export async function rollupHour(engine: RollupEngine, time: Date | number, options: BindOptions = {}): Promise<RollupResult> {
   const hour = hourStart(time);
   const started = performance.now();
   const replacedFiles = await engine.deletePrefix(rollupHourPrefix(hour));
-  const sql = bindParams(resolveQuery(ROLLUP_QUERY), { hour: hour.toISOString() });
+  const sql = bindParams(resolveQuery(ROLLUP_QUERY), { hour: hour.toISOString() }, options);
   const result = await engine.run(sql);
   const rows = Number(result.rows[0]?.rows ?? Number.NaN);
   return {

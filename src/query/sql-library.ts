@@ -10,10 +10,21 @@
  * makes a parameter optional (it binds to NULL). In the SQL, `{{name}}` is the
  * parameter as a typed SQL literal; a timestamp also offers `{{name.date}}`
  * (its UTC day as the 'yyyy-MM-dd' string the `dt` partitions use, so Athena
- * prunes partitions) and `{{name.hour}}` (its UTC hour, an integer).
+ * prunes partitions), `{{name.hour}}` (its UTC hour, an integer) and
+ * `{{name.partition}}`: the predicate that selects that time's partition in
+ * the lake's layout — `dt = 'yyyy-MM-dd'`, and `AND hr = H` when the query is
+ * bound for hourly partitions (BindOptions), so a one-hour query reads one
+ * hour of files rather than a day's.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { TimePartitioning } from '../lake/layout.js';
+
+/** How the lake the query runs on is laid out: what `{{name.partition}}` expands to. */
+export interface BindOptions {
+  /** The event tables' time partitions (lib/config/environments.ts `lake.timePartitioning`); without it, by date only. */
+  readonly timePartitioning?: TimePartitioning;
+}
 
 export const ATHENA_DIR = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../../athena');
 
@@ -128,19 +139,22 @@ function parseTimestamp(name: string, raw: string): Date {
 const timestampLiteral = (d: Date) => `TIMESTAMP '${d.toISOString().replace('T', ' ').replace('Z', '')}'`;
 
 /** The SQL literals of one parameter: `{{name}}` and its derived forms. */
-function literalsOf(spec: ParamSpec, raw: string | undefined): Record<string, string> {
+function literalsOf(spec: ParamSpec, raw: string | undefined, options: BindOptions): Record<string, string> {
   const { name, type } = spec;
   if (raw === undefined) {
     if (!spec.optional) throw new QueryParamError(`missing parameter ${name} (${describeType(type)}): ${spec.help}`);
-    return { [name]: 'NULL', [`${name}.date`]: 'NULL', [`${name}.hour`]: 'NULL' };
+    return { [name]: 'NULL', [`${name}.date`]: 'NULL', [`${name}.hour`]: 'NULL', [`${name}.partition`]: 'true' };
   }
   switch (type.kind) {
     case 'timestamp': {
       const d = parseTimestamp(name, raw);
+      const date = quote(d.toISOString().slice(0, 10));
+      const hour = String(d.getUTCHours());
       return {
         [name]: timestampLiteral(d),
-        [`${name}.date`]: quote(d.toISOString().slice(0, 10)),
-        [`${name}.hour`]: String(d.getUTCHours()),
+        [`${name}.date`]: date,
+        [`${name}.hour`]: hour,
+        [`${name}.partition`]: options.timePartitioning === 'hour' ? `(dt = ${date} AND hr = ${hour})` : `dt = ${date}`,
       };
     }
     case 'date':
@@ -168,7 +182,7 @@ export function describeType(type: ParamType): string {
 }
 
 /** The query's SQL with every `{{…}}` replaced by a typed, escaped literal. Unknown parameters are refused. */
-export function bindParams(query: SqlQuery, values: Readonly<Record<string, string>>): string {
+export function bindParams(query: SqlQuery, values: Readonly<Record<string, string>>, options: BindOptions = {}): string {
   const known = new Set(query.params.map((p) => p.name));
   for (const key of Object.keys(values)) {
     if (!known.has(key)) {
@@ -177,7 +191,7 @@ export function bindParams(query: SqlQuery, values: Readonly<Record<string, stri
     }
   }
   const literals: Record<string, string> = {};
-  for (const spec of query.params) Object.assign(literals, literalsOf(spec, values[spec.name] ?? spec.default));
+  for (const spec of query.params) Object.assign(literals, literalsOf(spec, values[spec.name] ?? spec.default, options));
   return query.sql.replace(/\{\{\s*([a-z_][a-z0-9_]*(?:\.[a-z]+)?)\s*\}\}/gi, (whole, ref: string) => {
     const literal = literals[ref];
     if (literal === undefined) throw new QueryParamError(`${query.name}: ${whole} is not a parameter or a derived form of one`);

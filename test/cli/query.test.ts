@@ -48,7 +48,9 @@ describe('featurelake query', () => {
       '--lake-dir',
       fixture.root,
     ]);
-    expect(result.stderr).toMatch(/5 rows in \d+ ms; [\d,]+ rows read from the lake \([\d,]+ rows\/s\) \(local DuckDB over /);
+    expect(result.stderr).toMatch(
+      /5 rows in \d+ ms; [\d,]+ rows read from \d+ lake files \([\d,]+ rows\/s\) \(local DuckDB over /,
+    );
     expect(result.code).toBe(0);
     const rows = parseCsv(result.stdout);
     expect(rows.map((r) => r.bucket)).toEqual([

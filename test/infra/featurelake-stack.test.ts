@@ -289,6 +289,7 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
         Variables: Match.objectLike({
           FEATURELAKE_FUNCTION: 'rollup',
           ROLLUP_HOURS_BACK: String(config.athena.rollup.hoursBack),
+          TIME_PARTITIONING: config.lake.timePartitioning,
           ATHENA_WORKGROUP: { Ref: Match.stringLikeRegexp('^QueriesWorkGroup') },
           GLUE_DATABASE: { Ref: Match.stringLikeRegexp('^CatalogDatabase') },
         }),

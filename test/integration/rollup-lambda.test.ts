@@ -48,6 +48,7 @@ beforeAll(async () => {
     ATHENA_WORKGROUP: 'featurelake-test',
     GLUE_DATABASE: 'featurelake_test',
     ROLLUP_HOURS_BACK: '3',
+    TIME_PARTITIONING: 'hour',
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   };

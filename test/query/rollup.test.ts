@@ -72,6 +72,26 @@ describe('hourly rollup', () => {
     expect(filesUnder(rollupHourPrefix(new Date(HOUR)))).toBe(files);
   });
 
+  it('reads only its hour of the raw events when the lake is partitioned by hour', async () => {
+    const filesRead: number[] = [];
+    const counting = {
+      ...engine(),
+      run: async (sql: string) => {
+        const result = await local.lake.run(sql);
+        filesRead.push(result.filesRead ?? Number.NaN);
+        return result;
+      },
+    };
+    const byDate = await rollupHour(counting, new Date(HOUR));
+    const byHour = await rollupHour(counting, new Date(HOUR), { timePartitioning: 'hour' });
+    expect(byHour.rows).toBe(byDate.rows);
+    expect(filesRead).toEqual([
+      filesUnder('events/clickstream/dt=2024-03-05/'),
+      filesUnder('events/clickstream/dt=2024-03-05/hr=02/'),
+    ]);
+    expect(filesRead[1]).toBeLessThan(filesRead[0] as number);
+  });
+
   it('leaves other hours alone, and an hour without events adds no rows', async () => {
     await rollupHour(engine(), new Date('2024-03-04T23:00:00Z'));
     await rollupHour(engine(), new Date('2024-03-10T05:00:00Z'));

@@ -43,6 +43,17 @@ describe('bindParams', () => {
     );
   });
 
+  it("expands a timestamp's partition predicate for the lake's layout", () => {
+    const q = parseSqlQuery(
+      'p.sql',
+      '-- p\n-- @param hour timestamp  An hour\n-- @param since timestamp?  Optional\nSELECT 1 WHERE {{hour.partition}} AND {{since.partition}}',
+    );
+    const values = { hour: '2024-03-05T07:30:00+02:00' };
+    expect(bindParams(q, values)).toContain("WHERE dt = '2024-03-05' AND true");
+    expect(bindParams(q, values, { timePartitioning: 'date' })).toContain("WHERE dt = '2024-03-05' AND true");
+    expect(bindParams(q, values, { timePartitioning: 'hour' })).toContain("WHERE (dt = '2024-03-05' AND hr = 5) AND true");
+  });
+
   it.each([
     [{}, /missing parameter start \(timestamp\)/],
     [{ start: '2024-03-05T07:00:00' }, /start: "2024-03-05T07:00:00" is not a timestamp with a zone/],

@@ -6,6 +6,7 @@
 import { type Command, Option } from 'commander';
 import { hourStart, hoursToRollUp, rollupHour } from '../../query/rollup.js';
 import {
+  type BindOptions,
   bindParams,
   describeType,
   loadSqlLibrary,
@@ -14,7 +15,7 @@ import {
   resolveQuery,
 } from '../../query/sql-library.js';
 import { runtimeError, usageError } from '../errors.js';
-import { type LakeTarget, type LakeTargetFlags, resolveLakeTarget } from '../lake-target.js';
+import { environmentName, type LakeTarget, type LakeTargetFlags, layoutOf, resolveLakeTarget } from '../lake-target.js';
 import { isoInstant } from '../options.js';
 import { formatResult, RESULT_FORMATS, type ResultFormat } from '../result-format.js';
 import { stateDirOption } from './shared.js';
@@ -68,19 +69,22 @@ async function query(nameOrFile: string | undefined, options: QueryOptions): Pro
     return;
   }
   if (!nameOrFile) throw usageError('name a query of the library (see --list) or a .sql file');
-  let sql: string;
-  try {
-    sql = bindParams(resolveQuery(nameOrFile), parseParamPairs(options.param));
-  } catch (error) {
-    // A bad parameter, an unknown query or an unreadable header: all the invocation's fault.
-    throw usageError((error as Error).message);
-  }
+  const bind = (layout: BindOptions) => {
+    try {
+      return bindParams(resolveQuery(nameOrFile), parseParamPairs(options.param), layout);
+    } catch (error) {
+      // A bad parameter, an unknown query or an unreadable header: all the invocation's fault.
+      throw usageError((error as Error).message);
+    }
+  };
+  // Bound once before any engine is touched, so a bad parameter fails fast; again below with the target's layout.
+  const sql = bind(layoutOf(environmentName(options.env)));
   if (options.sql) {
     process.stdout.write(`${sql.trim()}\n`);
     return;
   }
   await withTarget(options, async (target) => {
-    const result = await target.run(sql);
+    const result = await target.run(bind(target.layout));
     process.stdout.write(formatResult(result.columns, result.rows, options.format));
     process.stderr.write(`featurelake: ${target.summary(result)}\n`);
   });
@@ -109,7 +113,7 @@ async function rollup(options: RollupOptions): Promise<void> {
     let total = 0;
     const started = performance.now();
     for (const [i, hour] of hours.entries()) {
-      const result = await rollupHour(target, hour);
+      const result = await rollupHour(target, hour, target.layout);
       total += result.rows ?? 0;
       process.stderr.write(
         `featurelake: [${i + 1}/${hours.length}] ${result.hour}: ${result.rows ?? '?'} rows, replaced ${result.replacedFiles} files, ${result.elapsedMs.toFixed(0)} ms\n`,
