@@ -12,7 +12,7 @@ import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmulators } from '../src/local/emulators.js';
 import { benchHotPath, benchWritesPer1000 } from './aggregator.js';
-import { asciiHistogram, latencyCdfSvg, table } from './stats.js';
+import { asciiHistogram, latencyCdfSvg, logBarsSvg, table } from './stats.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const selected = new Set(process.argv.slice(2));
@@ -137,6 +137,15 @@ if (wants('parquet')) {
   const { benchParquetWriters } = await import('./parquet-writers.js');
   const writers = await benchParquetWriters(n);
   results.parquetWriters = writers;
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(
+    path.join(resultsDir, 'parquet-writers.svg'),
+    logBarsSvg(
+      writers.map((w) => ({ label: w.writer, value: w.rowsPerSecond, highlight: w.note === 'chosen' })),
+      `Parquet writers: rows/s, ${fmt(n)} app_logs rows, snappy, one run`,
+      'rows/s',
+    ),
+  );
   const duck = writers[0] as (typeof writers)[number];
   for (const w of writers) {
     const speed = w.rowsPerSecond / duck.rowsPerSecond;

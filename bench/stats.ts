@@ -86,3 +86,32 @@ export function latencyCdfSvg(series: Record<string, readonly number[]>, title: 
   );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" role="img" aria-label="${title}"><title>${title}</title><rect width="100%" height="100%" fill="white"/><text x="${pad.l}" y="20" font-size="14">${title}</text>${qticks.join('')}${ticks.join('')}<text x="${(W + pad.l) / 2}" y="${H - 6}" font-size="12" text-anchor="middle">latency (ms)</text>${paths.join('')}</svg>\n`;
 }
+
+/** An SVG chart of horizontal bars on a log scale (values spanning orders of magnitude), for docs/. */
+export function logBarsSvg(
+  bars: readonly { label: string; value: number; highlight?: boolean }[],
+  title: string,
+  unit: string,
+): string {
+  const W = 720;
+  const rowH = 26;
+  const pad = { l: 340, r: 110, t: 36, b: 36 };
+  const H = pad.t + bars.length * rowH + pad.b;
+  const max = 10 ** Math.ceil(Math.log10(Math.max(...bars.map((b) => b.value))));
+  const min = 10 ** Math.floor(Math.log10(Math.min(...bars.map((b) => b.value))));
+  const x = (v: number) =>
+    pad.l + ((Math.log10(v) - Math.log10(min)) / (Math.log10(max) - Math.log10(min))) * (W - pad.l - pad.r);
+  const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const rows = bars.map((b, i) => {
+    const y = pad.t + i * rowH;
+    const color = b.highlight ? '#d62728' : '#1f77b4';
+    return `<text x="${pad.l - 8}" y="${y + 17}" font-size="12" text-anchor="end">${escape(b.label)}</text><rect x="${pad.l}" y="${y + 4}" width="${Math.max(1, x(b.value) - pad.l).toFixed(1)}" height="${rowH - 8}" fill="${color}"/><text x="${(x(b.value) + 6).toFixed(1)}" y="${y + 17}" font-size="12">${Math.round(b.value).toLocaleString('en-US')}</text>`;
+  });
+  const decades: string[] = [];
+  for (let v = min; v <= max; v *= 10) {
+    decades.push(
+      `<line x1="${x(v)}" x2="${x(v)}" y1="${pad.t}" y2="${H - pad.b}" stroke="#eee"/><text x="${x(v)}" y="${H - pad.b + 16}" font-size="11" text-anchor="middle">${v.toLocaleString('en-US')}</text>`,
+    );
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" role="img" aria-label="${escape(title)}"><title>${escape(title)}</title><rect width="100%" height="100%" fill="white"/><text x="8" y="22" font-size="14">${escape(title)}</text>${decades.join('')}${rows.join('')}<text x="${(W + pad.l) / 2}" y="${H - 6}" font-size="12" text-anchor="middle">${escape(unit)} (log scale)</text></svg>\n`;
+}
