@@ -8,11 +8,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Client } from '../../src/aws/clients.js';
+import { groupBy } from '../../src/domain/collections.js';
 import type { StreamRecord } from '../../src/domain/records.js';
 import { sources } from '../../src/features/catalog.js';
+import { COMPACTION_PREFIX, type CompactionOptions, compactDay } from '../../src/lake/compaction.js';
 import { type Compression, createLakeWriter } from '../../src/lake/lake-writer.js';
 import { partitionSchemeFor } from '../../src/lake/layout.js';
 import { encodeParquet } from '../../src/lake/parquet/index.js';
@@ -223,5 +231,96 @@ describe('lake writer', () => {
     expect(Number(sums?.m1)).toBe(logs.reduce((a, l) => a + (l.metric_1 as number), 0));
     expect(Number(sums?.m9)).toBe(logs.reduce((a, l) => a + (l.metric_9 as number), 0));
     expect(sums?.t).toBe('BIGINT');
+  });
+});
+
+describe('small-file compaction', () => {
+  const compaction = (bucket: string, over: Partial<CompactionOptions> = {}): CompactionOptions => ({
+    s3,
+    bucket,
+    sources,
+    scheme: (source) => partitionSchemeFor(source.name, { timePartitioning: 'hour' }),
+    encode: encodeParquet,
+    compression: 'snappy',
+    minAgeMs: 0,
+    maxInputBytes: 64 * 1024 ** 2,
+    ...over,
+  });
+  const days = [...new Set(events.map((e) => e.event_time.slice(0, 10)))].sort();
+  const compactAll = async (options: CompactionOptions) => {
+    const summaries = [];
+    for (const day of days) summaries.push(await compactDay(options, day));
+    return summaries;
+  };
+  /** A lake written in six batches of 100 records: several stream files per hour partition. */
+  async function batchedLake() {
+    const lake = await freshLake();
+    for (let i = 0; i < records.length; i += 100) await lake.write(records.slice(i, i + 100));
+    return lake;
+  }
+  const byPartition = (files: string[]) => groupBy(files, (k) => k.slice(0, k.lastIndexOf('/') + 1));
+
+  it('merges each partition into one file plus the newest stream file, with exactly the same rows', async () => {
+    const lake = await batchedLake();
+    const before = await lakeRows(lake.bucket);
+    const filesBefore = await keys(lake.bucket);
+    const summaries = await compactAll(compaction(lake.bucket));
+
+    expect(await lakeRows(lake.bucket)).toEqual(before);
+    const filesAfter = await keys(lake.bucket);
+    expect(filesAfter.length).toBeLessThan(filesBefore.length);
+    for (const [partition, files] of byPartition(filesBefore)) {
+      const after = filesAfter.filter((k) => k.startsWith(partition));
+      // The newest stream file stays (it carries the shard's watermark); the rest, if two or more, become one file.
+      const newest = files.reduce((a, b) =>
+        BigInt(b.split('-').at(-1)?.split('.')[0] as string) > BigInt(a.split('-').at(-1)?.split('.')[0] as string) ? b : a,
+      );
+      expect(after).toContain(newest);
+      expect(after).toHaveLength(files.length >= 3 ? 2 : files.length);
+    }
+    const compacted = summaries.flatMap((s) => s.partitions);
+    expect(compacted.reduce((n, p) => n + p.inputs, 0)).toBe(filesBefore.length - filesAfter.length + compacted.length);
+    expect(await keys(lake.bucket, COMPACTION_PREFIX)).toEqual([]);
+  });
+
+  it('a replay after compaction still writes nothing twice', async () => {
+    const lake = await batchedLake();
+    await compactAll(compaction(lake.bucket));
+    const again = await lake.write(records.slice(150, 450));
+    expect(again.summary.rowsAlreadyWritten).toBe(300);
+    const rows = await lakeRows(lake.bucket);
+    expect(rows).toHaveLength(events.length);
+    expect(new Set(rows.map((r) => r.record_id)).size).toBe(events.length);
+  });
+
+  it('a run that dies after writing its output is finished by the next run: no duplicate rows remain', async () => {
+    const lake = await batchedLake();
+    const before = await lakeRows(lake.bucket);
+    let failed = false;
+    const dying = {
+      send: (command: unknown) => {
+        if (!failed && command instanceof DeleteObjectsCommand) {
+          failed = true;
+          return Promise.reject(new Error('injected crash before the inputs are deleted'));
+        }
+        return s3.send(command as never);
+      },
+    } as unknown as S3Client;
+    await expect(compactAll(compaction(lake.bucket, { s3: dying }))).rejects.toThrow('injected crash');
+    expect((await lakeRows(lake.bucket)).length).toBeGreaterThan(before.length); // the window readers could see
+    expect(await keys(lake.bucket, COMPACTION_PREFIX)).toHaveLength(1);
+
+    const [first] = await compactAll(compaction(lake.bucket));
+    expect(first?.recovered).toBe(1);
+    expect(await lakeRows(lake.bucket)).toEqual(before);
+    expect(await keys(lake.bucket, COMPACTION_PREFIX)).toEqual([]);
+  });
+
+  it('leaves files younger than the minimum age alone', async () => {
+    const lake = await batchedLake();
+    const files = await keys(lake.bucket);
+    const summaries = await compactAll(compaction(lake.bucket, { minAgeMs: 3_600_000 }));
+    expect(summaries.flatMap((s) => s.partitions)).toEqual([]);
+    expect(await keys(lake.bucket)).toEqual(files);
   });
 });
