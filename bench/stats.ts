@@ -101,11 +101,11 @@ export function logBarsSvg(
   const min = 10 ** Math.floor(Math.log10(Math.min(...bars.map((b) => b.value))));
   const x = (v: number) =>
     pad.l + ((Math.log10(v) - Math.log10(min)) / (Math.log10(max) - Math.log10(min))) * (W - pad.l - pad.r);
-  const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const rows = bars.map((b, i) => {
     const y = pad.t + i * rowH;
     const color = b.highlight ? '#d62728' : '#1f77b4';
-    return `<text x="${pad.l - 8}" y="${y + 17}" font-size="12" text-anchor="end">${escape(b.label)}</text><rect x="${pad.l}" y="${y + 4}" width="${Math.max(1, x(b.value) - pad.l).toFixed(1)}" height="${rowH - 8}" fill="${color}"/><text x="${(x(b.value) + 6).toFixed(1)}" y="${y + 17}" font-size="12">${Math.round(b.value).toLocaleString('en-US')}</text>`;
+    return `<text x="${pad.l - 8}" y="${y + 17}" font-size="12" text-anchor="end">${xml(b.label)}</text><rect x="${pad.l}" y="${y + 4}" width="${Math.max(1, x(b.value) - pad.l).toFixed(1)}" height="${rowH - 8}" fill="${color}"/><text x="${(x(b.value) + 6).toFixed(1)}" y="${y + 17}" font-size="12">${Math.round(b.value).toLocaleString('en-US')}</text>`;
   });
   const decades: string[] = [];
   for (let v = min; v <= max; v *= 10) {
@@ -113,5 +113,5 @@ export function logBarsSvg(
       `<line x1="${x(v)}" x2="${x(v)}" y1="${pad.t}" y2="${H - pad.b}" stroke="#eee"/><text x="${x(v)}" y="${H - pad.b + 16}" font-size="11" text-anchor="middle">${v.toLocaleString('en-US')}</text>`,
     );
   }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" role="img" aria-label="${escape(title)}"><title>${escape(title)}</title><rect width="100%" height="100%" fill="white"/><text x="8" y="22" font-size="14">${escape(title)}</text>${decades.join('')}${rows.join('')}<text x="${(W + pad.l) / 2}" y="${H - 6}" font-size="12" text-anchor="middle">${escape(unit)} (log scale)</text></svg>\n`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" role="img" aria-label="${xml(title)}"><title>${xml(title)}</title><rect width="100%" height="100%" fill="white"/><text x="8" y="22" font-size="14">${xml(title)}</text>${decades.join('')}${rows.join('')}<text x="${(W + pad.l) / 2}" y="${H - 6}" font-size="12" text-anchor="middle">${xml(unit)} (log scale)</text></svg>\n`;
 }
