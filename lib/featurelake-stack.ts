@@ -16,6 +16,7 @@ import { HourlyRollup } from './constructs/hourly-rollup.js';
 import { IngestStream } from './constructs/ingest-stream.js';
 import { Lake } from './constructs/lake.js';
 import { LakeCatalog } from './constructs/lake-catalog.js';
+import { LakeCompaction } from './constructs/lake-compaction.js';
 import { LakeWriter } from './constructs/lake-writer.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { OnlineStore } from './constructs/online-store.js';
@@ -39,6 +40,7 @@ export class FeaturelakeStack extends Stack {
   public readonly catalog: LakeCatalog;
   public readonly queries: QueryWorkgroup;
   public readonly rollup: HourlyRollup;
+  public readonly compaction: LakeCompaction;
   public readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: FeaturelakeStackProps) {
@@ -97,6 +99,8 @@ export class FeaturelakeStack extends Stack {
       ...logs,
     });
 
+    this.compaction = new LakeCompaction(this, 'Compaction', { envName, settings: config.lake, lake: this.lake, ...logs });
+
     this.monitoring = new Monitoring(this, 'Monitoring', { envName, thresholds: config.alarms });
     this.monitoring.watchStreamConsumer('Aggregator', this.aggregator.function);
     this.monitoring.watchQuarantine(this.aggregator.function.functionKey);
@@ -105,6 +109,7 @@ export class FeaturelakeStack extends Stack {
     this.monitoring.watchStreamConsumer('LakeWriter', this.lakeWriter.function);
     this.monitoring.watchFunctionErrors('LakeWriter', this.lakeWriter.function);
     this.monitoring.watchFunctionErrors('Rollup', this.rollup.function);
+    this.monitoring.watchFunctionErrors('Compaction', this.compaction.function);
     this.monitoring.watchApi(this.featureApi.api);
 
     new CfnOutput(this, 'StreamName', {

@@ -10,11 +10,9 @@ import { s3Client } from '../../src/aws/clients.js';
 import { type Env, numberEnv, oneOfEnv, requireEnv } from '../../src/aws/env.js';
 import { toStreamRecord } from '../../src/aws/kinesis-event.js';
 import { sources } from '../../src/features/catalog.js';
-import { type Compression, createLakeWriter } from '../../src/lake/lake-writer.js';
+import { COMPRESSIONS, createLakeWriter } from '../../src/lake/lake-writer.js';
 import { partitionSchemeFor, TIME_PARTITIONINGS } from '../../src/lake/layout.js';
 import { encodeParquet } from '../../src/lake/parquet/index.js';
-
-const COMPRESSIONS: readonly Compression[] = ['snappy', 'zstd', 'gzip', 'none'];
 
 export function createHandler(env: Env) {
   const serviceName = env.POWERTOOLS_SERVICE_NAME ?? 'lake-writer';

@@ -69,6 +69,21 @@ export interface LakeSettings {
   readonly expireAfterDays?: number;
   /** The first day Athena's partition projection covers (yyyy-MM-dd): bulk imports of older logs need it earlier. */
   readonly oldestPartitionDate: string;
+  /** Daily small-file compaction of closed partitions (src/lake/compaction.ts). */
+  readonly compaction: CompactionSettings;
+}
+
+export interface CompactionSettings {
+  /** UTC hour of the daily run. */
+  readonly hourOfDay: number;
+  /** Days before the run's day to compact: 1 is yesterday only; more catches late events' small files. */
+  readonly daysBack: number;
+  /** Files written less than this long ago are left for a later run. */
+  readonly minAgeHours: number;
+  /** Input Parquet bytes merged into one file (bounds the function's memory). */
+  readonly maxInputMb: number;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
 }
 
 /** Athena: the workgroup's guard rails. */
@@ -146,6 +161,8 @@ const base = {
     timeoutSeconds: 300,
     infrequentAccessAfterDays: 30,
     glacierAfterDays: 90,
+    // 03:00 UTC: yesterday is closed; two days back also merges the small files late events added.
+    compaction: { hourOfDay: 3, daysBack: 2, minAgeHours: 1, maxInputMb: 64, memoryMb: 2_048, timeoutSeconds: 900 },
   },
   athena: {
     bytesScannedCutoffPerQuery: 10 * 1024 ** 3,

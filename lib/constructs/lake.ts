@@ -8,7 +8,7 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Bucket, type IBucket, StorageClass } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { EVENTS_PREFIX } from '../../src/lake/layout.js';
+import { COMPACTION_PREFIX, EVENTS_PREFIX } from '../../src/lake/layout.js';
 import { ROLLUPS_PREFIX } from '../../src/lake/tables.js';
 import type { LakeSettings } from '../config/environments.js';
 import { secureBucketProps } from './defaults.js';
@@ -66,6 +66,29 @@ export class Lake extends Construct {
       grantee,
       actions: ['s3:PutObject'],
       resourceArns: [`${this.bucket.bucketArn}/${EVENTS_PREFIX}*`],
+    });
+  }
+
+  /** Compaction: list, read, write and delete under `events/` and its manifests under `_compaction/`. */
+  public grantCompactEvents(grantee: IGrantable): Grant {
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [this.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${EVENTS_PREFIX}*`, `${COMPACTION_PREFIX}*`] } },
+    });
+    for (const prefix of [EVENTS_PREFIX, COMPACTION_PREFIX])
+      acknowledgePrefixWildcard(
+        this,
+        grantee,
+        this.bucket,
+        prefix,
+        'a partition’s small files are merged and deleted as a whole',
+      );
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      resourceArns: [`${this.bucket.bucketArn}/${EVENTS_PREFIX}*`, `${this.bucket.bucketArn}/${COMPACTION_PREFIX}*`],
     });
   }
 

@@ -5,6 +5,7 @@
  * stack's lake bucket, read through the S3 emulator's files.
  */
 import path from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { ENVIRONMENT_NAMES, ENVIRONMENTS, type EnvironmentName } from '../../lib/config/environments.js';
 import { athenaClient, s3Client } from '../aws/clients.js';
 import type { Env } from '../aws/env.js';
@@ -67,7 +68,7 @@ export function localStackLake(
   stateDir: string,
   purpose: string,
   alternatives: string,
-): { storage: LakeStorage; envName: string; bucket: string } {
+): { storage: LakeStorage; envName: string; bucket: string; s3: S3Client } {
   const lookup = readLocalStackInfo(stateDir);
   if (lookup.status !== 'running') {
     const why = lookup.status === 'stale' ? `${lookup.path} is stale (its process is not running)` : 'no local stack is running';
@@ -75,9 +76,11 @@ export function localStackLake(
   }
   const { info } = lookup;
   const bucket = info.resources.lakeBucket;
+  const s3 = s3Client(localStackEnv(info));
   return {
+    s3,
     storage: s3Storage({
-      s3: s3Client(localStackEnv(info)),
+      s3,
       bucket,
       root: path.join(info.s3Directory, bucket),
       suffix: info.s3ObjectSuffix,

@@ -3,6 +3,7 @@
  * (endpoint unreachable, records rejected), 2 the invocation was wrong.
  */
 import { Command, CommanderError } from 'commander';
+import { registerCompact } from './commands/compact.js';
 import { registerFeatures } from './commands/features.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerImport } from './commands/import.js';
@@ -25,6 +26,7 @@ export function createProgram(): Command {
   registerLocal(program);
   registerQuery(program);
   registerImport(program);
+  registerCompact(program);
   return program;
 }
 

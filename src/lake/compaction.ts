@@ -33,9 +33,7 @@ import { parquetReadObjects } from 'hyparquet';
 import type { EventSource } from '../features/define.js';
 import { type LakeColumn, lakeColumns } from './columns.js';
 import type { Compression, LakeRow, ParquetEncoder } from './lake-writer.js';
-import { EVENTS_PREFIX, type PartitionScheme, parseStreamObjectKey } from './layout.js';
-
-export const COMPACTION_PREFIX = '_compaction/';
+import { COMPACTION_PREFIX, EVENTS_PREFIX, type PartitionScheme, parseStreamObjectKey } from './layout.js';
 
 export interface CompactionOptions {
   readonly s3: S3Client;
@@ -213,6 +211,14 @@ async function recover(options: CompactionOptions): Promise<number> {
     await deleteKeys(s3, bucket, [key]);
   }
   return manifests.length;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The `count` days (yyyy-MM-dd, UTC) before the day of `time`, oldest first. */
+export function daysBefore(time: number, count: number): string[] {
+  const today = Math.floor(time / DAY_MS) * DAY_MS;
+  return Array.from({ length: count }, (_, i) => new Date(today - (count - i) * DAY_MS).toISOString().slice(0, 10));
 }
 
 /** Compacts every partition of one day (yyyy-MM-dd) of every source. */

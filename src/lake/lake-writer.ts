@@ -32,7 +32,8 @@ export const CONSUMER = 'lake-writer';
 /** One lake row: the event's fields (event time as epoch ms) plus the lineage columns. */
 export type LakeRow = Record<string, unknown>;
 
-export type Compression = 'snappy' | 'zstd' | 'gzip' | 'none';
+export const COMPRESSIONS = ['snappy', 'zstd', 'gzip', 'none'] as const;
+export type Compression = (typeof COMPRESSIONS)[number];
 
 /** Turns rows into a Parquet file (src/lake/parquet). */
 export type ParquetEncoder = (

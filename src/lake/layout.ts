@@ -13,6 +13,9 @@
 
 export const EVENTS_PREFIX = 'events/';
 
+/** Compaction manifests (src/lake/compaction.ts): outside every table's location, so no query reads them. */
+export const COMPACTION_PREFIX = '_compaction/';
+
 /** How event time splits the lake: a partition per day, or per hour. */
 export const TIME_PARTITIONINGS = ['date', 'hour'] as const;
 export type TimePartitioning = (typeof TIME_PARTITIONINGS)[number];

@@ -65,10 +65,13 @@ const HANDLER_MODULES: Record<string, () => Promise<HandlerModule>> = {
 /**
  * Functions the local stack does not run, and what replaces them locally. The
  * rollup queries Athena, which has no emulator here: the same rollup runs on
- * the local DuckDB engine with `featurelake rollup`.
+ * the local DuckDB engine with `featurelake rollup`. The compactor runs on a
+ * daily schedule, which a local session has no use for: `featurelake compact`
+ * runs it on demand.
  */
 const LOCAL_SUBSTITUTES: Readonly<Record<string, string>> = {
   rollup: '`featurelake rollup --from … --to …` runs the same hourly rollup on the local DuckDB engine',
+  compactor: '`featurelake compact --day …` runs the same compaction on the local stack’s bucket',
 };
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {

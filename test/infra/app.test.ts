@@ -31,7 +31,13 @@ describe('synthTemplate', () => {
     const model = readTemplate(synthTemplate(env) as CloudFormationTemplate, stackName(env));
     expect(model.streams).toHaveLength(1);
     expect(model.tables).toHaveLength(1);
-    expect(model.functions.map((f) => f.handlerName).sort()).toEqual(['aggregator', 'feature-api', 'lake-writer', 'rollup']);
+    expect(model.functions.map((f) => f.handlerName).sort()).toEqual([
+      'aggregator',
+      'compactor',
+      'feature-api',
+      'lake-writer',
+      'rollup',
+    ]);
     const lakeWriter = model.functions.find((f) => f.handlerName === 'lake-writer');
     expect(model.buckets.map((b) => b.name)).toContain(lakeWriter?.env.LAKE_BUCKET);
     const aggregator = model.functions.find((f) => f.handlerName === 'aggregator');

@@ -58,12 +58,12 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     t.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
     t.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
     t.resourceCountIs('AWS::SNS::Topic', 1);
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 8);
-    t.resourceCountIs('AWS::Events::Rule', 1);
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+    t.resourceCountIs('AWS::Events::Rule', 2);
     const featureFunctions = t.findResources('AWS::Lambda::Function', {
       Properties: { Environment: { Variables: { FEATURELAKE_FUNCTION: Match.anyValue() } } },
     });
-    expect(Object.keys(featureFunctions)).toHaveLength(4);
+    expect(Object.keys(featureFunctions)).toHaveLength(5);
   });
 
   it('encrypts the stream with the AWS managed Kinesis key and sizes it from the config', () => {
@@ -227,7 +227,7 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
   it(`keeps every log for ${config.logRetentionDays} days`, () => {
     const t = template(env);
     const groups = Object.values(t.findResources('AWS::Logs::LogGroup'));
-    expect(groups).toHaveLength(5);
+    expect(groups).toHaveLength(6);
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(config.logRetentionDays);
   });
 
@@ -275,6 +275,29 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
         { Name: 'environment', Value: env },
       ]),
     );
+  });
+
+  it("compacts the lake daily at the configured hour, with the writer's layout and codec", () => {
+    const t = template(env);
+    const { compaction } = config.lake;
+    t.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: `cron(0 ${compaction.hourOfDay} * * ? *)`,
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^CompactionFunction'), 'Arn'] } })],
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: compaction.memoryMb,
+      Timeout: compaction.timeoutSeconds,
+      Environment: {
+        Variables: Match.objectLike({
+          FEATURELAKE_FUNCTION: 'compactor',
+          TIME_PARTITIONING: config.lake.timePartitioning,
+          PARQUET_COMPRESSION: config.lake.compression,
+          COMPACTION_DAYS_BACK: String(compaction.daysBack),
+          COMPACTION_MIN_AGE_HOURS: String(compaction.minAgeHours),
+          COMPACTION_MAX_INPUT_MB: String(compaction.maxInputMb),
+        }),
+      },
+    });
   });
 
   it('runs the hourly rollup at the configured minute, on Athena, over the configured hours', () => {

@@ -55,6 +55,25 @@ describe('grants', () => {
     ]);
   });
 
+  it('Lake.grantCompactEvents: list, get, put and delete under events/ and _compaction/ only', () => {
+    const { statements, stack } = grantedTo((s, role) => s.lake.grantCompactEvents(role));
+    const bucketArn = { 'Fn::GetAtt': [ref(stack, stack.lake.bucket), 'Arn'] };
+    const under = (prefix: string) => ({ 'Fn::Join': ['', [bucketArn, `/${prefix}*`]] });
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: bucketArn,
+        Condition: { StringLike: { 's3:prefix': ['events/*', '_compaction/*'] } },
+      },
+      {
+        Effect: 'Allow',
+        Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+        Resource: [under('_compaction/'), under('events/')],
+      },
+    ]);
+  });
+
   it('FeatureApi.grantReadFeatures: execute-api:Invoke on GET /features/*/* of the stage', () => {
     const { statements } = grantedTo((s, role) => s.featureApi.grantReadFeatures(role));
     expect(statements).toHaveLength(1);

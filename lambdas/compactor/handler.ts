@@ -1,0 +1,73 @@
+/**
+ * Daily compaction: on the schedule's event, merges the small files of the
+ * `COMPACTION_DAYS_BACK` days before the event's day (src/lake/compaction.ts);
+ * invoked by hand with `{"day": "yyyy-MM-dd"}`, that one day. A run first
+ * finishes or discards whatever an interrupted run left, so retries are safe.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import { s3Client } from '../../src/aws/clients.js';
+import { type Env, numberEnv, oneOfEnv, requireEnv } from '../../src/aws/env.js';
+import { sources } from '../../src/features/catalog.js';
+import { type CompactionSummary, compactDay, daysBefore } from '../../src/lake/compaction.js';
+import { COMPRESSIONS, type Compression } from '../../src/lake/lake-writer.js';
+import { partitionSchemeFor, TIME_PARTITIONINGS } from '../../src/lake/layout.js';
+import { encodeParquet } from '../../src/lake/parquet/index.js';
+
+const isoTime = z.iso.datetime({ offset: true });
+
+/** EventBridge's scheduled event, or a manual run of one day. */
+export const compactionEvent = z.union([
+  z.object({ 'detail-type': z.literal('Scheduled Event'), time: isoTime }),
+  z.object({ day: z.iso.date() }).strict(),
+]);
+
+export function createHandler(env: Env) {
+  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? 'compactor';
+  const logger = new Logger({ serviceName, logLevel: (env.POWERTOOLS_LOG_LEVEL ?? 'INFO') as 'INFO' });
+  const metrics = new Metrics({
+    serviceName,
+    namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'featurelake',
+    defaultDimensions: { environment: env.FEATURELAKE_ENV ?? 'unknown' },
+  });
+  const partitioning = {
+    timePartitioning: oneOfEnv(env, 'TIME_PARTITIONING', TIME_PARTITIONINGS),
+    predictionModels: (env.PREDICTION_MODELS ?? '').split(',').filter((m) => m !== ''),
+  };
+  const daysBack = numberEnv(env, 'COMPACTION_DAYS_BACK');
+  const options = {
+    s3: s3Client(env),
+    bucket: requireEnv(env, 'LAKE_BUCKET'),
+    sources,
+    scheme: (source: { name: string }) => partitionSchemeFor(source.name, partitioning),
+    encode: encodeParquet,
+    compression: oneOfEnv<Compression>(env, 'PARQUET_COMPRESSION', COMPRESSIONS),
+    minAgeMs: numberEnv(env, 'COMPACTION_MIN_AGE_HOURS') * 3_600_000,
+    maxInputBytes: numberEnv(env, 'COMPACTION_MAX_INPUT_MB') * 1024 * 1024,
+  };
+
+  return async function handler(event: unknown): Promise<{ days: CompactionSummary[] }> {
+    const parsed = compactionEvent.safeParse(event);
+    if (!parsed.success) {
+      // A malformed manual invocation: say what is expected; retrying would not help.
+      throw new Error(`compactor expects a scheduled event or {"day": "yyyy-MM-dd"}: ${z.prettifyError(parsed.error)}`);
+    }
+    const days = 'day' in parsed.data ? [parsed.data.day] : daysBefore(Date.parse(parsed.data.time), daysBack);
+    const results: CompactionSummary[] = [];
+    try {
+      for (const day of days) {
+        const summary = await compactDay(options, day);
+        const inputs = summary.partitions.reduce((n, p) => n + p.inputs, 0);
+        logger.info('compacted day', { day, partitions: summary.partitions.length, files: inputs, recovered: summary.recovered });
+        metrics.addMetric('CompactedPartitions', MetricUnit.Count, summary.partitions.length);
+        metrics.addMetric('CompactedFiles', MetricUnit.Count, inputs);
+        metrics.addMetric('CompactionsRecovered', MetricUnit.Count, summary.recovered);
+        results.push(summary);
+      }
+      return { days: results };
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Daily small-file compaction of the lake (src/lake/compaction.ts): an
+ * EventBridge rule at `lake.compaction.hourOfDay` UTC invokes the compactor,
+ * which merges the closed partitions of the `daysBack` days before the run.
+ * Least privilege: list, get, put and delete under `events/` and its own
+ * manifests under `_compaction/`; nothing else of the bucket.
+ */
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Construct } from 'constructs';
+import type { LakeSettings } from '../config/environments.js';
+import { FeatureFunction, type FunctionLogLevel } from './feature-function.js';
+import type { Lake } from './lake.js';
+
+export interface LakeCompactionProps {
+  readonly envName: string;
+  /** Schedule, reach and limits (`lake.compaction`), and the layout and codec the writer uses. */
+  readonly settings: Pick<LakeSettings, 'compaction' | 'compression' | 'timePartitioning' | 'predictionModels'>;
+  readonly lake: Lake;
+  readonly logRetentionDays: number;
+  readonly logRemovalPolicy: RemovalPolicy;
+  readonly logLevel?: FunctionLogLevel;
+}
+
+export class LakeCompaction extends Construct {
+  public readonly function: FeatureFunction;
+  public readonly schedule: Rule;
+
+  constructor(scope: Construct, id: string, props: LakeCompactionProps) {
+    super(scope, id);
+    const { settings, lake } = props;
+    const { compaction } = settings;
+    this.function = new FeatureFunction(this, 'Function', {
+      name: 'compactor',
+      envName: props.envName,
+      memorySize: compaction.memoryMb,
+      timeout: Duration.seconds(compaction.timeoutSeconds),
+      logRetentionDays: props.logRetentionDays,
+      logRemovalPolicy: props.logRemovalPolicy,
+      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+      environment: {
+        LAKE_BUCKET: lake.bucket.bucketName,
+        PARQUET_COMPRESSION: settings.compression,
+        TIME_PARTITIONING: settings.timePartitioning,
+        PREDICTION_MODELS: (settings.predictionModels ?? []).join(','),
+        COMPACTION_DAYS_BACK: String(compaction.daysBack),
+        COMPACTION_MIN_AGE_HOURS: String(compaction.minAgeHours),
+        COMPACTION_MAX_INPUT_MB: String(compaction.maxInputMb),
+      },
+    });
+    lake.grantCompactEvents(this.function);
+
+    this.schedule = new Rule(this, 'Schedule', {
+      description: `featurelake ${props.envName}: merge the small files of the last ${compaction.daysBack} days' partitions`,
+      schedule: Schedule.cron({ minute: '0', hour: String(compaction.hourOfDay) }),
+    });
+    this.schedule.addTarget(new LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(6) }));
+  }
+}

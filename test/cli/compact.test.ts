@@ -1,0 +1,127 @@
+/**
+ * Compaction's two entry points against the S3 emulator: `featurelake
+ * compact` (a lake written in several batches is compacted per partition, its
+ * rows read back by DuckDB are the same; bad invocations are usage errors)
+ * and the compactor Lambda's handler (which days an event asks for).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CreateBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHandler } from '../../lambdas/compactor/handler.js';
+import { s3Client } from '../../src/aws/clients.js';
+import { sources } from '../../src/features/catalog.js';
+import { daysBefore } from '../../src/lake/compaction.js';
+import { createLakeWriter } from '../../src/lake/lake-writer.js';
+import { partitionSchemeFor } from '../../src/lake/layout.js';
+import { encodeParquet } from '../../src/lake/parquet/index.js';
+import { type Emulators, S3RVER_OBJECT_SUFFIX, startEmulators } from '../../src/local/emulators.js';
+import { duckdbQuery, sqlString } from '../support/duckdb.js';
+import { asRecords, clickEvents } from '../support/events.js';
+import { cleanEnv, runCli } from './support.js';
+
+const HOUR = 3_600_000;
+const NOW = Date.parse('2026-03-02T06:00:00Z');
+const BUCKET = 'compact-cli';
+
+let emulators: Emulators;
+let s3: S3Client;
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'featurelake-compact-'));
+  emulators = await startEmulators(dir);
+  s3 = s3Client(emulators.env);
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  await s3.send(new CreateBucketCommand({ Bucket: `${BUCKET}-quarantine` }));
+  const write = createLakeWriter({
+    s3,
+    bucket: BUCKET,
+    quarantineBucket: `${BUCKET}-quarantine`,
+    sources,
+    policy: { maxLatenessMs: 30 * 24 * HOUR, maxClockSkewMs: 300_000 },
+    scheme: (source) => partitionSchemeFor(source.name, { timePartitioning: 'hour' }),
+    compression: 'snappy',
+    encode: encodeParquet,
+  });
+  // Four hours before NOW, all on 2026-03-02, written in five batches: several files per hour partition.
+  const records = asRecords(clickEvents({ count: 500, users: 30, nowMs: NOW, spanMs: 4 * HOUR, seed: 3 }), {
+    arrivalTimeMs: NOW,
+  });
+  for (let i = 0; i < records.length; i += 100) await write(records.slice(i, i + 100));
+});
+
+afterAll(async () => {
+  await emulators?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function files(): Promise<string[]> {
+  const page = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'events/' }));
+  return (page.Contents ?? []).map((o) => o.Key as string);
+}
+
+const rows = () =>
+  duckdbQuery(
+    `SELECT record_id, event_time, user_id, event_type FROM read_parquet(${sqlString(path.join(emulators.s3Directory, BUCKET, 'events', '**', `*.parquet${S3RVER_OBJECT_SUFFIX}`))}) ORDER BY record_id`,
+  );
+
+describe('featurelake compact', () => {
+  it('merges the small files of a day on S3 and keeps every row once', async () => {
+    const before = await rows();
+    const filesBefore = await files();
+    const result = await runCli(['compact', '--day', '2026-03-02', '--bucket', BUCKET, '--min-age-hours', '0'], {
+      env: cleanEnv(emulators.env),
+    });
+    expect(result.stderr).toMatch(/\[1\/1\] 2026-03-02: \d+ files into \d+/);
+    expect(result.code).toBe(0);
+    const filesAfter = await files();
+    const merged = Number(/compacted (\d+) files into (\d+)/.exec(result.stdout)?.[1]);
+    const outputs = Number(/compacted (\d+) files into (\d+)/.exec(result.stdout)?.[2]);
+    expect(merged).toBeGreaterThan(0);
+    expect(filesAfter.length).toBe(filesBefore.length - merged + outputs);
+    expect(filesAfter.filter((k) => k.includes('/compacted-'))).toHaveLength(outputs);
+    expect(await rows()).toEqual(before);
+  });
+
+  it.each([
+    [[], /say which days/],
+    [['--day', '02/03/2026'], /--day: "02\/03\/2026" is not a day yyyy-MM-dd/],
+    [['--day', '2026-03-02', '--from', '2026-03-01'], /--day and --from\/--to are exclusive/],
+    [['--from', '2026-03-02', '--to', '2026-03-01'], /--to must not be before --from/],
+  ])('refuses %j with a usage error', async (args, message) => {
+    const result = await runCli(['compact', ...args, '--bucket', BUCKET], { env: cleanEnv(emulators.env) });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+});
+
+describe('the compactor Lambda', () => {
+  const env = () => ({
+    ...emulators.env,
+    LAKE_BUCKET: BUCKET,
+    PARQUET_COMPRESSION: 'snappy',
+    TIME_PARTITIONING: 'hour',
+    COMPACTION_DAYS_BACK: '2',
+    COMPACTION_MIN_AGE_HOURS: '0',
+    COMPACTION_MAX_INPUT_MB: '64',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  });
+
+  it('compacts the days before its scheduled time, and a manual {"day"}; refuses anything else', async () => {
+    const handler = createHandler(env());
+    const scheduled = await handler({ 'detail-type': 'Scheduled Event', time: '2026-03-03T03:00:00Z' });
+    expect(scheduled.days.map((d) => d.day)).toEqual(['2026-03-01', '2026-03-02']);
+    const manual = await handler({ day: '2026-03-02' });
+    expect(manual.days.map((d) => d.day)).toEqual(['2026-03-02']);
+    // Already compacted by the CLI above: nothing is left to merge, and nothing breaks.
+    expect(manual.days[0]?.partitions).toEqual([]);
+    await expect(handler({ day: 'yesterday' })).rejects.toThrow(/compactor expects a scheduled event or \{"day": "yyyy-MM-dd"\}/);
+  });
+
+  it('days before a time: the previous N UTC days, oldest first', () => {
+    expect(daysBefore(Date.parse('2026-03-01T00:30:00Z'), 3)).toEqual(['2026-02-26', '2026-02-27', '2026-02-28']);
+  });
+});
