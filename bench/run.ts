@@ -4,7 +4,7 @@
  * latency chart). Not a timed test: targets are reported, never asserted.
  *
  *   npm run bench                 all sections
- *   npm run bench -- aggregator   only some: aggregator, writes, bundles, api, parquet, lake
+ *   npm run bench -- aggregator   only some: aggregator, writes, bundles, api, parquet, lake, compaction
  *   BENCH_PARQUET_ROWS, BENCH_LAKE_DAYS, BENCH_LAKE_PER_DAY   smaller runs (defaults 1,000,000; 90; 50,000)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -184,6 +184,26 @@ if (wants('lake')) {
     ]);
     rows.push([`  … through \`featurelake query\`'s engine, rows as JS objects`, `${fmt(q.engineMs)} ms`, '—', '—']);
   }
+}
+
+if (wants('compaction')) {
+  const perDay = Number(process.env.BENCH_COMPACTION_ROWS ?? 200_000);
+  process.stderr.write(`small-file compaction: one day of ${fmt(perDay)} app_logs rows on the S3 emulator…\n`);
+  const { benchCompaction } = await import('./compaction.js');
+  const c = await benchCompaction(perDay, (s) => process.stderr.write(s));
+  results.compaction = c;
+  rows.push([
+    `compaction of one day (${fmt(c.rows)} rows, ${fmt(c.batches)} one-minute batches): files`,
+    `${fmt(c.filesBefore)} → ${fmt(c.filesAfter)} in ${fmt(c.compactionMs)} ms (${fmt((c.rows / c.compactionMs) * 1000)} rows/s)`,
+    '—',
+    '—',
+  ]);
+  rows.push([
+    'app_logs_metrics 1h × user over that day, before / after compaction',
+    `${fmt(c.query.beforeMs)} / ${fmt(c.query.afterMs)} ms (${fmt(c.query.filesReadBefore)} / ${fmt(c.query.filesReadAfter)} files read)`,
+    '—',
+    '—',
+  ]);
 }
 
 process.stdout.write(`\n${table(['benchmark', 'measured', 'target', ''], rows)}\n`);
