@@ -60,11 +60,19 @@ export function createHandler(env: Env) {
         const summary = await compactDay(options, day);
         const inputs = summary.partitions.reduce((n, p) => n + p.inputs, 0);
         logger.info('compacted day', { day, partitions: summary.partitions.length, files: inputs, recovered: summary.recovered });
+        for (const f of summary.failed) logger.error('partition not compacted', { day, ...f });
         metrics.addMetric('CompactedPartitions', MetricUnit.Count, summary.partitions.length);
+        metrics.addMetric('CompactionFailures', MetricUnit.Count, summary.failed.length);
         metrics.addMetric('CompactedFiles', MetricUnit.Count, inputs);
         metrics.addMetric('CompactionsRecovered', MetricUnit.Count, summary.recovered);
         results.push(summary);
       }
+      const failed = results.flatMap((r) => r.failed);
+      // The other partitions are done; failing the invocation raises the errors alarm for the rest.
+      if (failed.length > 0)
+        throw new Error(
+          `${failed.length} partitions not compacted: ${failed.map((f) => `${f.partition}: ${f.reason}`).join('; ')}`,
+        );
       return { days: results };
     } finally {
       metrics.publishStoredMetrics();

@@ -61,6 +61,8 @@ export interface PartitionCompaction {
 export interface CompactionSummary {
   readonly day: string;
   readonly partitions: PartitionCompaction[];
+  /** Partitions left as they were, and why (the next run retries them). */
+  readonly failed: { readonly partition: string; readonly reason: string }[];
   /** Manifests of interrupted runs that this run completed or discarded. */
   readonly recovered: number;
 }
@@ -221,48 +223,60 @@ export function daysBefore(time: number, count: number): string[] {
   return Array.from({ length: count }, (_, i) => new Date(today - (count - i) * DAY_MS).toISOString().slice(0, 10));
 }
 
-/** Compacts every partition of one day (yyyy-MM-dd) of every source. */
+/** Merges one group of a partition's files: manifest, output, deletes, manifest gone. */
+async function compactGroup(
+  options: CompactionOptions,
+  partition: string,
+  group: readonly ListedObject[],
+  columns: readonly LakeColumn[],
+): Promise<PartitionCompaction> {
+  const { s3, bucket } = options;
+  const inputs = group.map((o) => o.key);
+  const id = createHash('sha256').update(inputs.join('\n')).digest('hex').slice(0, 16);
+  const output = `${partition}compacted-${id}.parquet`;
+  const manifestKey = `${COMPACTION_PREFIX}${partition}${id}.json`;
+  const manifest: Manifest = { output, inputs };
+  await s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: manifestKey, Body: JSON.stringify(manifest), ContentType: 'application/json' }),
+  );
+  const rows: LakeRow[] = [];
+  for (const key of inputs) rows.push(...(await readRows(await getBytes(s3, bucket, key), columns)));
+  const body = await options.encode(columns, rows, options.compression);
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: output, Body: body, ContentType: 'application/vnd.apache.parquet' }));
+  await deleteKeys(s3, bucket, inputs);
+  await deleteKeys(s3, bucket, [manifestKey]);
+  return {
+    partition,
+    output,
+    inputs: inputs.length,
+    rows: rows.length,
+    inputBytes: group.reduce((n, o) => n + o.size, 0),
+    outputBytes: body.byteLength,
+  };
+}
+
+/**
+ * Compacts every partition of one day (yyyy-MM-dd) of every source. A
+ * partition that fails (an unreadable file, S3 refusing) is reported in
+ * `failed` and the others go on; its manifest lets the next run clean up.
+ */
 export async function compactDay(options: CompactionOptions, day: string): Promise<CompactionSummary> {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new Error(`compaction: "${day}" is not a day yyyy-MM-dd`);
-  const { s3, bucket } = options;
   const now = (options.now ?? Date.now)();
   const recovered = await recover(options);
-  const done: PartitionCompaction[] = [];
+  const partitions: PartitionCompaction[] = [];
+  const failed: { partition: string; reason: string }[] = [];
   for (const source of options.sources) {
     const columns = lakeColumns(source);
     for (const [partition, objects] of await partitionsOfDay(options, source, day)) {
       for (const group of compactionGroups(objects, options.minAgeMs, options.maxInputBytes, now)) {
-        const inputs = group.map((o) => o.key);
-        const id = createHash('sha256').update(inputs.join('\n')).digest('hex').slice(0, 16);
-        const output = `${partition}compacted-${id}.parquet`;
-        const manifestKey = `${COMPACTION_PREFIX}${partition}${id}.json`;
-        const manifest: Manifest = { output, inputs };
-        await s3.send(
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: manifestKey,
-            Body: JSON.stringify(manifest),
-            ContentType: 'application/json',
-          }),
-        );
-        const rows: LakeRow[] = [];
-        for (const key of inputs) rows.push(...(await readRows(await getBytes(s3, bucket, key), columns)));
-        const body = await options.encode(columns, rows, options.compression);
-        await s3.send(
-          new PutObjectCommand({ Bucket: bucket, Key: output, Body: body, ContentType: 'application/vnd.apache.parquet' }),
-        );
-        await deleteKeys(s3, bucket, inputs);
-        await deleteKeys(s3, bucket, [manifestKey]);
-        done.push({
-          partition,
-          output,
-          inputs: inputs.length,
-          rows: rows.length,
-          inputBytes: group.reduce((n, o) => n + o.size, 0),
-          outputBytes: body.byteLength,
-        });
+        try {
+          partitions.push(await compactGroup(options, partition, group, columns));
+        } catch (error) {
+          failed.push({ partition, reason: (error as Error).message });
+        }
       }
     }
   }
-  return { day, partitions: done, recovered };
+  return { day, partitions, failed, recovered };
 }

@@ -7,7 +7,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CreateBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../../lambdas/compactor/handler.js';
 import { s3Client } from '../../src/aws/clients.js';
@@ -119,6 +125,19 @@ describe('the compactor Lambda', () => {
     // Already compacted by the CLI above: nothing is left to merge, and nothing breaks.
     expect(manual.days[0]?.partitions).toEqual([]);
     await expect(handler({ day: 'yesterday' })).rejects.toThrow(/compactor expects a scheduled event or \{"day": "yyyy-MM-dd"\}/);
+  });
+
+  it('fails the invocation for a partition it cannot read; that partition stays as it was and no row is lost', async () => {
+    const partition = 'events/clickstream/dt=2026-03-02/hr=03/';
+    const junk = ['shardId-000000000000-1-2.parquet', 'shardId-000000000000-3-4.parquet'].map((k) => `${partition}${k}`);
+    const before = await rows();
+    for (const Key of junk) await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'not a parquet file' }));
+    await expect(createHandler(env())({ day: '2026-03-02' })).rejects.toThrow(
+      /1 partitions not compacted: events\/clickstream\/dt=2026-03-02\/hr=03\/: /,
+    );
+    expect((await files()).filter((k) => junk.includes(k))).toHaveLength(2);
+    for (const Key of junk) await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key }));
+    expect(await rows()).toEqual(before);
   });
 
   it('days before a time: the previous N UTC days, oldest first', () => {
