@@ -75,6 +75,11 @@ export class LocalEventSourceMapping {
 
   constructor(private readonly options: LocalEventSourceMappingOptions) {}
 
+  /** The settings this mapping runs with (the template's, with any local overrides). */
+  get settings(): LocalEventSourceMappingOptions['settings'] {
+    return this.options.settings;
+  }
+
   async start(): Promise<void> {
     const { kinesis, streamName } = this.options;
     const shards = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));

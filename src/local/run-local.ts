@@ -1,17 +1,25 @@
 /**
  * `featurelake start` / `npm start`: bring the local stack up, stream a demo
  * clickstream (with a few deliberately invalid records) through Kinesis → the
- * aggregator → DynamoDB, read features back over the HTTP API, print a short
- * summary, stop. `featurelake local` / `npm run local`: the same stack, kept
+ * aggregator → DynamoDB, read features back over the HTTP API, then wait for
+ * the lake writer's batching window and count the rows it wrote to the lake,
+ * print a short summary, stop. `featurelake local` / `npm run local`: the same stack, kept
  * up until Ctrl-C, with every endpoint, name and the API key printed and
  * written to <state-dir>/local-stack.json.
  */
+import path from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ENVIRONMENTS, type EnvironmentName } from '../../lib/config/environments.js';
 import { s3Client } from '../aws/clients.js';
 import { SendSession } from '../cli/kinesis/send-session.js';
-import { userClickstream } from '../features/catalog.js';
+import { sources, userClickstream } from '../features/catalog.js';
+import { EVENTS_PREFIX } from '../lake/layout.js';
+import { lakeTables } from '../lake/tables.js';
 import { QUARANTINE_PREFIX } from '../quarantine/quarantine.js';
+import { s3Storage } from '../query/lake-storage.js';
+import { openLocalLake } from '../query/local-engine.js';
 import { workloads } from '../workloads/index.js';
+import type { LocalEventSourceMapping } from './event-source-mapping.js';
 import { type LocalStack, startLocalStack } from './stack.js';
 
 export interface RunLocalOptions {
@@ -19,6 +27,8 @@ export interface RunLocalOptions {
   readonly stateDir: string;
   readonly keepAlive: boolean;
   readonly demoEvents: number;
+  /** Seconds the lake writer gathers records locally, instead of the environment's window. */
+  readonly lakeWindowSeconds?: number;
   readonly log: (line: string) => void;
 }
 
@@ -34,6 +44,7 @@ export async function runLocalStack(options: RunLocalOptions): Promise<number> {
     stateDir: options.stateDir,
     // The demo's summary reports what the handlers would warn about; a stack kept up shows their warnings.
     handlerLogLevel: options.keepAlive ? 'WARN' : 'ERROR',
+    ...(options.lakeWindowSeconds === undefined ? {} : { batchingWindows: { 'lake-writer': options.lakeWindowSeconds } }),
     log,
   });
   log(`up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -81,28 +92,42 @@ async function runDemo(stack: LocalStack, events: number, log: (line: string) =>
   }
   log(await session.finish());
 
+  // The two consumers of the stream, drained one after the other: features first, then the lake.
+  const consumer = (handler: string) =>
+    stack.mappings.filter(
+      (m) => stack.model.functions.find((f) => f.logicalId === m.settings.functionLogicalId)?.handlerName === handler,
+    );
+  const aggregators = consumer('aggregator');
+  const lakeWriters = consumer('lake-writer');
+  const delivered = (mappings: readonly LocalEventSourceMapping[]) =>
+    mappings.reduce((n, m) => n + m.stats.recordsDelivered, 0).toLocaleString('en-US');
+  const total = (events + poison).toLocaleString('en-US');
+
   const processStarted = performance.now();
-  const ticker = setInterval(() => {
-    const delivered = stack.mappings.reduce((n, m) => n + m.stats.recordsDelivered, 0);
-    log(`  aggregating… ${delivered.toLocaleString('en-US')} / ${(events + poison).toLocaleString('en-US')} records delivered`);
-  }, 2_000);
+  let ticker = setInterval(() => log(`  aggregating… ${delivered(aggregators)} / ${total} records delivered`), 2_000);
   try {
-    await stack.drain(600_000);
+    await Promise.all(aggregators.map((m) => m.drain(600_000)));
   } finally {
     clearInterval(ticker);
   }
   const processSeconds = (performance.now() - processStarted) / 1000;
-  const stats = stack.mappings.map((m) => m.stats);
-  const quarantined = await countObjects(stack, QUARANTINE_PREFIX);
+  const totalSeconds = (performance.now() - sendStarted) / 1000;
+  const stats = aggregators.map((m) => m.stats);
+  const quarantined = await countObjects(
+    stack,
+    stack.info.resources.quarantineBucket,
+    `${QUARANTINE_PREFIX}consumer=aggregator/`,
+  );
   const toDestination = stats.reduce((n, s) => n + s.recordsToDestination, 0);
   const invocations = stats.reduce((n, s) => n + s.invocations, 0);
-  const totalSeconds = (performance.now() - sendStarted) / 1000;
 
   log('');
   log('summary');
   log(`  events sent           ${events.toLocaleString('en-US')} valid + ${poison} invalid, users: ${userEvents.size}`);
   log(`  aggregator            ${invocations} invocations, drained ${processSeconds.toFixed(1)} s after the last put`);
-  log(`  quarantined           ${quarantined} (expected ${poison}) under s3://${stack.info.resources.quarantineBucket}/invalid/`);
+  log(
+    `  quarantined           ${quarantined} (expected ${poison}) under s3://${stack.info.resources.quarantineBucket}/invalid/consumer=aggregator/`,
+  );
   log(`  failed batches        ${toDestination} records sent to the on-failure destination`);
   log(`  end to end            ${(events / totalSeconds).toFixed(0)} events/s from first put to features served`);
 
@@ -115,10 +140,62 @@ async function runDemo(stack: LocalStack, events: number, log: (line: string) =>
     log('');
     log(renderGrid(userId, body.views[userClickstream.name]?.features ?? {}));
   }
-  const ok = quarantined === poison && toDestination === 0;
+
+  // The lake writer gathers records for up to its batching window before it writes.
+  log('');
+  log(
+    `lake writer: waiting for its batching window (${lakeWriters[0]?.settings.maxBatchingWindowSeconds ?? 0} s; lake.maxBatchingWindowSeconds, --lake-window)…`,
+  );
+  const lakeStarted = performance.now();
+  ticker = setInterval(
+    () =>
+      log(
+        `  writing the lake… ${delivered(lakeWriters)} / ${total} records delivered (${((performance.now() - lakeStarted) / 1000).toFixed(0)} s)`,
+      ),
+    10_000,
+  );
+  try {
+    await Promise.all(lakeWriters.map((m) => m.drain(600_000)));
+  } finally {
+    clearInterval(ticker);
+  }
+  const lakeQuarantined = await countObjects(
+    stack,
+    stack.info.resources.quarantineBucket,
+    `${QUARANTINE_PREFIX}consumer=lake-writer/`,
+  );
+  const lakeFiles = await countObjects(stack, info.resources.lakeBucket, `${EVENTS_PREFIX}clickstream/`);
+  const lakeRows = await countLakeRows(stack);
+  log(
+    `  lake rows             ${lakeRows.toLocaleString('en-US')} (expected ${events.toLocaleString('en-US')}) in ${lakeFiles} Parquet files under s3://${info.resources.lakeBucket}/${EVENTS_PREFIX}clickstream/`,
+  );
+  log(`  lake quarantined      ${lakeQuarantined} (expected ${poison}) under …/invalid/consumer=lake-writer/`);
+  log(
+    '  query it              featurelake query clickstream_active_users -p start=<ISO> -p end=<ISO>   (while `featurelake local` runs)',
+  );
+
+  const ok = quarantined === poison && toDestination === 0 && lakeRows === events && lakeQuarantined === poison;
   log('');
   log(ok ? 'demo OK' : 'demo finished with discrepancies (see above)');
   return ok ? 0 : 1;
+}
+
+/** Rows of the clickstream table on the local stack's lake, counted by DuckDB over the emulator's files. */
+async function countLakeRows(stack: LocalStack): Promise<number> {
+  const { info } = stack;
+  const storage = s3Storage({
+    s3: s3Client(stack.clientEnv),
+    bucket: info.resources.lakeBucket,
+    root: path.join(info.s3Directory, info.resources.lakeBucket),
+    suffix: info.s3ObjectSuffix,
+  });
+  const lake = await openLocalLake({ storage, tables: lakeTables(sources, ENVIRONMENTS[info.env as EnvironmentName].lake) });
+  try {
+    const result = await lake.run('SELECT count(*) AS n FROM clickstream');
+    return Number(result.rows[0]?.n ?? 0);
+  } finally {
+    lake.close();
+  }
 }
 
 /** Features of one user as aggregation × window. */
@@ -135,14 +212,12 @@ function renderGrid(userId: string, features: Record<string, unknown>): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-async function countObjects(stack: LocalStack, prefix: string): Promise<number> {
+async function countObjects(stack: LocalStack, bucket: string, prefix: string): Promise<number> {
   const s3 = s3Client(stack.clientEnv);
   let count = 0;
   let token: string | undefined;
   do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: stack.info.resources.quarantineBucket, Prefix: prefix, ContinuationToken: token }),
-    );
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
     count += page.KeyCount ?? 0;
     token = page.NextContinuationToken;
   } while (token);

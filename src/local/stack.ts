@@ -29,6 +29,8 @@ export interface LocalStackOptions {
   readonly stateDir: string;
   /** Replace event source mapping settings (tests use a short batching window). */
   readonly mappingOverrides?: Partial<EventSourceMappingModel>;
+  /** A batching window (seconds) per function, by handler name (`featurelake start --lake-window`). */
+  readonly batchingWindows?: Readonly<Record<string, number>>;
   /** Wraps each Kinesis handler (tests inject crashes). */
   readonly wrapKinesisHandler?: (handler: KinesisHandler) => KinesisHandler;
   /** Serve the API without the usage plan's throttle and quota (latency benchmarks). @default false */
@@ -116,13 +118,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const mappings = model.eventSourceMappings.map((settings) => {
       const stream = model.streams.find((s) => s.logicalId === settings.streamLogicalId);
       const handler = handlers.get(settings.functionLogicalId) as KinesisHandler;
+      const handlerName = model.functions.find((f) => f.logicalId === settings.functionLogicalId)?.handlerName ?? '';
+      const window = options.batchingWindows?.[handlerName];
       return new LocalEventSourceMapping({
         kinesis: clients.kinesis,
         s3: clients.s3,
         streamName: stream?.name as string,
         streamArn: arn('kinesis', `stream/${stream?.name}`),
         functionArn: arn('lambda', `function:${name}-${settings.functionLogicalId}`),
-        settings: { ...settings, ...options.mappingOverrides },
+        settings: {
+          ...settings,
+          ...(window === undefined ? {} : { maxBatchingWindowSeconds: window }),
+          ...options.mappingOverrides,
+        },
         handler: options.wrapKinesisHandler ? options.wrapKinesisHandler(handler) : handler,
         log,
       });

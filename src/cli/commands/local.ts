@@ -14,6 +14,7 @@ interface LocalOptions {
   env: string;
   stateDir: string;
   events: number;
+  lakeWindow?: number;
 }
 
 async function run(options: LocalOptions, keepAlive: boolean): Promise<void> {
@@ -32,6 +33,7 @@ async function run(options: LocalOptions, keepAlive: boolean): Promise<void> {
     stateDir: path.resolve(options.stateDir),
     keepAlive,
     demoEvents: options.events,
+    ...(options.lakeWindow === undefined ? {} : { lakeWindowSeconds: options.lakeWindow }),
     log: (line: string) => process.stdout.write(`${line}\n`),
   });
 }
@@ -51,6 +53,11 @@ function register(
     .addOption(new Option('--env <name>', 'environment whose settings the stack runs').choices(ENVIRONMENT_NAMES).default('dev'))
     .addOption(stateDirOption())
     .option('--events <n>', 'demo clickstream events to send once the stack is up', nonNegativeInteger, defaultEvents)
+    .option(
+      '--lake-window <seconds>',
+      "the lake writer's batching window here, instead of the environment's (lake.maxBatchingWindowSeconds)",
+      nonNegativeInteger,
+    )
     .action((options: LocalOptions) => run(options, keepAlive));
 }
 

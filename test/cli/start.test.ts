@@ -1,0 +1,26 @@
+/**
+ * `featurelake start` (npm start), end to end: the demo's own checks must
+ * hold — every invalid record quarantined once per consumer, every valid
+ * event in the lake once — and it says so with exit code 0.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './support.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'featurelake-start-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('featurelake start', () => {
+  it('runs the demo through both consumers and reports it OK', async () => {
+    // 1,000 events with one invalid record per 500; a 1 s lake window instead of dev's 60 s keeps the test short.
+    const result = await runCli(['start', '--events', '1000', '--lake-window', '1', '--state-dir', dir]);
+    expect(result.stdout).toMatch(/quarantined +2 \(expected 2\) under s3:\/\/.+\/invalid\/consumer=aggregator\//);
+    expect(result.stdout).toMatch(/lake writer: waiting for its batching window \(1 s/);
+    expect(result.stdout).toMatch(/lake rows +1,000 \(expected 1,000\) in \d+ Parquet files/);
+    expect(result.stdout).toMatch(/lake quarantined +2 \(expected 2\)/);
+    expect(result.stdout).toContain('demo OK');
+    expect(result.code).toBe(0);
+  });
+});
