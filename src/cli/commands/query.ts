@@ -17,7 +17,7 @@ import {
 import { runtimeError, usageError } from '../errors.js';
 import { environmentName, type LakeTarget, type LakeTargetFlags, layoutOf, resolveLakeTarget } from '../lake-target.js';
 import { isoInstant } from '../options.js';
-import { formatResult, RESULT_FORMATS, type ResultFormat } from '../result-format.js';
+import { RESULT_FORMATS, type ResultFormat, writeResult } from '../result-format.js';
 import { stateDirOption } from './shared.js';
 
 interface QueryOptions extends LakeTargetFlags {
@@ -85,7 +85,7 @@ async function query(nameOrFile: string | undefined, options: QueryOptions): Pro
   }
   await withTarget(options, async (target) => {
     const result = await target.run(bind(target.layout));
-    process.stdout.write(formatResult(result.columns, result.rows, options.format));
+    await writeResult(process.stdout, result.columns, result.rows, options.format);
     process.stderr.write(`featurelake: ${target.summary(result)}\n`);
   });
 }
