@@ -141,7 +141,9 @@ async function partitionsOfDay(
   for (const prefix of dayPrefixes) {
     for (const object of await listAll(options.s3, options.bucket, prefix)) {
       const dir = object.key.slice(0, object.key.lastIndexOf('/') + 1);
-      partitions.set(dir, [...(partitions.get(dir) ?? []), object]);
+      const files = partitions.get(dir);
+      if (files) files.push(object);
+      else partitions.set(dir, [object]);
     }
   }
   return partitions;
@@ -152,7 +154,7 @@ async function partitionsOfDay(
  * newest, written at least `minAgeMs` ago, oldest first, grouped so no group
  * exceeds `maxInputBytes` (a group of one file is not worth rewriting).
  */
-export function compactionGroups(
+function compactionGroups(
   objects: readonly ListedObject[],
   minAgeMs: number,
   maxInputBytes: number,
