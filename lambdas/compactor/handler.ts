@@ -1,6 +1,7 @@
 /**
- * Daily compaction: on the schedule's event, merges the small files of the
- * `COMPACTION_DAYS_BACK` days before the event's day (src/lake/compaction.ts);
+ * Compaction: on the schedule's event, merges the small files of the
+ * `COMPACTION_DAYS_BACK` days before the event's day, and of that day too when
+ * `COMPACTION_FREQUENCY` is hourly (src/lake/compaction.ts);
  * invoked by hand with `{"day": "yyyy-MM-dd"}`, that one day. A run first
  * finishes or discards whatever an interrupted run left, so retries are safe.
  */
@@ -10,7 +11,7 @@ import { z } from 'zod';
 import { s3Client } from '../../src/aws/clients.js';
 import { type Env, numberEnv, oneOfEnv, requireEnv } from '../../src/aws/env.js';
 import { sources } from '../../src/features/catalog.js';
-import { type CompactionSummary, compactDay, daysBefore } from '../../src/lake/compaction.js';
+import { type CompactionSummary, compactDay, daysToCompact } from '../../src/lake/compaction.js';
 import { COMPRESSIONS, type Compression } from '../../src/lake/lake-writer.js';
 import { partitionSchemeFor, TIME_PARTITIONINGS } from '../../src/lake/layout.js';
 import { encodeParquet } from '../../src/lake/parquet/index.js';
@@ -36,6 +37,7 @@ export function createHandler(env: Env) {
     predictionModels: (env.PREDICTION_MODELS ?? '').split(',').filter((m) => m !== ''),
   };
   const daysBack = numberEnv(env, 'COMPACTION_DAYS_BACK');
+  const frequency = oneOfEnv(env, 'COMPACTION_FREQUENCY', ['daily', 'hourly'] as const);
   const options = {
     s3: s3Client(env),
     bucket: requireEnv(env, 'LAKE_BUCKET'),
@@ -53,7 +55,7 @@ export function createHandler(env: Env) {
       // A malformed manual invocation: say what is expected; retrying would not help.
       throw new Error(`compactor expects a scheduled event or {"day": "yyyy-MM-dd"}: ${z.prettifyError(parsed.error)}`);
     }
-    const days = 'day' in parsed.data ? [parsed.data.day] : daysBefore(Date.parse(parsed.data.time), daysBack);
+    const days = 'day' in parsed.data ? [parsed.data.day] : daysToCompact(Date.parse(parsed.data.time), daysBack, frequency);
     const results: CompactionSummary[] = [];
     try {
       for (const day of days) {

@@ -69,11 +69,17 @@ export interface LakeSettings {
   readonly expireAfterDays?: number;
   /** The first day Athena's partition projection covers (yyyy-MM-dd): bulk imports of older logs need it earlier. */
   readonly oldestPartitionDate: string;
-  /** Daily small-file compaction of closed partitions (src/lake/compaction.ts). */
+  /** Small-file compaction of the lake's partitions (src/lake/compaction.ts). */
   readonly compaction: CompactionSettings;
 }
 
 export interface CompactionSettings {
+  /**
+   * `daily`, at `hourOfDay` UTC; or `hourly` (minute 45), which also merges the
+   * current day's files as they age: for busy streams, whose day of files is
+   * too much for one run.
+   */
+  readonly frequency: 'daily' | 'hourly';
   /** UTC hour of the daily run. */
   readonly hourOfDay: number;
   /** Days before the run's day to compact: 1 is yesterday only; more catches late events' small files. */
@@ -162,7 +168,15 @@ const base = {
     infrequentAccessAfterDays: 30,
     glacierAfterDays: 90,
     // 03:00 UTC: yesterday is closed; two days back also merges the small files late events added.
-    compaction: { hourOfDay: 3, daysBack: 2, minAgeHours: 1, maxInputMb: 64, memoryMb: 2_048, timeoutSeconds: 900 },
+    compaction: {
+      frequency: 'daily',
+      hourOfDay: 3,
+      daysBack: 2,
+      minAgeHours: 1,
+      maxInputMb: 64,
+      memoryMb: 2_048,
+      timeoutSeconds: 900,
+    },
   },
   athena: {
     bytesScannedCutoffPerQuery: 10 * 1024 ** 3,
@@ -212,7 +226,14 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
       quota: { limit: 100_000_000, period: 'DAY' },
       memoryMb: 1_024,
     },
-    lake: { ...base.lake, compression: 'zstd', infrequentAccessAfterDays: 60, glacierAfterDays: 180 },
+    lake: {
+      ...base.lake,
+      compression: 'zstd',
+      infrequentAccessAfterDays: 60,
+      glacierAfterDays: 180,
+      // Production streams are the busy ones: merge every hour rather than a whole day at once.
+      compaction: { ...base.lake.compaction, frequency: 'hourly', daysBack: 1 },
+    },
     athena: { ...base.athena, bytesScannedCutoffPerQuery: 100 * 1024 ** 3, resultsExpireAfterDays: 30 },
     alarms: { iteratorAgeMs: 60_000, quarantinedPer5Min: 100, functionErrorsPer5Min: 1, api5xxPer5Min: 5 },
     logRetentionDays: 365,

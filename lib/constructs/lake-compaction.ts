@@ -1,7 +1,8 @@
 /**
- * Daily small-file compaction of the lake (src/lake/compaction.ts): an
- * EventBridge rule at `lake.compaction.hourOfDay` UTC invokes the compactor,
- * which merges the closed partitions of the `daysBack` days before the run.
+ * Small-file compaction of the lake (src/lake/compaction.ts): an EventBridge
+ * rule — daily at `lake.compaction.hourOfDay` UTC, or hourly — invokes the
+ * compactor, which merges the partitions of the `daysBack` days before the
+ * run (and, hourly, of the run's own day).
  * Least privilege: list, get, put and delete under `events/` and its own
  * manifests under `_compaction/`; nothing else of the bucket.
  */
@@ -44,6 +45,7 @@ export class LakeCompaction extends Construct {
         PARQUET_COMPRESSION: settings.compression,
         TIME_PARTITIONING: settings.timePartitioning,
         PREDICTION_MODELS: (settings.predictionModels ?? []).join(','),
+        COMPACTION_FREQUENCY: compaction.frequency,
         COMPACTION_DAYS_BACK: String(compaction.daysBack),
         COMPACTION_MIN_AGE_HOURS: String(compaction.minAgeHours),
         COMPACTION_MAX_INPUT_MB: String(compaction.maxInputMb),
@@ -52,8 +54,12 @@ export class LakeCompaction extends Construct {
     lake.grantCompactEvents(this.function);
 
     this.schedule = new Rule(this, 'Schedule', {
-      description: `featurelake ${props.envName}: merge the small files of the last ${compaction.daysBack} days' partitions`,
-      schedule: Schedule.cron({ minute: '0', hour: String(compaction.hourOfDay) }),
+      description: `featurelake ${props.envName}: merge the lake's small files (${compaction.frequency})`,
+      // Hourly runs at minute 45, away from the rollup's; daily ones at the top of `hourOfDay`.
+      schedule:
+        compaction.frequency === 'hourly'
+          ? Schedule.cron({ minute: '45' })
+          : Schedule.cron({ minute: '0', hour: String(compaction.hourOfDay) }),
     });
     this.schedule.addTarget(new LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(6) }));
   }

@@ -225,6 +225,12 @@ export function daysBefore(time: number, count: number): string[] {
   return Array.from({ length: count }, (_, i) => new Date(today - (count - i) * DAY_MS).toISOString().slice(0, 10));
 }
 
+/** The days a scheduled run at `time` compacts: `daysBack` days before it, and, run hourly, its own day too. */
+export function daysToCompact(time: number, daysBack: number, frequency: 'daily' | 'hourly'): string[] {
+  const days = daysBefore(time, daysBack);
+  return frequency === 'hourly' ? [...days, new Date(time).toISOString().slice(0, 10)] : days;
+}
+
 /** Merges one group of a partition's files: manifest, output, deletes, manifest gone. */
 async function compactGroup(
   options: CompactionOptions,

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../../lambdas/compactor/handler.js';
 import { s3Client } from '../../src/aws/clients.js';
 import { sources } from '../../src/features/catalog.js';
-import { daysBefore } from '../../src/lake/compaction.js';
+import { daysToCompact } from '../../src/lake/compaction.js';
 import { createLakeWriter } from '../../src/lake/lake-writer.js';
 import { partitionSchemeFor } from '../../src/lake/layout.js';
 import { encodeParquet } from '../../src/lake/parquet/index.js';
@@ -109,6 +109,7 @@ describe('the compactor Lambda', () => {
     LAKE_BUCKET: BUCKET,
     PARQUET_COMPRESSION: 'snappy',
     TIME_PARTITIONING: 'hour',
+    COMPACTION_FREQUENCY: 'daily',
     COMPACTION_DAYS_BACK: '2',
     COMPACTION_MIN_AGE_HOURS: '0',
     COMPACTION_MAX_INPUT_MB: '64',
@@ -140,7 +141,9 @@ describe('the compactor Lambda', () => {
     expect(await rows()).toEqual(before);
   });
 
-  it('days before a time: the previous N UTC days, oldest first', () => {
-    expect(daysBefore(Date.parse('2026-03-01T00:30:00Z'), 3)).toEqual(['2026-02-26', '2026-02-27', '2026-02-28']);
+  it('days a scheduled run compacts: the previous N UTC days, oldest first, and its own day when hourly', () => {
+    const time = Date.parse('2026-03-01T00:30:00Z');
+    expect(daysToCompact(time, 3, 'daily')).toEqual(['2026-02-26', '2026-02-27', '2026-02-28']);
+    expect(daysToCompact(time, 1, 'hourly')).toEqual(['2026-02-28', '2026-03-01']);
   });
 });

@@ -23,6 +23,23 @@ const ROWS: [string, (c: EnvironmentConfig) => string][] = [
   ['API auth', (c) => (c.api.auth === 'iam' ? 'API key + IAM (SigV4)' : 'API key')],
   ['Throttle per key (rate / burst)', (c) => `${n(c.api.throttle.rateLimit)} req/s, burst ${n(c.api.throttle.burstLimit)}`],
   ['Quota per key', (c) => `${n(c.api.quota.limit)} / ${c.api.quota.period.toLowerCase()}`],
+  [
+    'Lake batch size / window, codec',
+    (c) => `${n(c.lake.batchSize)} / ${c.lake.maxBatchingWindowSeconds} s, ${c.lake.compression}`,
+  ],
+  [
+    'Lake lifecycle (IA, Glacier IR, expiry)',
+    (c) =>
+      `${c.lake.infrequentAccessAfterDays} d, ${c.lake.glacierAfterDays} d, ${c.lake.expireAfterDays === undefined ? 'never' : `${c.lake.expireAfterDays} d`}`,
+  ],
+  [
+    'Lake compaction',
+    (c) =>
+      c.lake.compaction.frequency === 'hourly'
+        ? `hourly, today + ${c.lake.compaction.daysBack} day(s) back`
+        : `daily at ${String(c.lake.compaction.hourOfDay).padStart(2, '0')}:00 UTC, ${c.lake.compaction.daysBack} day(s) back`,
+  ],
+  ['Athena bytes scanned cutoff / query', (c) => `${n(c.athena.bytesScannedCutoffPerQuery / 1024 ** 3)} GiB`],
   ['Log retention', (c) => `${n(c.logRetentionDays)} days`],
   [
     'Table, buckets, stream on stack delete',

@@ -277,11 +277,11 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     );
   });
 
-  it("compacts the lake daily at the configured hour, with the writer's layout and codec", () => {
+  it(`compacts the lake ${config.lake.compaction.frequency}, with the writer's layout and codec`, () => {
     const t = template(env);
     const { compaction } = config.lake;
     t.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: `cron(0 ${compaction.hourOfDay} * * ? *)`,
+      ScheduleExpression: compaction.frequency === 'hourly' ? 'cron(45 * * * ? *)' : `cron(0 ${compaction.hourOfDay} * * ? *)`,
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^CompactionFunction'), 'Arn'] } })],
     });
     t.hasResourceProperties('AWS::Lambda::Function', {
@@ -292,6 +292,7 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
           FEATURELAKE_FUNCTION: 'compactor',
           TIME_PARTITIONING: config.lake.timePartitioning,
           PARQUET_COMPRESSION: config.lake.compression,
+          COMPACTION_FREQUENCY: compaction.frequency,
           COMPACTION_DAYS_BACK: String(compaction.daysBack),
           COMPACTION_MIN_AGE_HOURS: String(compaction.minAgeHours),
           COMPACTION_MAX_INPUT_MB: String(compaction.maxInputMb),
