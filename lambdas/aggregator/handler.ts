@@ -3,23 +3,17 @@
  * shared batch logic, publishes metrics and answers with a partial batch
  * response (the lowest sequence number that must be retried).
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { createAggregator } from '../../src/aggregator/aggregate-batch.js';
 import { dynamoDocumentClient, s3Client } from '../../src/aws/clients.js';
 import { type Env, numberEnv, requireEnv } from '../../src/aws/env.js';
 import { toStreamRecord } from '../../src/aws/kinesis-event.js';
+import { powertools } from '../../src/aws/powertools.js';
 import { featureViews, sources } from '../../src/features/catalog.js';
 
 export function createHandler(env: Env) {
-  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? 'aggregator';
-  const logger = new Logger({ serviceName, logLevel: (env.POWERTOOLS_LOG_LEVEL ?? 'INFO') as 'INFO' });
-  const metrics = new Metrics({
-    serviceName,
-    namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'featurelake',
-    defaultDimensions: { environment: env.FEATURELAKE_ENV ?? 'unknown' },
-  });
+  const { logger, metrics } = powertools(env, 'aggregator');
   const aggregate = createAggregator({
     doc: dynamoDocumentClient(env),
     s3: s3Client(env),

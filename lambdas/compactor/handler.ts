@@ -5,11 +5,11 @@
  * invoked by hand with `{"day": "yyyy-MM-dd"}`, that one day. A run first
  * finishes or discards whatever an interrupted run left, so retries are safe.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { s3Client } from '../../src/aws/clients.js';
 import { type Env, numberEnv, oneOfEnv, requireEnv } from '../../src/aws/env.js';
+import { powertools } from '../../src/aws/powertools.js';
 import { sources } from '../../src/features/catalog.js';
 import { type CompactionSummary, compactDay, daysToCompact } from '../../src/lake/compaction.js';
 import { COMPRESSIONS, type Compression } from '../../src/lake/lake-writer.js';
@@ -25,13 +25,7 @@ export const compactionEvent = z.union([
 ]);
 
 export function createHandler(env: Env) {
-  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? 'compactor';
-  const logger = new Logger({ serviceName, logLevel: (env.POWERTOOLS_LOG_LEVEL ?? 'INFO') as 'INFO' });
-  const metrics = new Metrics({
-    serviceName,
-    namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'featurelake',
-    defaultDimensions: { environment: env.FEATURELAKE_ENV ?? 'unknown' },
-  });
+  const { logger, metrics } = powertools(env, 'compactor');
   const partitioning = {
     timePartitioning: oneOfEnv(env, 'TIME_PARTITIONING', TIME_PARTITIONINGS),
     predictionModels: (env.PREDICTION_MODELS ?? '').split(',').filter((m) => m !== ''),

@@ -2,11 +2,11 @@
  * API Gateway (REST, proxy integration) → online features.
  * GET /features/{entityType}/{entityId}[?views=a,b]
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { dynamoDocumentClient } from '../../src/aws/clients.js';
 import { type Env, requireEnv } from '../../src/aws/env.js';
+import { powertools } from '../../src/aws/powertools.js';
 import { featureViews } from '../../src/features/catalog.js';
 import { readFeatures } from '../../src/online-store/feature-reader.js';
 import { parseFeatureRequest } from '../../src/serving/feature-request.js';
@@ -18,13 +18,7 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
 });
 
 export function createHandler(env: Env, clock: () => number = Date.now) {
-  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? 'feature-api';
-  const logger = new Logger({ serviceName, logLevel: (env.POWERTOOLS_LOG_LEVEL ?? 'INFO') as 'INFO' });
-  const metrics = new Metrics({
-    serviceName,
-    namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'featurelake',
-    defaultDimensions: { environment: env.FEATURELAKE_ENV ?? 'unknown' },
-  });
+  const { logger, metrics } = powertools(env, 'feature-api');
   const store = { doc: dynamoDocumentClient(env), tableName: requireEnv(env, 'TABLE_NAME') };
 
   return async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {

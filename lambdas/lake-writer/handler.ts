@@ -3,25 +3,19 @@
  * batch's valid events as Parquet files into the lake (src/lake/lake-writer.ts),
  * publishes metrics and answers with a partial batch response.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { s3Client } from '../../src/aws/clients.js';
 import { type Env, numberEnv, oneOfEnv, requireEnv } from '../../src/aws/env.js';
 import { toStreamRecord } from '../../src/aws/kinesis-event.js';
+import { powertools } from '../../src/aws/powertools.js';
 import { sources } from '../../src/features/catalog.js';
 import { COMPRESSIONS, createLakeWriter } from '../../src/lake/lake-writer.js';
 import { partitionSchemeFor, TIME_PARTITIONINGS } from '../../src/lake/layout.js';
 import { encodeParquet } from '../../src/lake/parquet/index.js';
 
 export function createHandler(env: Env) {
-  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? 'lake-writer';
-  const logger = new Logger({ serviceName, logLevel: (env.POWERTOOLS_LOG_LEVEL ?? 'INFO') as 'INFO' });
-  const metrics = new Metrics({
-    serviceName,
-    namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'featurelake',
-    defaultDimensions: { environment: env.FEATURELAKE_ENV ?? 'unknown' },
-  });
+  const { logger, metrics } = powertools(env, 'lake-writer');
   const partitioning = {
     timePartitioning: oneOfEnv(env, 'TIME_PARTITIONING', TIME_PARTITIONINGS),
     predictionModels: (env.PREDICTION_MODELS ?? '').split(',').filter((m) => m !== ''),

@@ -5,11 +5,11 @@
  * rebuilds that one hour (a backfill). Each hour is deleted, then inserted:
  * retries and overlapping runs replace rows, never add them.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { athenaClient, s3Client } from '../../src/aws/clients.js';
 import { type Env, numberEnv, oneOfEnv, requireEnv } from '../../src/aws/env.js';
+import { powertools } from '../../src/aws/powertools.js';
 import { TIME_PARTITIONINGS } from '../../src/lake/layout.js';
 import { athenaEngine } from '../../src/query/athena-engine.js';
 import { deleteS3Prefix } from '../../src/query/lake-storage.js';
@@ -31,13 +31,7 @@ export function hoursOf(event: RollupEvent, hoursBack: number): Date[] {
 }
 
 export function createHandler(env: Env) {
-  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? 'rollup';
-  const logger = new Logger({ serviceName, logLevel: (env.POWERTOOLS_LOG_LEVEL ?? 'INFO') as 'INFO' });
-  const metrics = new Metrics({
-    serviceName,
-    namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'featurelake',
-    defaultDimensions: { environment: env.FEATURELAKE_ENV ?? 'unknown' },
-  });
+  const { logger, metrics } = powertools(env, 'rollup');
   const bucket = requireEnv(env, 'LAKE_BUCKET');
   const hoursBack = numberEnv(env, 'ROLLUP_HOURS_BACK');
   const layout = { timePartitioning: oneOfEnv(env, 'TIME_PARTITIONING', TIME_PARTITIONINGS) };
