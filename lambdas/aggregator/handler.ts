@@ -7,8 +7,8 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { createAggregator } from '../../src/aggregator/aggregate-batch.js';
 import { dynamoDocumentClient, s3Client } from '../../src/aws/clients.js';
-import { type Env, numberEnv, requireEnv } from '../../src/aws/env.js';
-import { toStreamRecord } from '../../src/aws/kinesis-event.js';
+import { type Env, requireEnv } from '../../src/aws/env.js';
+import { batchResponse, quarantinedCount, toStreamRecord, validationPolicyFromEnv } from '../../src/aws/kinesis-event.js';
 import { powertools } from '../../src/aws/powertools.js';
 import { featureViews, sources } from '../../src/features/catalog.js';
 
@@ -21,28 +21,19 @@ export function createHandler(env: Env) {
     quarantineBucket: requireEnv(env, 'QUARANTINE_BUCKET'),
     sources,
     views: featureViews,
-    policy: {
-      maxLatenessMs: numberEnv(env, 'MAX_LATENESS_SECONDS') * 1000,
-      maxClockSkewMs: numberEnv(env, 'MAX_CLOCK_SKEW_SECONDS') * 1000,
-    },
+    policy: validationPolicyFromEnv(env),
   });
 
   return async function handler(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
-    const { summary, retryFrom, firstError } = await aggregate(event.Records.map(toStreamRecord));
-    const quarantined = Object.values(summary.quarantined).reduce((a, b) => a + (b ?? 0), 0);
+    const outcome = await aggregate(event.Records.map(toStreamRecord));
+    const { summary } = outcome;
     metrics.addMetric('RecordsReceived', MetricUnit.Count, summary.records);
     metrics.addMetric('EventsAggregated', MetricUnit.Count, summary.valid);
-    metrics.addMetric('QuarantinedRecords', MetricUnit.Count, quarantined);
+    metrics.addMetric('QuarantinedRecords', MetricUnit.Count, quarantinedCount(summary.quarantined));
     metrics.addMetric('TilesWritten', MetricUnit.Count, summary.tilesWritten);
     metrics.addMetric('TilesAlreadyApplied', MetricUnit.Count, summary.tilesAlreadyApplied);
     metrics.addMetric('TileWriteFailures', MetricUnit.Count, summary.tilesFailed + summary.quarantineFailures);
     metrics.publishStoredMetrics();
-    if (quarantined > 0) logger.warn('records quarantined', { quarantined: summary.quarantined });
-    if (retryFrom.length > 0) {
-      logger.error('batch partially failed; asking for a retry', { retryFrom, summary, error: firstError as Error });
-    } else {
-      logger.info('batch aggregated', { summary });
-    }
-    return { batchItemFailures: retryFrom.map((itemIdentifier) => ({ itemIdentifier })) };
+    return batchResponse(logger, outcome, 'batch aggregated');
   };
 }

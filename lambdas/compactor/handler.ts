@@ -9,11 +9,11 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { s3Client } from '../../src/aws/clients.js';
 import { type Env, numberEnv, oneOfEnv, requireEnv } from '../../src/aws/env.js';
+import { lakeLayoutFromEnv } from '../../src/aws/lake-env.js';
 import { powertools } from '../../src/aws/powertools.js';
 import { sources } from '../../src/features/catalog.js';
 import { type CompactionSummary, compactDay, daysToCompact } from '../../src/lake/compaction.js';
-import { COMPRESSIONS, type Compression } from '../../src/lake/lake-writer.js';
-import { partitionSchemeFor, TIME_PARTITIONINGS } from '../../src/lake/layout.js';
+import { partitionSchemeFor } from '../../src/lake/layout.js';
 import { encodeParquet } from '../../src/lake/parquet/index.js';
 
 const isoTime = z.iso.datetime({ offset: true });
@@ -26,10 +26,7 @@ export const compactionEvent = z.union([
 
 export function createHandler(env: Env) {
   const { logger, metrics } = powertools(env, 'compactor');
-  const partitioning = {
-    timePartitioning: oneOfEnv(env, 'TIME_PARTITIONING', TIME_PARTITIONINGS),
-    predictionModels: (env.PREDICTION_MODELS ?? '').split(',').filter((m) => m !== ''),
-  };
+  const { partitioning, compression } = lakeLayoutFromEnv(env);
   const daysBack = numberEnv(env, 'COMPACTION_DAYS_BACK');
   const frequency = oneOfEnv(env, 'COMPACTION_FREQUENCY', ['daily', 'hourly'] as const);
   const options = {
@@ -38,7 +35,7 @@ export function createHandler(env: Env) {
     sources,
     scheme: (source: { name: string }) => partitionSchemeFor(source.name, partitioning),
     encode: encodeParquet,
-    compression: oneOfEnv<Compression>(env, 'PARQUET_COMPRESSION', COMPRESSIONS),
+    compression,
     minAgeMs: numberEnv(env, 'COMPACTION_MIN_AGE_HOURS') * 3_600_000,
     maxInputBytes: numberEnv(env, 'COMPACTION_MAX_INPUT_MB') * 1024 * 1024,
   };

@@ -7,7 +7,6 @@
  */
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import type { AggregatorSettings } from '../config/environments.js';
 import { FeatureFunction, type FunctionLogLevel } from './feature-function.js';
@@ -69,15 +68,8 @@ export class Aggregator extends Construct {
     quarantine.grantQuarantine(this.function);
 
     this.function.addEventSource(
-      new KinesisEventSource(props.stream.stream, {
-        batchSize: settings.batchSize,
-        maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
+      props.stream.consumerSource(settings, {
         startingPosition: StartingPosition[settings.startingPosition],
-        retryAttempts: settings.retryAttempts,
-        maxRecordAge: Duration.seconds(settings.maxRecordAgeSeconds),
-        bisectBatchOnError: true,
-        reportBatchItemFailures: true,
-        parallelizationFactor,
         onFailure: quarantine.failedBatchDestination(),
       }),
     );

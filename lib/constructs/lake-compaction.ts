@@ -12,7 +12,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import type { LakeSettings } from '../config/environments.js';
 import { FeatureFunction, type FunctionLogLevel } from './feature-function.js';
-import type { Lake } from './lake.js';
+import { type Lake, lakeLayoutEnvironment } from './lake.js';
 
 export interface LakeCompactionProps {
   readonly envName: string;
@@ -42,9 +42,7 @@ export class LakeCompaction extends Construct {
       ...(props.logLevel ? { logLevel: props.logLevel } : {}),
       environment: {
         LAKE_BUCKET: lake.bucket.bucketName,
-        PARQUET_COMPRESSION: settings.compression,
-        TIME_PARTITIONING: settings.timePartitioning,
-        PREDICTION_MODELS: (settings.predictionModels ?? []).join(','),
+        ...lakeLayoutEnvironment(settings),
         COMPACTION_FREQUENCY: compaction.frequency,
         COMPACTION_DAYS_BACK: String(compaction.daysBack),
         COMPACTION_MIN_AGE_HOURS: String(compaction.minAgeHours),

@@ -7,12 +7,11 @@
  */
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import type { AggregatorSettings, LakeSettings } from '../config/environments.js';
 import { FeatureFunction, type FunctionLogLevel } from './feature-function.js';
 import type { IngestStream } from './ingest-stream.js';
-import type { Lake } from './lake.js';
+import { type Lake, lakeLayoutEnvironment } from './lake.js';
 import type { Quarantine } from './quarantine.js';
 
 export interface LakeWriterProps {
@@ -51,25 +50,15 @@ export class LakeWriter extends Construct {
         QUARANTINE_BUCKET: quarantine.bucket.bucketName,
         MAX_LATENESS_SECONDS: String(settings.maxLatenessSeconds),
         MAX_CLOCK_SKEW_SECONDS: String(props.maxClockSkewSeconds),
-        PARQUET_COMPRESSION: settings.compression,
-        TIME_PARTITIONING: settings.timePartitioning,
-        PREDICTION_MODELS: (settings.predictionModels ?? []).join(','),
+        ...lakeLayoutEnvironment(settings),
       },
     });
     lake.grantWriteEvents(this.function);
     quarantine.grantQuarantine(this.function);
 
     this.function.addEventSource(
-      new KinesisEventSource(props.stream.stream, {
-        batchSize: settings.batchSize,
-        maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
+      props.stream.consumerSource(settings, {
         startingPosition: props.startingPosition ?? StartingPosition.TRIM_HORIZON,
-        retryAttempts: settings.retryAttempts,
-        maxRecordAge: Duration.seconds(settings.maxRecordAgeSeconds),
-        bisectBatchOnError: true,
-        reportBatchItemFailures: true,
-        // The file watermarks need each partition's records of a shard in sequence order.
-        parallelizationFactor: 1,
         onFailure: quarantine.failedBatchDestination(),
       }),
     );

@@ -22,6 +22,17 @@ export interface LakeProps {
   readonly accessLogBucket: IBucket;
 }
 
+/** The environment of a function that writes lake files, read back by `lakeLayoutFromEnv` (src/aws/lake-env.ts). */
+export function lakeLayoutEnvironment(
+  settings: Pick<LakeSettings, 'compression' | 'timePartitioning' | 'predictionModels'>,
+): Record<string, string> {
+  return {
+    PARQUET_COMPRESSION: settings.compression,
+    TIME_PARTITIONING: settings.timePartitioning,
+    PREDICTION_MODELS: (settings.predictionModels ?? []).join(','),
+  };
+}
+
 export class Lake extends Construct {
   public readonly bucket: Bucket;
 
