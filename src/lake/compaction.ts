@@ -21,15 +21,9 @@
  *   output's PUT and the inputs' DELETE, a matter of milliseconds.
  */
 import { createHash } from 'node:crypto';
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parquetReadObjects } from 'hyparquet';
+import { childPrefixes, deleteKeys, objectsUnder } from '../aws/s3-objects.js';
 import type { EventSource } from '../features/define.js';
 import { type LakeColumn, lakeColumns } from './columns.js';
 import type { Compression, LakeRow, ParquetEncoder } from './lake-writer.js';
@@ -80,26 +74,8 @@ interface Manifest {
 
 async function listAll(s3: S3Client, bucket: string, prefix: string): Promise<ListedObject[]> {
   const out: ListedObject[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const o of page.Contents ?? [])
-      out.push({ key: o.Key as string, size: o.Size ?? 0, lastModified: o.LastModified?.getTime() ?? 0 });
-    token = page.NextContinuationToken;
-  } while (token);
-  return out;
-}
-
-async function listPrefixes(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const out: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }),
-    );
-    for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix);
-    token = page.NextContinuationToken;
-  } while (token);
+  for await (const o of objectsUnder(s3, bucket, prefix))
+    out.push({ key: o.Key as string, size: o.Size ?? 0, lastModified: o.LastModified?.getTime() ?? 0 });
   return out;
 }
 
@@ -119,14 +95,6 @@ async function exists(s3: S3Client, bucket: string, key: string): Promise<boolea
   }
 }
 
-async function deleteKeys(s3: S3Client, bucket: string, keys: readonly string[]): Promise<void> {
-  for (let i = 0; i < keys.length; i += 1000) {
-    const batch = keys.slice(i, i + 1000).map((Key) => ({ Key }));
-    const result = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }));
-    if (result.Errors?.length) throw new Error(`deleting: ${result.Errors.map((e) => `${e.Key}: ${e.Message}`).join('; ')}`);
-  }
-}
-
 /** The partitions (directories ending in '/') of a source on one day: `events/<source>/[model=…/]dt=<day>/[hr=…/]`. */
 async function partitionsOfDay(
   options: CompactionOptions,
@@ -135,7 +103,7 @@ async function partitionsOfDay(
 ): Promise<Map<string, ListedObject[]>> {
   const root = `${EVENTS_PREFIX}${source.name}/`;
   const dayPrefixes = options.scheme(source).byField
-    ? (await listPrefixes(options.s3, options.bucket, root)).map((p) => `${p}dt=${day}/`)
+    ? (await childPrefixes(options.s3, options.bucket, root)).map((p) => `${p}dt=${day}/`)
     : [`${root}dt=${day}/`];
   const partitions = new Map<string, ListedObject[]>();
   for (const prefix of dayPrefixes) {

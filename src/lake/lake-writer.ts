@@ -11,7 +11,8 @@
  * highest sequence number they hold. Within a shard, records reach a partition
  * in sequence order, so those records are exactly the ones already written.
  */
-import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { objectsUnder } from '../aws/s3-objects.js';
 import { groupBy } from '../domain/collections.js';
 import { forEachConcurrent } from '../domain/concurrency.js';
 import {
@@ -177,19 +178,12 @@ async function highestWrittenSequence(
   shardId: string,
 ): Promise<string | undefined> {
   let highest: string | undefined;
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: `${partition}${shardId}-`, ContinuationToken: token }),
-    );
-    for (const object of page.Contents ?? []) {
-      const parsed = object.Key ? parseStreamObjectKey(object.Key) : undefined;
-      if (!parsed) continue;
-      const last = padSequence(parsed.lastSequence);
-      if (highest === undefined || last > highest) highest = last;
-    }
-    token = page.NextContinuationToken;
-  } while (token);
+  for await (const object of objectsUnder(s3, bucket, `${partition}${shardId}-`)) {
+    const parsed = object.Key ? parseStreamObjectKey(object.Key) : undefined;
+    if (!parsed) continue;
+    const last = padSequence(parsed.lastSequence);
+    if (highest === undefined || last > highest) highest = last;
+  }
   return highest;
 }
 

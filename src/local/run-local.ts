@@ -8,9 +8,9 @@
  * written to <state-dir>/local-stack.json.
  */
 import path from 'node:path';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ENVIRONMENTS, type EnvironmentName } from '../../lib/config/environments.js';
 import { s3Client } from '../aws/clients.js';
+import { objectsUnder } from '../aws/s3-objects.js';
 import { SendSession } from '../cli/kinesis/send-session.js';
 import { sources, userClickstream } from '../features/catalog.js';
 import { EVENTS_PREFIX } from '../lake/layout.js';
@@ -213,14 +213,8 @@ function renderGrid(userId: string, features: Record<string, unknown>): string {
 }
 
 async function countObjects(stack: LocalStack, bucket: string, prefix: string): Promise<number> {
-  const s3 = s3Client(stack.clientEnv);
   let count = 0;
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    count += page.KeyCount ?? 0;
-    token = page.NextContinuationToken;
-  } while (token);
+  for await (const _ of objectsUnder(s3Client(stack.clientEnv), bucket, prefix)) count++;
   return count;
 }
 

@@ -6,7 +6,8 @@
  */
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { deleteKeys, objectsUnder } from '../aws/s3-objects.js';
 
 export interface LakeStorage {
   /** A directory whose paths are the bucket's keys (plus `suffix`); empty when the lake has no local files. */
@@ -60,22 +61,12 @@ export function s3Storage(options: { s3: S3Client; bucket: string; root?: string
   };
 }
 
-/** Deletes every object under a prefix, 1,000 per request; resolves to how many. */
+/** Deletes every object under a prefix; resolves to how many. */
 export async function deleteS3Prefix(s3: S3Client, bucket: string, prefix: string): Promise<number> {
-  let deleted = 0;
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key as string }));
-    if (keys.length > 0) {
-      const result = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
-      if (result.Errors?.length)
-        throw new Error(`deleting ${prefix}: ${result.Errors.map((e) => `${e.Key}: ${e.Message}`).join('; ')}`);
-      deleted += keys.length;
-    }
-    token = page.NextContinuationToken;
-  } while (token);
-  return deleted;
+  const keys: string[] = [];
+  for await (const object of objectsUnder(s3, bucket, prefix)) keys.push(object.Key as string);
+  await deleteKeys(s3, bucket, keys);
+  return keys.length;
 }
 
 function safeReaddir(dir: string): string[] {

@@ -27,6 +27,7 @@ import { encodeParquet } from '../../src/lake/parquet/index.js';
 import { type Emulators, S3RVER_OBJECT_SUFFIX, startEmulators } from '../../src/local/emulators.js';
 import { duckdbQuery, sqlString } from '../support/duckdb.js';
 import { asRecords, clickEvents } from '../support/events.js';
+import { failingClient } from '../support/faults.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -164,15 +165,11 @@ describe('lake writer', () => {
     const failHour = hourOf(events[0]?.event_time as string);
     const failPrefix = `events/clickstream/dt=${failHour.slice(0, 10)}/hr=${failHour.slice(11, 13)}/`;
     let failed = false;
-    const flaky = {
-      send: (command: unknown) => {
-        if (!failed && command instanceof PutObjectCommand && command.input.Key?.startsWith(failPrefix)) {
-          failed = true;
-          return Promise.reject(new Error('injected PutObject failure'));
-        }
-        return s3.send(command as never);
-      },
-    } as unknown as S3Client;
+    const flaky = failingClient(s3, (command) => {
+      if (failed || !(command instanceof PutObjectCommand) || !command.input.Key?.startsWith(failPrefix)) return undefined;
+      failed = true;
+      return new Error('injected PutObject failure');
+    });
     const lake = await freshLake({ s3: flaky });
     const { retryFrom, summary } = await lake.write(records);
     expect(summary.failures).toBe(1);
@@ -297,15 +294,11 @@ describe('small-file compaction', () => {
     const lake = await batchedLake();
     const before = await lakeRows(lake.bucket);
     let failed = false;
-    const dying = {
-      send: (command: unknown) => {
-        if (!failed && command instanceof DeleteObjectsCommand) {
-          failed = true;
-          return Promise.reject(new Error('injected crash before the inputs are deleted'));
-        }
-        return s3.send(command as never);
-      },
-    } as unknown as S3Client;
+    const dying = failingClient(s3, (command) => {
+      if (failed || !(command instanceof DeleteObjectsCommand)) return undefined;
+      failed = true;
+      return new Error('injected crash before the inputs are deleted');
+    });
     const crashed = await compactAll(compaction(lake.bucket, { s3: dying }));
     expect(crashed.flatMap((s) => s.failed)).toEqual([
       expect.objectContaining({ reason: 'injected crash before the inputs are deleted' }),

@@ -1,0 +1,16 @@
+/** Fault injection for S3: a client that fails the commands a test chooses, and sends the rest. */
+import type { S3Client } from '@aws-sdk/client-s3';
+
+/**
+ * `s3` with `fail(command)` consulted before each command: an Error it returns
+ * is thrown instead of sending. Built on the real client's prototype chain, so
+ * the SDK's paginators, which check `instanceof S3Client`, accept it.
+ */
+export function failingClient(s3: S3Client, fail: (command: unknown) => Error | undefined): S3Client {
+  const client = Object.create(s3) as S3Client;
+  client.send = ((command: unknown) => {
+    const error = fail(command);
+    return error ? Promise.reject(error) : s3.send(command as never);
+  }) as S3Client['send'];
+  return client;
+}
