@@ -15,6 +15,8 @@ const engine = () => ({
 });
 
 const HOUR = '2024-03-05T02:00:00Z';
+/** Where INSERT INTO puts that hour: integer partitions are named by their value, unpadded. */
+const HOUR_FILES = 'rollups/clickstream_hourly/dt=2024-03-05/hr=2/';
 
 function expectedHour(hour: string) {
   const end = new Date(Date.parse(hour) + 3_600_000).toISOString();
@@ -60,16 +62,17 @@ describe('hourly rollup', () => {
     const actual = await rollupRows(HOUR);
     expect(actual.map(({ revenue, ...r }) => r)).toEqual(expected.map(({ revenue, ...r }) => r));
     for (const [i, row] of actual.entries()) expect(row.revenue).toBeCloseTo(expected[i]?.revenue as number, 6);
-    expect(filesUnder(rollupHourPrefix(new Date(HOUR)))).toBeGreaterThan(0);
+    expect(rollupHourPrefix(new Date(HOUR))).toBe(HOUR_FILES);
+    expect(filesUnder(HOUR_FILES)).toBeGreaterThan(0);
   });
 
   it('rerunning an hour replaces it: same rows, no duplicates, old files gone', async () => {
     const before = await rollupRows(HOUR);
-    const files = filesUnder(rollupHourPrefix(new Date(HOUR)));
+    const files = filesUnder(HOUR_FILES);
     const again = await rollupHour(engine(), new Date(HOUR));
     expect(again.replacedFiles).toBe(files);
     expect(await rollupRows(HOUR)).toEqual(before);
-    expect(filesUnder(rollupHourPrefix(new Date(HOUR)))).toBe(files);
+    expect(filesUnder(HOUR_FILES)).toBe(files);
   });
 
   it('reads only its hour of the raw events when the lake is partitioned by hour', async () => {
