@@ -4,6 +4,7 @@
  * stack (which runs the `dev` environment unless told otherwise).
  * No CDK imports here, so the CLI can load it cheaply.
  */
+import { isIsoDay } from '../../src/domain/days.js';
 import type { FeatureView } from '../../src/features/define.js';
 
 export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
@@ -289,8 +290,7 @@ export function validateEnvironment(config: EnvironmentConfig, views: readonly F
     problems.push('athena.rollup.minuteOfHour must leave the lake writer its batching window after the hour');
   if (!Number.isInteger(rollup.hoursBack) || rollup.hoursBack < 1 || rollup.hoursBack > 48)
     problems.push('athena.rollup.hoursBack must be 1–48');
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(lake.oldestPartitionDate) || Number.isNaN(Date.parse(lake.oldestPartitionDate)))
-    problems.push('lake.oldestPartitionDate must be a date, yyyy-MM-dd');
+  if (!isIsoDay(lake.oldestPartitionDate)) problems.push('lake.oldestPartitionDate must be a date, yyyy-MM-dd');
   if (lake.infrequentAccessAfterDays < 30)
     problems.push('lake.infrequentAccessAfterDays must be ≥ 30 (S3 minimum for Standard-IA)');
   if (lake.expireAfterDays !== undefined && lake.expireAfterDays <= lake.glacierAfterDays) {

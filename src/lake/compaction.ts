@@ -24,6 +24,7 @@ import { createHash } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parquetReadObjects } from 'hyparquet';
 import { childPrefixes, deleteKeys, objectsUnder } from '../aws/s3-objects.js';
+import { DAY_MS, isIsoDay, utcDay } from '../domain/days.js';
 import type { EventSource } from '../features/define.js';
 import { type LakeColumn, lakeColumns } from './columns.js';
 import type { Compression, LakeRow, ParquetEncoder } from './lake-writer.js';
@@ -185,18 +186,16 @@ async function recover(options: CompactionOptions): Promise<number> {
   return manifests.length;
 }
 
-const DAY_MS = 86_400_000;
-
 /** The `count` days (yyyy-MM-dd, UTC) before the day of `time`, oldest first. */
 export function daysBefore(time: number, count: number): string[] {
   const today = Math.floor(time / DAY_MS) * DAY_MS;
-  return Array.from({ length: count }, (_, i) => new Date(today - (count - i) * DAY_MS).toISOString().slice(0, 10));
+  return Array.from({ length: count }, (_, i) => utcDay(today - (count - i) * DAY_MS));
 }
 
 /** The days a scheduled run at `time` compacts: `daysBack` days before it, and, run hourly, its own day too. */
 export function daysToCompact(time: number, daysBack: number, frequency: 'daily' | 'hourly'): string[] {
   const days = daysBefore(time, daysBack);
-  return frequency === 'hourly' ? [...days, new Date(time).toISOString().slice(0, 10)] : days;
+  return frequency === 'hourly' ? [...days, utcDay(time)] : days;
 }
 
 /** Merges one group of a partition's files: manifest, output, deletes, manifest gone. */
@@ -237,7 +236,7 @@ async function compactGroup(
  * `failed` and the others go on; its manifest lets the next run clean up.
  */
 export async function compactDay(options: CompactionOptions, day: string): Promise<CompactionSummary> {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new Error(`compaction: "${day}" is not a day yyyy-MM-dd`);
+  if (!isIsoDay(day)) throw new Error(`compaction: "${day}" is not a day yyyy-MM-dd`);
   const now = (options.now ?? Date.now)();
   const recovered = await recover(options);
   const partitions: PartitionCompaction[] = [];

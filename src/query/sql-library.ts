@@ -18,6 +18,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { isIsoDay } from '../domain/days.js';
 import type { TimePartitioning } from '../lake/layout.js';
 
 /** How the lake the query runs on is laid out: what `{{name.partition}}` expands to. */
@@ -158,8 +159,7 @@ function literalsOf(spec: ParamSpec, raw: string | undefined, options: BindOptio
       };
     }
     case 'date':
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || Number.isNaN(Date.parse(raw)))
-        throw new QueryParamError(`parameter ${name}: "${raw}" is not a date yyyy-MM-dd`);
+      if (!isIsoDay(raw)) throw new QueryParamError(`parameter ${name}: "${raw}" is not a date yyyy-MM-dd`);
       return { [name]: quote(raw) };
     case 'int':
       if (!/^-?\d{1,15}$/.test(raw)) throw new QueryParamError(`parameter ${name}: "${raw}" is not an integer`);

@@ -8,6 +8,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
 import { ENVIRONMENTS } from '../../../lib/config/environments.js';
 import { s3Client } from '../../aws/clients.js';
+import { DAY_MS, isIsoDay, utcDay } from '../../domain/days.js';
 import { sources } from '../../features/catalog.js';
 import { compactDay } from '../../lake/compaction.js';
 import { partitionSchemeFor } from '../../lake/layout.js';
@@ -26,12 +27,9 @@ interface CompactOptions {
   stateDir: string;
 }
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const DAY_MS = 86_400_000;
-
 function dayOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!DAY.test(value) || Number.isNaN(Date.parse(value))) throw usageError(`--${name}: "${value}" is not a day yyyy-MM-dd`);
+  if (!isIsoDay(value)) throw usageError(`--${name}: "${value}" is not a day yyyy-MM-dd`);
   return Date.parse(value);
 }
 
@@ -47,7 +45,7 @@ function daysOf(options: CompactOptions): string[] {
   if (from === undefined) throw usageError('say which days: --day yyyy-MM-dd, or --from yyyy-MM-dd [--to yyyy-MM-dd]');
   const last = to ?? Math.floor(Date.now() / DAY_MS - 1) * DAY_MS;
   if (last < from) throw usageError('--to must not be before --from');
-  return Array.from({ length: (last - from) / DAY_MS + 1 }, (_, i) => new Date(from + i * DAY_MS).toISOString().slice(0, 10));
+  return Array.from({ length: (last - from) / DAY_MS + 1 }, (_, i) => utcDay(from + i * DAY_MS));
 }
 
 async function compact(options: CompactOptions): Promise<void> {
