@@ -44,7 +44,12 @@ export async function runLocalStack(options: RunLocalOptions): Promise<number> {
     stateDir: options.stateDir,
     // The demo's summary reports what the handlers would warn about; a stack kept up shows their warnings.
     handlerLogLevel: options.keepAlive ? 'WARN' : 'ERROR',
-    ...(options.lakeWindowSeconds === undefined ? {} : { batchingWindows: { 'lake-writer': options.lakeWindowSeconds } }),
+    ...(options.lakeWindowSeconds === undefined
+      ? {}
+      : {
+          mappingOverrides: (handler: string) =>
+            handler === 'lake-writer' ? { maxBatchingWindowSeconds: options.lakeWindowSeconds as number } : {},
+        }),
     log,
   });
   log(`up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -93,12 +98,8 @@ async function runDemo(stack: LocalStack, events: number, log: (line: string) =>
   log(await session.finish());
 
   // The two consumers of the stream, drained one after the other: features first, then the lake.
-  const consumer = (handler: string) =>
-    stack.mappings.filter(
-      (m) => stack.model.functions.find((f) => f.logicalId === m.settings.functionLogicalId)?.handlerName === handler,
-    );
-  const aggregators = consumer('aggregator');
-  const lakeWriters = consumer('lake-writer');
+  const aggregators = stack.mappingsOf('aggregator');
+  const lakeWriters = stack.mappingsOf('lake-writer');
   const delivered = (mappings: readonly LocalEventSourceMapping[]) =>
     mappings.reduce((n, m) => n + m.stats.recordsDelivered, 0).toLocaleString('en-US');
   const total = (events + poison).toLocaleString('en-US');

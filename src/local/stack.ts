@@ -27,10 +27,12 @@ export interface LocalStackOptions {
   readonly envName?: string;
   /** Emulator data and local-stack.json. */
   readonly stateDir: string;
-  /** Replace event source mapping settings (tests use a short batching window). */
-  readonly mappingOverrides?: Partial<EventSourceMappingModel>;
-  /** A batching window (seconds) per function, by handler name (`featurelake start --lake-window`). */
-  readonly batchingWindows?: Readonly<Record<string, number>>;
+  /**
+   * Replace event source mapping settings: for every mapping (tests use a
+   * short batching window), or per function, by handler name
+   * (`featurelake start --lake-window` shortens the lake writer's).
+   */
+  readonly mappingOverrides?: Partial<EventSourceMappingModel> | ((handlerName: string) => Partial<EventSourceMappingModel>);
   /** Wraps each Kinesis handler (tests inject crashes). */
   readonly wrapKinesisHandler?: (handler: KinesisHandler) => KinesisHandler;
   /** Serve the API without the usage plan's throttle and quota (latency benchmarks). @default false */
@@ -50,6 +52,8 @@ export interface LocalStack {
   readonly clientEnv: Record<string, string>;
   readonly model: LocalStackModel;
   readonly mappings: readonly LocalEventSourceMapping[];
+  /** The mappings that feed one function, by its handler name ('aggregator', 'lake-writer'). */
+  mappingsOf(handlerName: string): LocalEventSourceMapping[];
   /** Waits until every mapping has processed everything on its stream. */
   drain(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -115,11 +119,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
 
     const arn = (service: string, resource: string) => `arn:aws:${service}:${LOCAL_REGION}:000000000000:${resource}`;
+    const handlerNames: string[] = [];
     const mappings = model.eventSourceMappings.map((settings) => {
       const stream = model.streams.find((s) => s.logicalId === settings.streamLogicalId);
       const handler = handlers.get(settings.functionLogicalId) as KinesisHandler;
       const handlerName = model.functions.find((f) => f.logicalId === settings.functionLogicalId)?.handlerName ?? '';
-      const window = options.batchingWindows?.[handlerName];
+      handlerNames.push(handlerName);
+      const overrides =
+        typeof options.mappingOverrides === 'function' ? options.mappingOverrides(handlerName) : options.mappingOverrides;
       return new LocalEventSourceMapping({
         kinesis: clients.kinesis,
         s3: clients.s3,
@@ -128,8 +135,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         functionArn: arn('lambda', `function:${name}-${settings.functionLogicalId}`),
         settings: {
           ...settings,
-          ...(window === undefined ? {} : { maxBatchingWindowSeconds: window }),
-          ...options.mappingOverrides,
+          ...overrides,
         },
         handler: options.wrapKinesisHandler ? options.wrapKinesisHandler(handler) : handler,
         log,
@@ -181,6 +187,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       clientEnv,
       model,
       mappings,
+      mappingsOf: (handlerName) => mappings.filter((_, i) => handlerNames[i] === handlerName),
       drain: async (timeoutMs) => {
         await Promise.all(mappings.map((m) => m.drain(timeoutMs)));
       },

@@ -69,14 +69,17 @@ async function query(nameOrFile: string | undefined, options: QueryOptions): Pro
     return;
   }
   if (!nameOrFile) throw usageError('name a query of the library (see --list) or a .sql file');
-  const bind = (layout: BindOptions) => {
+  // A bad parameter, an unknown query or an unreadable header: all the invocation's fault.
+  const invocation = <T>(work: () => T): T => {
     try {
-      return bindParams(resolveQuery(nameOrFile), parseParamPairs(options.param), layout);
+      return work();
     } catch (error) {
-      // A bad parameter, an unknown query or an unreadable header: all the invocation's fault.
       throw usageError((error as Error).message);
     }
   };
+  const library = invocation(() => resolveQuery(nameOrFile));
+  const params = invocation(() => parseParamPairs(options.param));
+  const bind = (layout: BindOptions) => invocation(() => bindParams(library, params, layout));
   // Bound once before any engine is touched, so a bad parameter fails fast; again below with the target's layout.
   const sql = bind(layoutOf(environmentName(options.env)));
   if (options.sql) {
