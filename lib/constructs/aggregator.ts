@@ -5,25 +5,22 @@
  * record age, one batch per shard at a time, and an on-failure destination
  * that keeps the payload of every batch given up on.
  */
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { AggregatorSettings } from '../config/environments.js';
-import { FeatureFunction, type FunctionLogLevel } from './feature-function.js';
+import { FeatureFunction, type FunctionOwnerProps, ownerFunctionProps } from './feature-function.js';
 import type { IngestStream } from './ingest-stream.js';
 import type { OnlineStore } from './online-store.js';
 import type { Quarantine } from './quarantine.js';
 
-export interface AggregatorProps {
-  readonly envName: string;
+export interface AggregatorProps extends FunctionOwnerProps {
   /** Batching, retries, memory, timeout and the lateness policy (lib/config/environments.ts). */
   readonly settings: AggregatorSettings;
   readonly stream: IngestStream;
   readonly store: OnlineStore;
   /** Invalid records go under its `invalid/` prefix, failed batches under `aws/lambda/`. */
   readonly quarantine: Quarantine;
-  readonly logRetentionDays: number;
-  readonly logRemovalPolicy: RemovalPolicy;
   /**
    * Concurrent batches per shard. Exactly-once needs a tile's events from one shard applied in
    * sequence order (docs/online-store.md). A factor of 1 guarantees that whatever partition key
@@ -32,8 +29,6 @@ export interface AggregatorProps {
    * @default 1
    */
   readonly parallelizationFactor?: number;
-  /** @default 'INFO' */
-  readonly logLevel?: FunctionLogLevel;
 }
 
 export class Aggregator extends Construct {
@@ -51,12 +46,9 @@ export class Aggregator extends Construct {
 
     this.function = new FeatureFunction(this, 'Function', {
       name: 'aggregator',
-      envName: props.envName,
+      ...ownerFunctionProps(props),
       memorySize: settings.memoryMb,
       timeout: Duration.seconds(settings.timeoutSeconds),
-      logRetentionDays: props.logRetentionDays,
-      logRemovalPolicy: props.logRemovalPolicy,
-      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
       environment: {
         TABLE_NAME: store.table.tableName,
         QUARANTINE_BUCKET: quarantine.bucket.bucketName,

@@ -31,20 +31,17 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ApiSettings } from '../config/environments.js';
 import { logRetention } from './defaults.js';
-import { FeatureFunction, type FunctionLogLevel } from './feature-function.js';
+import { FeatureFunction, type FunctionOwnerProps, ownerFunctionProps } from './feature-function.js';
 import type { OnlineStore } from './online-store.js';
 
 /** The one route, as API Gateway names its resource path. */
 export const FEATURES_PATH = '/features/{entityType}/{entityId}';
 
-export interface FeatureApiProps {
-  readonly envName: string;
+export interface FeatureApiProps extends FunctionOwnerProps {
   /** Auth mode, usage-plan throttle and quota, memory (lib/config/environments.ts). */
   readonly settings: ApiSettings;
   /** The table features are read from. */
   readonly store: OnlineStore;
-  readonly logRetentionDays: number;
-  readonly logRemovalPolicy: RemovalPolicy;
   /** @default 'v1' */
   readonly stageName?: string;
   /**
@@ -61,8 +58,6 @@ export interface FeatureApiProps {
   readonly createAccountLogRole?: boolean;
   /** @default Duration.seconds(10) */
   readonly timeout?: Duration;
-  /** @default 'INFO' */
-  readonly logLevel?: FunctionLogLevel;
 }
 
 export class FeatureApi extends Construct {
@@ -80,12 +75,9 @@ export class FeatureApi extends Construct {
 
     this.function = new FeatureFunction(this, 'Function', {
       name: 'feature-api',
-      envName: props.envName,
+      ...ownerFunctionProps(props),
       memorySize: settings.memoryMb,
       timeout: props.timeout ?? Duration.seconds(10),
-      logRetentionDays: props.logRetentionDays,
-      logRemovalPolicy: props.logRemovalPolicy,
-      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
       environment: { TABLE_NAME: props.store.table.tableName },
     });
     props.store.grantReadFeatures(this.function);

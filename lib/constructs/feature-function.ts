@@ -21,6 +21,19 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export type FunctionLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
+/** What a construct that owns a feature function takes for it and passes through: environment and logs. */
+export type FunctionOwnerProps = Pick<FeatureFunctionProps, 'envName' | 'logRetentionDays' | 'logRemovalPolicy' | 'logLevel'>;
+
+/** Those props of an owner's, for its FeatureFunction. */
+export function ownerFunctionProps(props: FunctionOwnerProps): FunctionOwnerProps {
+  return {
+    envName: props.envName,
+    logRetentionDays: props.logRetentionDays,
+    logRemovalPolicy: props.logRemovalPolicy,
+    ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+  };
+}
+
 export interface FeatureFunctionProps {
   /**
    * Folder under `lambdas/` holding the handler's `index.ts` (exporting `handler`). Also the

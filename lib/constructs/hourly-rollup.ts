@@ -7,29 +7,24 @@
  * Invoke it by hand with `{"hour": "2024-03-05T07:00:00Z"}` to backfill an hour
  * (or run `featurelake rollup --athena --from … --to …`).
  */
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import type { TimePartitioning } from '../../src/lake/layout.js';
 import { ROLLUP_TABLES } from '../../src/lake/tables.js';
 import type { AthenaSettings } from '../config/environments.js';
-import { FeatureFunction, type FunctionLogLevel } from './feature-function.js';
+import { FeatureFunction, type FunctionOwnerProps, ownerFunctionProps } from './feature-function.js';
 import type { Lake } from './lake.js';
 import type { QueryWorkgroup } from './query-workgroup.js';
 
-export interface HourlyRollupProps {
-  readonly envName: string;
+export interface HourlyRollupProps extends FunctionOwnerProps {
   /** Schedule minute, hours rebuilt per run and timeout (lib/config/environments.ts `athena.rollup`). */
   readonly settings: AthenaSettings['rollup'];
   /** The lake's time partitions, so each run reads only its hour's files. */
   readonly timePartitioning: TimePartitioning;
   readonly lake: Lake;
   readonly queries: QueryWorkgroup;
-  readonly logRetentionDays: number;
-  readonly logRemovalPolicy: RemovalPolicy;
-  /** @default 'INFO' */
-  readonly logLevel?: FunctionLogLevel;
 }
 
 export class HourlyRollup extends Construct {
@@ -41,12 +36,9 @@ export class HourlyRollup extends Construct {
     const { settings, lake, queries } = props;
     this.function = new FeatureFunction(this, 'Function', {
       name: 'rollup',
-      envName: props.envName,
+      ...ownerFunctionProps(props),
       memorySize: 256,
       timeout: Duration.seconds(settings.timeoutSeconds),
-      logRetentionDays: props.logRetentionDays,
-      logRemovalPolicy: props.logRemovalPolicy,
-      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
       environment: {
         LAKE_BUCKET: lake.bucket.bucketName,
         ATHENA_WORKGROUP: queries.workgroup.ref,

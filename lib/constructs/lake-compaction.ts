@@ -6,22 +6,18 @@
  * Least privilege: list, get, put and delete under `events/` and its own
  * manifests under `_compaction/`; nothing else of the bucket.
  */
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import type { LakeSettings } from '../config/environments.js';
-import { FeatureFunction, type FunctionLogLevel } from './feature-function.js';
+import { FeatureFunction, type FunctionOwnerProps, ownerFunctionProps } from './feature-function.js';
 import { type Lake, lakeLayoutEnvironment } from './lake.js';
 
-export interface LakeCompactionProps {
-  readonly envName: string;
+export interface LakeCompactionProps extends FunctionOwnerProps {
   /** Schedule, reach and limits (`lake.compaction`), and the layout and codec the writer uses. */
   readonly settings: Pick<LakeSettings, 'compaction' | 'compression' | 'timePartitioning' | 'predictionModels'>;
   readonly lake: Lake;
-  readonly logRetentionDays: number;
-  readonly logRemovalPolicy: RemovalPolicy;
-  readonly logLevel?: FunctionLogLevel;
 }
 
 export class LakeCompaction extends Construct {
@@ -34,12 +30,9 @@ export class LakeCompaction extends Construct {
     const { compaction } = settings;
     this.function = new FeatureFunction(this, 'Function', {
       name: 'compactor',
-      envName: props.envName,
+      ...ownerFunctionProps(props),
       memorySize: compaction.memoryMb,
       timeout: Duration.seconds(compaction.timeoutSeconds),
-      logRetentionDays: props.logRetentionDays,
-      logRemovalPolicy: props.logRemovalPolicy,
-      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
       environment: {
         LAKE_BUCKET: lake.bucket.bucketName,
         ...lakeLayoutEnvironment(settings),

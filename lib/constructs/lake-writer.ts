@@ -5,17 +5,16 @@
  * same safety as the aggregator's: partial batch responses, bisect on error,
  * bounded retries and record age, failed batches kept in the quarantine.
  */
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { AggregatorSettings, LakeSettings } from '../config/environments.js';
-import { FeatureFunction, type FunctionLogLevel } from './feature-function.js';
+import { FeatureFunction, type FunctionOwnerProps, ownerFunctionProps } from './feature-function.js';
 import type { IngestStream } from './ingest-stream.js';
 import { type Lake, lakeLayoutEnvironment } from './lake.js';
 import type { Quarantine } from './quarantine.js';
 
-export interface LakeWriterProps {
-  readonly envName: string;
+export interface LakeWriterProps extends FunctionOwnerProps {
   /** Batching, compression, partitioning, retries and lateness (lib/config/environments.ts). */
   readonly settings: LakeSettings;
   /** The clock-skew allowance, shared with the aggregator so both judge events alike. */
@@ -25,10 +24,6 @@ export interface LakeWriterProps {
   readonly stream: IngestStream;
   readonly lake: Lake;
   readonly quarantine: Quarantine;
-  readonly logRetentionDays: number;
-  readonly logRemovalPolicy: RemovalPolicy;
-  /** @default 'INFO' */
-  readonly logLevel?: FunctionLogLevel;
 }
 
 export class LakeWriter extends Construct {
@@ -39,12 +34,9 @@ export class LakeWriter extends Construct {
     const { settings, lake, quarantine } = props;
     this.function = new FeatureFunction(this, 'Function', {
       name: 'lake-writer',
-      envName: props.envName,
+      ...ownerFunctionProps(props),
       memorySize: settings.memoryMb,
       timeout: Duration.seconds(settings.timeoutSeconds),
-      logRetentionDays: props.logRetentionDays,
-      logRemovalPolicy: props.logRemovalPolicy,
-      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
       environment: {
         LAKE_BUCKET: lake.bucket.bucketName,
         QUARANTINE_BUCKET: quarantine.bucket.bucketName,
