@@ -22,7 +22,7 @@ import { directoryStorage } from '../src/query/lake-storage.js';
 import { openLocalLake, viewSql } from '../src/query/local-engine.js';
 import { toDuckDb } from '../src/query/rewrite.js';
 import { bindParams, resolveQuery } from '../src/query/sql-library.js';
-import { APP_LOG_COLUMNS, appLogCsvLine, appLogs } from '../src/workloads/app-logs.js';
+import { appLogDayFile } from '../src/workloads/app-logs.js';
 import { hash32 } from '../src/workloads/random.js';
 
 export interface LakeBenchResult {
@@ -63,16 +63,8 @@ export async function benchLake(days = 90, perDay = 50_000, log: (s: string) => 
     let csvBytes = 0;
     const files: string[] = [];
     for (let d = 0; d < days; d++) {
-      const lines = [APP_LOG_COLUMNS.join(',')];
-      for (const e of appLogs.generate({
-        events: perDay,
-        seed: hash32(1, d),
-        startMs: start + d * DAY,
-        ratePerSecond: perDay / 86_400,
-      }))
-        lines.push(appLogCsvLine(e));
-      const file = path.join(csvDir, `${new Date(start + d * DAY).toISOString().slice(0, 10)}.log.csv`);
-      const text = `${lines.join('\n')}\n`;
+      const { name, text } = appLogDayFile({ dayStartMs: start + d * DAY, perDay, seed: hash32(1, d) });
+      const file = path.join(csvDir, name);
       writeFileSync(file, text);
       csvBytes += text.length;
       files.push(file);

@@ -5,6 +5,7 @@
  * home screen; event times advance by 1000 / rate ms with a little jitter, so
  * a day of N rows spans the day in order.
  */
+import { utcDay } from '../domain/days.js';
 import { Random } from './random.js';
 import type { Workload, WorkloadOptions } from './workload.js';
 
@@ -92,4 +93,24 @@ export function appLogCsvLine(record: AppLogRecord): string {
     record.metric_8,
     record.metric_9,
   ].join(',');
+}
+
+/**
+ * One day of seed 004's `csv_logs/`: the file name (`yyyy-MM-dd.log.csv`) and
+ * its text, a header then `perDay` rows spread over the UTC day.
+ */
+export function appLogDayFile(options: { dayStartMs: number; perDay: number; seed: number; users?: number }): {
+  name: string;
+  text: string;
+} {
+  const lines = [APP_LOG_COLUMNS.join(',')];
+  for (const event of appLogs.generate({
+    events: options.perDay,
+    seed: options.seed,
+    startMs: options.dayStartMs,
+    ratePerSecond: options.perDay / 86_400,
+    ...(options.users === undefined ? {} : { entities: options.users }),
+  }))
+    lines.push(appLogCsvLine(event));
+  return { name: `${utcDay(options.dayStartMs)}.log.csv`, text: `${lines.join('\n')}\n` };
 }

@@ -13,7 +13,7 @@ import { createWriteStream, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { sleep } from '../../domain/concurrency.js';
-import { APP_LOG_COLUMNS, appLogCsvLine, appLogs } from '../../workloads/app-logs.js';
+import { appLogDayFile } from '../../workloads/app-logs.js';
 import { workloads } from '../../workloads/index.js';
 import { hash32 } from '../../workloads/random.js';
 import { CliError, usageError } from '../errors.js';
@@ -90,19 +90,13 @@ async function generateDailyCsv(options: GenerateOptions): Promise<void> {
   const started = performance.now();
   let bytes = 0;
   for (let day = 0; day < days; day++) {
-    const dayStart = start + day * DAY_MS;
-    const file = path.join(options.out, `${new Date(dayStart).toISOString().slice(0, 10)}.log.csv`);
-    const lines = [APP_LOG_COLUMNS.join(',')];
-    const events = appLogs.generate({
-      events: perDay,
+    const { name, text } = appLogDayFile({
+      dayStartMs: start + day * DAY_MS,
+      perDay,
       seed: hash32(options.seed, day),
-      startMs: dayStart,
-      ratePerSecond: perDay / 86_400,
-      ...(options.users === undefined ? {} : { entities: options.users }),
+      ...(options.users === undefined ? {} : { users: options.users }),
     });
-    for (const event of events) lines.push(appLogCsvLine(event));
-    const text = `${lines.join('\n')}\n`;
-    writeFileSync(file, text);
+    writeFileSync(path.join(options.out, name), text);
     bytes += Buffer.byteLength(text);
     progress.update((day + 1) * perDay, (day + 1) * perDay);
   }
