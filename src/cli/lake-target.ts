@@ -16,7 +16,7 @@ import { deleteS3Prefix, directoryStorage, type LakeStorage, s3Storage } from '.
 import { openLocalLake, type QueryResult } from '../query/local-engine.js';
 import type { BindOptions } from '../query/sql-library.js';
 import { usageError } from './errors.js';
-import { localStackEnv, readLocalStackInfo } from './local-stack-info.js';
+import { type LocalStackInfo, localStackEnv, readLocalStackInfo } from './local-stack-info.js';
 
 export interface LakeTargetFlags {
   athena?: boolean;
@@ -75,18 +75,16 @@ export function localStackLake(
     throw usageError(`no lake to ${purpose}: ${why}; ${alternatives}, or start \`featurelake local\``);
   }
   const { info } = lookup;
+  return { ...localStackLakeStorage(info), envName: info.env, bucket: info.resources.lakeBucket };
+}
+
+/** A running local stack's lake bucket: changes through its S3 emulator, reads from the emulator's files. */
+export function localStackLakeStorage(info: LocalStackInfo): { storage: LakeStorage; s3: S3Client } {
   const bucket = info.resources.lakeBucket;
   const s3 = s3Client(localStackEnv(info));
   return {
     s3,
-    storage: s3Storage({
-      s3,
-      bucket,
-      root: path.join(info.s3Directory, bucket),
-      suffix: info.s3ObjectSuffix,
-    }),
-    envName: info.env,
-    bucket,
+    storage: s3Storage({ s3, bucket, root: path.join(info.s3Directory, bucket), suffix: info.s3ObjectSuffix }),
   };
 }
 

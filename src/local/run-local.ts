@@ -1,22 +1,12 @@
-/**
- * `featurelake start` / `npm start`: bring the local stack up, stream a demo
- * clickstream (with a few deliberately invalid records) through Kinesis → the
- * aggregator → DynamoDB, read features back over the HTTP API, then wait for
- * the lake writer's batching window and count the rows it wrote to the lake,
- * print a short summary, stop. `featurelake local` / `npm run local`: the same stack, kept
- * up until Ctrl-C, with every endpoint, name and the API key printed and
- * written to <state-dir>/local-stack.json.
- */
-import path from 'node:path';
 import { ENVIRONMENTS, type EnvironmentName } from '../../lib/config/environments.js';
 import { s3Client } from '../aws/clients.js';
 import { objectsUnder } from '../aws/s3-objects.js';
 import { SendSession } from '../cli/kinesis/send-session.js';
+import { localStackLakeStorage } from '../cli/lake-target.js';
 import { sources, userClickstream } from '../features/catalog.js';
 import { EVENTS_PREFIX } from '../lake/layout.js';
 import { lakeTables } from '../lake/tables.js';
 import { QUARANTINE_PREFIX } from '../quarantine/quarantine.js';
-import { s3Storage } from '../query/lake-storage.js';
 import { openLocalLake } from '../query/local-engine.js';
 import { workloads } from '../workloads/index.js';
 import type { LocalEventSourceMapping } from './event-source-mapping.js';
@@ -184,12 +174,7 @@ async function runDemo(stack: LocalStack, events: number, log: (line: string) =>
 /** Rows of the clickstream table on the local stack's lake, counted by DuckDB over the emulator's files. */
 async function countLakeRows(stack: LocalStack): Promise<number> {
   const { info } = stack;
-  const storage = s3Storage({
-    s3: s3Client(stack.clientEnv),
-    bucket: info.resources.lakeBucket,
-    root: path.join(info.s3Directory, info.resources.lakeBucket),
-    suffix: info.s3ObjectSuffix,
-  });
+  const { storage } = localStackLakeStorage(info);
   const lake = await openLocalLake({ storage, tables: lakeTables(sources, ENVIRONMENTS[info.env as EnvironmentName].lake) });
   try {
     const result = await lake.run('SELECT count(*) AS n FROM clickstream');
