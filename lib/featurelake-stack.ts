@@ -145,5 +145,26 @@ export class FeaturelakeStack extends Stack {
       value: this.monitoring.topic.topicArn,
       description: 'Subscribe on-call here (email, chat)',
     });
+
+    // What a client of a deployment needs beyond resource names: `npm run test:target -- <outputs file>`
+    // reads these to know the region, how to call the API and how long the lake may take (docs/targets.md).
+    new CfnOutput(this, 'Region', { value: this.region, description: 'Region of every resource of this stack' });
+    new CfnOutput(this, 'EnvName', { value: envName, description: 'featurelake environment (lib/config/environments.ts)' });
+    new CfnOutput(this, 'ApiAuth', {
+      value: config.api.auth,
+      description: 'apiKey: x-api-key only; iam: x-api-key and a SigV4 signature',
+    });
+    new CfnOutput(this, 'AggregatorBatchingWindowSeconds', {
+      value: String(config.aggregator.maxBatchingWindowSeconds),
+      description: 'Longest the aggregator gathers records before features change',
+    });
+    new CfnOutput(this, 'LakeTimePartitioning', {
+      value: config.lake.timePartitioning,
+      description: 'hour: events/<source>/dt=YYYY-MM-DD/hr=HH/; date: events/<source>/dt=YYYY-MM-DD/',
+    });
+    new CfnOutput(this, 'LakeBatchingWindowSeconds', {
+      value: String(config.lake.maxBatchingWindowSeconds),
+      description: 'Longest the lake writer gathers records before it writes Parquet',
+    });
   }
 }

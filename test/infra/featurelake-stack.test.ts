@@ -374,6 +374,22 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     );
   });
 
+  it('outputs what a client of the deployment (npm run test:target) needs to find and wait for it', () => {
+    const outputs = template(env).toJSON().Outputs as Record<string, { Value: unknown }>;
+    // Literal expectations per environment, written from docs/deploy.md's table rather than read from the config.
+    const documented = {
+      dev: { auth: 'apiKey', aggregatorWindow: '5', lakeWindow: '60' },
+      staging: { auth: 'apiKey', aggregatorWindow: '5', lakeWindow: '60' },
+      prod: { auth: 'iam', aggregatorWindow: '2', lakeWindow: '60' },
+    }[env];
+    expect(outputs.Region?.Value).toEqual({ Ref: 'AWS::Region' });
+    expect(outputs.EnvName?.Value).toBe(env);
+    expect(outputs.ApiAuth?.Value).toBe(documented.auth);
+    expect(outputs.AggregatorBatchingWindowSeconds?.Value).toBe(documented.aggregatorWindow);
+    expect(outputs.LakeTimePartitioning?.Value).toBe('hour');
+    expect(outputs.LakeBatchingWindowSeconds?.Value).toBe(documented.lakeWindow);
+  });
+
   it('grants no IAM identity a wildcard action', () => {
     const t = template(env).toJSON().Resources as Resources;
     const statements = Object.entries(t).flatMap(([id, r]) => {
