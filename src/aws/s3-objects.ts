@@ -3,7 +3,13 @@
  * own paginator; deleting batches keys 1,000 a request (S3's limit) and fails
  * naming every key S3 refused (DeleteObjects reports those in a 200 answer).
  */
-import { type _Object, DeleteObjectsCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import {
+  type _Object,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+  paginateListObjectsV2,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 
 /** Every object under a prefix. */
 export async function* objectsUnder(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<_Object> {
@@ -19,6 +25,20 @@ export async function childPrefixes(s3: S3Client, bucket: string, prefix: string
     for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix);
   }
   return out;
+}
+
+/**
+ * Whether an object exists, asked as a listing of its own key rather than a
+ * HeadObject. On AWS a HeadObject of a missing key answers 404 only to a caller
+ * whose s3:ListBucket applies to that request; a grant scoped by `s3:prefix`
+ * never does (HeadObject carries no prefix), so the answer is 403. A
+ * ListObjectsV2 with `Prefix = key` carries `s3:prefix = key` and so is allowed
+ * by the same scoped grant. The key, if present, sorts first among the keys it
+ * prefixes, so one key is enough.
+ */
+export async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+  const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
+  return page.Contents?.[0]?.Key === key;
 }
 
 /** Deletes the keys; throws naming each key S3 could not delete. */

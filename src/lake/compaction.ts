@@ -17,13 +17,16 @@
  *   changes. Output, then deletes of the inputs, then the manifest. A run
  *   first finishes what a crashed run left: output present → delete the
  *   inputs it holds; output absent → drop the manifest, the inputs are intact.
+ *   Each manifest is recovered on its own: one that fails is reported against
+ *   its partition, which this run then leaves alone; the others go on.
  *   Readers can see an input and its compacted copy together only between the
  *   output's PUT and the inputs' DELETE, a matter of milliseconds.
  */
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parquetReadObjects } from 'hyparquet';
-import { childPrefixes, deleteKeys, objectsUnder } from '../aws/s3-objects.js';
+import { compressors } from 'hyparquet-compressors';
+import { childPrefixes, deleteKeys, objectExists, objectsUnder } from '../aws/s3-objects.js';
 import { DAY_MS, isIsoDay, utcDay } from '../domain/days.js';
 import type { EventSource } from '../features/define.js';
 import { type LakeColumn, lakeColumns } from './columns.js';
@@ -56,7 +59,7 @@ export interface PartitionCompaction {
 export interface CompactionSummary {
   readonly day: string;
   readonly partitions: PartitionCompaction[];
-  /** Partitions left as they were, and why (the next run retries them). */
+  /** Partitions left as they were, and why (the next run retries them), including interrupted runs not recovered. */
   readonly failed: { readonly partition: string; readonly reason: string }[];
   /** Manifests of interrupted runs that this run completed or discarded. */
   readonly recovered: number;
@@ -83,17 +86,6 @@ async function listAll(s3: S3Client, bucket: string, prefix: string): Promise<Li
 async function getBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return (await object.Body?.transformToByteArray()) ?? new Uint8Array();
-}
-
-async function exists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
-  try {
-    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return true;
-  } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 404 || (error as Error).name === 'NotFound') return false;
-    throw error;
-  }
 }
 
 /** The partitions (directories ending in '/') of a source on one day: `events/<source>/[model=…/]dt=<day>/[hr=…/]`. */
@@ -159,10 +151,15 @@ function compactionGroups(
   return groups.filter((g) => g.length >= 2);
 }
 
-/** Lake rows of a Parquet file as the encoder takes them back: timestamps and INT64 as numbers. */
+/**
+ * Lake rows of a Parquet file as the encoder takes them back: timestamps and
+ * INT64 as numbers. hyparquet alone decodes snappy only; the lake is written
+ * with any of `lake.compression`'s codecs (prod: zstd), and files written
+ * before a codec change stay in the old one, so every codec is read.
+ */
 async function readRows(bytes: Uint8Array, columns: readonly LakeColumn[]): Promise<LakeRow[]> {
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const rows = (await parquetReadObjects({ file })) as Record<string, unknown>[];
+  const rows = (await parquetReadObjects({ file, compressors })) as Record<string, unknown>[];
   return rows.map((r) => {
     const row: LakeRow = {};
     for (const c of columns) {
@@ -173,17 +170,37 @@ async function readRows(bytes: Uint8Array, columns: readonly LakeColumn[]): Prom
   });
 }
 
-/** Completes or discards the manifests an interrupted run left; resolves to how many. */
-async function recover(options: CompactionOptions): Promise<number> {
+interface Recovery {
+  readonly recovered: number;
+  /** Partitions whose interrupted run could not be finished: compacting them again could double rows. */
+  readonly failed: { readonly partition: string; readonly reason: string }[];
+}
+
+/** The partition a manifest `_compaction/<partition><id>.json` belongs to. */
+const partitionOfManifest = (key: string) => key.slice(COMPACTION_PREFIX.length, key.lastIndexOf('/') + 1);
+
+/**
+ * Completes or discards the manifests an interrupted run left, each on its
+ * own: one that fails (S3 refusing, a corrupt manifest) is reported against
+ * its partition and the rest go on.
+ */
+async function recover(options: CompactionOptions): Promise<Recovery> {
   const { s3, bucket } = options;
   const manifests = (await listAll(s3, bucket, COMPACTION_PREFIX)).filter((o) => o.key.endsWith('.json'));
+  let recovered = 0;
+  const failed: { partition: string; reason: string }[] = [];
   for (const { key } of manifests) {
-    const manifest = JSON.parse(new TextDecoder().decode(await getBytes(s3, bucket, key))) as Manifest;
-    // Output written: its inputs are inside it, so any left are duplicates. Output absent: nothing changed.
-    if (await exists(s3, bucket, manifest.output)) await deleteKeys(s3, bucket, manifest.inputs);
-    await deleteKeys(s3, bucket, [key]);
+    try {
+      const manifest = JSON.parse(new TextDecoder().decode(await getBytes(s3, bucket, key))) as Manifest;
+      // Output written: its inputs are inside it, so any left are duplicates. Output absent: nothing changed.
+      if (await objectExists(s3, bucket, manifest.output)) await deleteKeys(s3, bucket, manifest.inputs);
+      await deleteKeys(s3, bucket, [key]);
+      recovered += 1;
+    } catch (error) {
+      failed.push({ partition: partitionOfManifest(key), reason: `recovering ${key}: ${(error as Error).message}` });
+    }
   }
-  return manifests.length;
+  return { recovered, failed };
 }
 
 /** The `count` days (yyyy-MM-dd, UTC) before the day of `time`, oldest first. */
@@ -238,12 +255,14 @@ async function compactGroup(
 export async function compactDay(options: CompactionOptions, day: string): Promise<CompactionSummary> {
   if (!isIsoDay(day)) throw new Error(`compaction: "${day}" is not a day yyyy-MM-dd`);
   const now = (options.now ?? Date.now)();
-  const recovered = await recover(options);
+  const { recovered, failed } = await recover(options);
+  // A partition whose interrupted run is unfinished may hold an output beside its inputs: merging them again would double rows.
+  const unrecovered = new Set(failed.map((f) => f.partition));
   const partitions: PartitionCompaction[] = [];
-  const failed: { partition: string; reason: string }[] = [];
   for (const source of options.sources) {
     const columns = lakeColumns(source);
     for (const [partition, objects] of await partitionsOfDay(options, source, day)) {
+      if (unrecovered.has(partition)) continue;
       for (const group of compactionGroups(objects, options.minAgeMs, options.maxInputBytes, now)) {
         try {
           partitions.push(await compactGroup(options, partition, group, columns));

@@ -14,3 +14,16 @@ export function failingClient(s3: S3Client, fail: (command: unknown) => Error | 
   }) as S3Client['send'];
   return client;
 }
+
+/**
+ * An error shaped as the SDK throws for an S3 error response (`name`, `$fault`,
+ * `$metadata.httpStatusCode`): e.g. `s3ServiceError('Forbidden', 403)` for what
+ * AWS answers a HeadObject of a missing key without an applicable s3:ListBucket.
+ */
+export function s3ServiceError(name: string, httpStatusCode: number, message = name): Error {
+  return Object.assign(new Error(message), {
+    name,
+    $fault: httpStatusCode >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode },
+  });
+}

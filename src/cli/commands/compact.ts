@@ -74,7 +74,8 @@ async function compact(options: CompactOptions): Promise<void> {
   let partitions = 0;
   let bytesIn = 0;
   let bytesOut = 0;
-  const failed: string[] = [];
+  // A set: every day's run reports an unrecoverable manifest again (recovery is not per day).
+  const failed = new Set<string>();
   try {
     for (const [i, day] of days.entries()) {
       const summary = await compactDay(
@@ -95,7 +96,7 @@ async function compact(options: CompactOptions): Promise<void> {
       partitions += summary.partitions.length;
       bytesIn += summary.partitions.reduce((n, p) => n + p.inputBytes, 0);
       bytesOut += summary.partitions.reduce((n, p) => n + p.outputBytes, 0);
-      for (const f of summary.failed) failed.push(`${f.partition}: ${f.reason}`);
+      for (const f of summary.failed) failed.add(`${f.partition}: ${f.reason}`);
       process.stderr.write(
         `featurelake: [${i + 1}/${days.length}] ${day}: ${dayFiles} files into ${summary.partitions.length}` +
           `${summary.recovered ? `; finished ${summary.recovered} interrupted runs` : ''}\n`,
@@ -108,9 +109,9 @@ async function compact(options: CompactOptions): Promise<void> {
     `compacted ${files} files into ${partitions} (${(bytesIn / 1e6).toFixed(1)} MB → ${(bytesOut / 1e6).toFixed(1)} MB) ` +
       `over ${days.length} days of s3://${bucket} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
   );
-  if (failed.length > 0) {
+  if (failed.size > 0) {
     for (const f of failed) process.stderr.write(`featurelake: not compacted: ${f}\n`);
-    throw runtimeError(`${failed.length} partitions were not compacted (left as they were; the next run retries them)`);
+    throw runtimeError(`${failed.size} partitions were not compacted (left as they were; the next run retries them)`);
   }
 }
 
