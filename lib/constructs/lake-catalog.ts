@@ -7,7 +7,13 @@
  * the configured prediction models; `storage.location.template` spells the
  * writer's Hive layout (src/lake/layout.ts) exactly. Rollup tables are plain
  * partitioned tables: Athena's INSERT INTO registers the partitions it writes.
+ *
+ * The database and tables have fixed names (the SQL and the CLI use them), so
+ * they follow the lake's removal policy instead of CDK's default RETAIN for Glue:
+ * a destroyed dev or staging stack must leave no `featurelake_<env>` behind, or
+ * the next deploy's CREATE fails with AlreadyExistsException.
  */
+import { CfnResource, RemovalPolicy } from 'aws-cdk-lib';
 import {
   type Column,
   Database,
@@ -32,6 +38,12 @@ export interface LakeCatalogProps {
   readonly sources: readonly EventSource[];
   /** Partitioning (must be the writer's) and the first projected day. */
   readonly settings: Pick<LakeSettings, 'timePartitioning' | 'predictionModels' | 'oldestPartitionDate'>;
+  /**
+   * What happens to the database and its tables when the stack is deleted.
+   * @default the lake bucket's removal policy (the catalog lives and dies with the data it describes);
+   * RemovalPolicy.RETAIN when the bucket is imported and its policy cannot be read
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 const GLUE_TYPES: Readonly<Record<LakeType, Type>> = {
@@ -55,9 +67,13 @@ export class LakeCatalog extends Construct {
       databaseName: glueDatabaseName(props.envName),
       description: `featurelake ${props.envName}: the event lake and its rollups`,
     });
+    const removalPolicy = props.removalPolicy ?? removalPolicyOf(props.bucket);
+    this.database.applyRemovalPolicy(removalPolicy);
     const tables = new Map<string, S3Table>();
     for (const table of lakeTables(props.sources, props.settings)) {
-      tables.set(table.name, this.addTable(table, props));
+      const glueTable = this.addTable(table, props);
+      glueTable.applyRemovalPolicy(removalPolicy);
+      tables.set(table.name, glueTable);
     }
     this.tables = tables;
   }
@@ -88,6 +104,20 @@ export class LakeCatalog extends Construct {
           }
         : {}),
     });
+  }
+}
+
+/** The removal policy a bucket of this stack was given (its CloudFormation DeletionPolicy). */
+function removalPolicyOf(bucket: IBucket): RemovalPolicy {
+  const resource = bucket.node.defaultChild;
+  if (!CfnResource.isCfnResource(resource)) return RemovalPolicy.RETAIN;
+  switch (resource.cfnOptions.deletionPolicy) {
+    case 'Delete':
+      return RemovalPolicy.DESTROY;
+    case 'RetainExceptOnCreate':
+      return RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
+    default:
+      return RemovalPolicy.RETAIN;
   }
 }
 

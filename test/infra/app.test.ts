@@ -89,3 +89,54 @@ describe('bin/app.ts under the CDK CLI protocol', () => {
     }
   });
 });
+
+/**
+ * A physical name CloudFormation does not generate, per resource type: a resource carrying one that
+ * outlives its stack blocks the next CREATE of the same stack (AlreadyExistsException).
+ */
+const FIXED_NAMES: Record<string, (p: Record<string, any>) => unknown> = {
+  'AWS::Glue::Database': (p) => p.DatabaseInput?.Name,
+  'AWS::Glue::Table': (p) => p.TableInput?.Name,
+  'AWS::Athena::WorkGroup': (p) => p.Name,
+  'AWS::S3::Bucket': (p) => p.BucketName,
+  'AWS::DynamoDB::Table': (p) => p.TableName,
+  'AWS::Kinesis::Stream': (p) => p.Name,
+  'AWS::Logs::LogGroup': (p) => p.LogGroupName,
+  'AWS::Lambda::Function': (p) => p.FunctionName,
+  'AWS::IAM::Role': (p) => p.RoleName,
+  'AWS::SNS::Topic': (p) => p.TopicName,
+  'AWS::KMS::Alias': (p) => p.AliasName,
+};
+
+describe('a destroyed environment can be deployed again', () => {
+  const RETAINING = new Set(['Retain', 'RetainExceptOnCreate']);
+  const templates = new Map<string, { Resources: Record<string, any> }>();
+  const templateOf = (env: string) => {
+    if (!templates.has(env)) templates.set(env, synthTemplate(env) as { Resources: Record<string, any> });
+    return templates.get(env) as { Resources: Record<string, any> };
+  };
+
+  it.each(['dev', 'staging'])('%s: nothing that outlives the stack has a fixed name', (env) => {
+    const leftBehind = Object.entries(templateOf(env).Resources)
+      .filter(([, r]) => RETAINING.has(r.DeletionPolicy) && FIXED_NAMES[r.Type]?.(r.Properties ?? {}) !== undefined)
+      .map(([id, r]) => `${id} (${r.Type} ${JSON.stringify(FIXED_NAMES[r.Type]?.(r.Properties ?? {}))})`);
+    expect(leftBehind).toEqual([]);
+  });
+
+  // The Glue catalog is named featurelake_<env>: it goes with dev and staging, and stays with prod's lake.
+  it.each([
+    ['dev', 'Delete'],
+    ['staging', 'Delete'],
+    ['prod', 'Retain'],
+  ])('%s: the Glue database and tables are deletion policy %s', (env, policy) => {
+    const glue = Object.values(templateOf(env).Resources).filter((r) => r.Type.startsWith('AWS::Glue::'));
+    expect(glue.map((r) => r.Type).sort()).toEqual([
+      'AWS::Glue::Database',
+      'AWS::Glue::Table',
+      'AWS::Glue::Table',
+      'AWS::Glue::Table',
+      'AWS::Glue::Table',
+    ]);
+    for (const r of glue) expect([r.Type, r.DeletionPolicy, r.UpdateReplacePolicy]).toEqual([r.Type, policy, policy]);
+  });
+});
