@@ -21,6 +21,33 @@ export interface LocalApiOptions {
   readonly apiKey: string;
   /** @default 0 (a free port) */
   readonly port?: number;
+  /** Told of a handler that threw and of anything else that escaped a request. @default - ignored */
+  readonly onError?: (error: Error) => void;
+}
+
+/** API Gateway's request payload limit (10 MB). */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+type Reply = (statusCode: number, body: string, headers?: Record<string, string>) => void;
+
+/** A path segment as API Gateway hands it to the function, or undefined when it is not valid percent-encoded UTF-8. */
+export function decodePathSegment(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The request body, or undefined past MAX_BODY_BYTES (the rest is drained so the connection stays usable). */
+async function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+  }
+  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks);
 }
 
 export interface LocalApi {
@@ -75,13 +102,26 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   let quotaUsed = 0;
   const stagePrefix = `/${api.stageName}`;
 
-  const server = http.createServer(async (req, res) => {
+  const server = http.createServer((req, res) => {
     const reply = (statusCode: number, body: string, headers: Record<string, string> = {}) => {
+      if (res.headersSent) return void res.end();
       res.writeHead(statusCode, { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID(), ...headers });
       res.end(body);
     };
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const path = url.pathname.startsWith(`${stagePrefix}/`) ? url.pathname.slice(stagePrefix.length) : undefined;
+    // No request may take the stack down: whatever escapes is answered, and the server goes on.
+    handleRequest(req, reply).catch((error: unknown) => {
+      options.onError?.(error as Error);
+      reply(500, JSON.stringify({ message: 'Internal server error' }));
+    });
+  });
+
+  async function handleRequest(req: http.IncomingMessage, reply: Reply): Promise<void> {
+    // The raw target, split by hand: `new URL` would read `//x` as a host, and decoding comes per parameter below.
+    const target = req.url ?? '/';
+    const queryAt = target.indexOf('?');
+    const rawPath = queryAt === -1 ? target : target.slice(0, queryAt);
+    const searchParams = new URLSearchParams(queryAt === -1 ? '' : target.slice(queryAt + 1));
+    const path = rawPath.startsWith(`${stagePrefix}/`) ? rawPath.slice(stagePrefix.length) : undefined;
     const route = path === undefined ? undefined : routes.find((r) => r.method === req.method && r.pattern.test(path));
     if (!route || path === undefined) return reply(403, JSON.stringify({ message: 'Missing Authentication Token' }));
     const headers = Object.fromEntries(
@@ -95,8 +135,30 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     if (api.quota && ++quotaUsed > api.quota.limit) return reply(429, JSON.stringify({ message: 'Limit Exceeded' }));
 
     const match = route.pattern.exec(path) as RegExpExecArray;
-    const pathParameters = Object.fromEntries(route.params.map((name, i) => [name, decodeURIComponent(match[i + 1] as string)]));
-    const query = [...url.searchParams.keys()];
+    const pathParameters: Record<string, string> = {};
+    for (const [i, name] of route.params.entries()) {
+      const raw = match[i + 1] as string;
+      const decoded = decodePathSegment(raw);
+      if (decoded === undefined) {
+        return reply(
+          400,
+          JSON.stringify({
+            error: 'invalid_path_parameter',
+            field: name,
+            message: `path parameter ${name} is not valid percent-encoded UTF-8: "${raw.slice(0, 64)}"`,
+          }),
+        );
+      }
+      pathParameters[name] = decoded;
+    }
+    const body = await readBody(req);
+    if (body === undefined) {
+      return reply(
+        413,
+        JSON.stringify({ error: 'payload_too_large', field: 'body', message: `request body over ${MAX_BODY_BYTES} bytes` }),
+      );
+    }
+    const query = [...new Set(searchParams.keys())];
     const requestId = randomUUID();
     const event = {
       resource: route.resourcePath,
@@ -105,14 +167,12 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       headers,
       multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
       queryStringParameters: query.length
-        ? Object.fromEntries(query.map((k) => [k, url.searchParams.getAll(k).at(-1) as string]))
+        ? Object.fromEntries(query.map((k) => [k, searchParams.getAll(k).at(-1) as string]))
         : null,
-      multiValueQueryStringParameters: query.length
-        ? Object.fromEntries(query.map((k) => [k, url.searchParams.getAll(k)]))
-        : null,
+      multiValueQueryStringParameters: query.length ? Object.fromEntries(query.map((k) => [k, searchParams.getAll(k)])) : null,
       pathParameters,
       stageVariables: null,
-      body: null,
+      body: body.length > 0 ? body.toString('utf8') : null,
       isBase64Encoded: false,
       requestContext: {
         requestId,
@@ -123,13 +183,22 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
         identity: { apiKey: headers['x-api-key'] ?? null, sourceIp: req.socket.remoteAddress ?? '127.0.0.1' },
       },
     } as unknown as APIGatewayProxyEvent;
+    let result: APIGatewayProxyResult;
     try {
-      const result = await (handlers.get(route.functionLogicalId) as ApiHandler)(event);
-      reply(result.statusCode, result.body, (result.headers ?? {}) as Record<string, string>);
-    } catch {
-      reply(502, JSON.stringify({ message: 'Internal server error' }));
+      result = await (handlers.get(route.functionLogicalId) as ApiHandler)(event);
+    } catch (error) {
+      // API Gateway's answer to a proxy function that failed.
+      options.onError?.(error as Error);
+      return reply(502, JSON.stringify({ message: 'Internal server error' }));
     }
-  });
+    if (!Number.isInteger(result?.statusCode) || typeof result.body !== 'string') {
+      // ... and to one that returned something that is not a proxy response.
+      return reply(502, JSON.stringify({ message: 'Internal server error' }));
+    }
+    const resultHeaders = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
+    reply(result.statusCode, result.body, resultHeaders);
+  }
+
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

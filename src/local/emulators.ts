@@ -8,15 +8,21 @@
  * on PutRecords and flat as a shard fills; it lacks ON_DEMAND streams and
  * StartStreamEncryption, so the local stack creates provisioned shards and
  * leaves encryption to the CDK template.
+ *
+ * Each child runs under ./lifeline.cjs, which exits when this process's end
+ * of its stdin closes: the emulators go when the stack's process goes, even
+ * if it is killed or dies of an uncaught exception.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sleep } from '../domain/concurrency.js';
 
 const require = createRequire(import.meta.url);
+const LIFELINE = fileURLToPath(new URL('./lifeline.cjs', import.meta.url));
 
 /** s3rver accepts only its own credentials by default; dynalite and kinesalite accept any. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -28,6 +34,8 @@ export interface Emulators {
   readonly env: Record<string, string>;
   /** s3rver's files: object `<key>` of bucket `<b>` is `<s3Directory>/<b>/<key>._S3rver_object`. */
   readonly s3Directory: string;
+  /** The emulator child processes, for resource figures (RSS) and checks that none outlives the stack. */
+  readonly processes: readonly { readonly name: string; readonly pid: number }[];
   stop(): Promise<void>;
 }
 
@@ -73,11 +81,14 @@ async function startProcess(
   script: string,
   args: string[],
   nodeFlags: string[] = [],
-): Promise<{ child: ChildProcess; port: number }> {
+): Promise<{ name: string; child: ChildProcess; port: number }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeFlags, script, ...args.map((a) => a.replace('{port}', String(port)))], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags, LIFELINE, script, ...args.map((a) => a.replace('{port}', String(port)))],
+    // stdin stays open for the child's lifetime: its end is the lifeline's signal to exit.
+    { stdio: ['pipe', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4_000);
@@ -88,7 +99,7 @@ async function startProcess(
     child.kill('SIGKILL');
     throw new Error(`${(error as Error).message}${stderr ? `\n${name} stderr: ${stderr}` : ''}`);
   }
-  return { child, port };
+  return { name, child, port };
 }
 
 /** Starts the three emulators; `dataDir` holds s3rver's files (wiped first). */
@@ -133,6 +144,7 @@ export async function startEmulators(dataDir: string): Promise<Emulators> {
   return {
     endpoints: { kinesis, dynamodb, s3 },
     s3Directory: s3Dir,
+    processes: started.map(({ name, child }) => ({ name, pid: child.pid as number })),
     env: {
       AWS_ENDPOINT_URL_KINESIS: kinesis,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb,

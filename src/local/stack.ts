@@ -52,6 +52,8 @@ export interface LocalStack {
   readonly clientEnv: Record<string, string>;
   readonly model: LocalStackModel;
   readonly mappings: readonly LocalEventSourceMapping[];
+  /** This process (handlers, mappings, API) and the emulator children, by name and pid. */
+  readonly processes: readonly { readonly name: string; readonly pid: number }[];
   /** The mappings that feed one function, by its handler name ('aggregator', 'lake-writer'). */
   mappingsOf(handlerName: string): LocalEventSourceMapping[];
   /** Waits until every mapping has processed everything on its stream. */
@@ -187,6 +189,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       clientEnv,
       model,
       mappings,
+      processes: [{ name: 'featurelake', pid: process.pid }, ...emulators.processes],
       mappingsOf: (handlerName) => mappings.filter((_, i) => handlerNames[i] === handlerName),
       drain: async (timeoutMs) => {
         await Promise.all(mappings.map((m) => m.drain(timeoutMs)));

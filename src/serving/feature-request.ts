@@ -22,6 +22,8 @@ export interface RequestError {
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point.
 const ENTITY_ID = /^[^\u0000-\u001f\u007f]{1,128}$/u;
+/** A UTF-16 surrogate that is not half of a pair: not a character, and not storable as a DynamoDB string. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 const QUERY_PARAMETERS = new Set(['views']);
 
 export function parseFeatureRequest(
@@ -40,8 +42,8 @@ export function parseFeatureRequest(
     return fail(404, 'unknown_entity_type', 'entityType', `no feature views for entity type "${entityType}"`, entityTypes);
   }
   const entityId = pathParameters?.entityId ?? '';
-  if (!ENTITY_ID.test(entityId)) {
-    return fail(400, 'invalid_entity_id', 'entityId', 'entityId must be 1–128 characters with no control characters');
+  if (!ENTITY_ID.test(entityId) || LONE_SURROGATE.test(entityId)) {
+    return fail(400, 'invalid_entity_id', 'entityId', 'entityId must be 1–128 Unicode characters with no control characters');
   }
   for (const name of Object.keys(query ?? {})) {
     if (!QUERY_PARAMETERS.has(name)) {
