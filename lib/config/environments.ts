@@ -64,9 +64,13 @@ export interface LakeSettings {
   readonly maxLatenessSeconds: number;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
-  /** Days after which lake objects move to Infrequent Access, then Glacier Instant Retrieval; and expire (optional). */
+  /**
+   * Days after which lake objects move to Standard-IA, then (optional) Glacier Instant Retrieval;
+   * and expire (optional). Each class is kept at least its minimum storage duration
+   * (MINIMUM_STORAGE_DAYS) before the next step, or S3 bills the rest of it anyway.
+   */
   readonly infrequentAccessAfterDays: number;
-  readonly glacierAfterDays: number;
+  readonly glacierAfterDays?: number;
   readonly expireAfterDays?: number;
   /** The first day Athena's partition projection covers (yyyy-MM-dd): bulk imports of older logs need it earlier. */
   readonly oldestPartitionDate: string;
@@ -133,6 +137,66 @@ export interface EnvironmentConfig {
   readonly retainData: boolean;
 }
 
+/** S3 storage classes a lifecycle rule can move objects to (CloudFormation's `StorageClass` values). */
+export type TransitionStorageClass =
+  | 'STANDARD_IA'
+  | 'ONEZONE_IA'
+  | 'INTELLIGENT_TIERING'
+  | 'GLACIER_IR'
+  | 'GLACIER'
+  | 'DEEP_ARCHIVE';
+
+/**
+ * Minimum storage duration S3 bills for an object in each class (Amazon S3 User Guide, "Comparing
+ * the Amazon S3 storage classes"): an object deleted or moved on earlier is charged for the rest.
+ */
+export const MINIMUM_STORAGE_DAYS: Readonly<Record<TransitionStorageClass, number>> = {
+  STANDARD_IA: 30,
+  ONEZONE_IA: 30,
+  INTELLIGENT_TIERING: 0,
+  GLACIER_IR: 90,
+  GLACIER: 90,
+  DEEP_ARCHIVE: 180,
+};
+
+export interface LifecycleTransition {
+  readonly storageClass: TransitionStorageClass;
+  readonly afterDays: number;
+}
+
+/** The lake's storage-class transitions, in order. */
+export function lakeTransitions(
+  lake: Pick<LakeSettings, 'infrequentAccessAfterDays' | 'glacierAfterDays'>,
+): LifecycleTransition[] {
+  return [
+    { storageClass: 'STANDARD_IA', afterDays: lake.infrequentAccessAfterDays },
+    ...(lake.glacierAfterDays === undefined ? [] : [{ storageClass: 'GLACIER_IR' as const, afterDays: lake.glacierAfterDays }]),
+  ];
+}
+
+/**
+ * What is wrong with a lifecycle: steps out of order, or a class left (by the next transition or
+ * by expiry) before its minimum storage duration, which S3 bills as if it had been kept.
+ */
+export function lifecycleProblems(transitions: readonly LifecycleTransition[], expireAfterDays?: number): string[] {
+  const problems: string[] = [];
+  transitions.forEach((step, i) => {
+    const next = transitions[i + 1];
+    const leaves = next ? { days: next.afterDays, by: `the transition to ${next.storageClass}` } : undefined;
+    const end = leaves ?? (expireAfterDays === undefined ? undefined : { days: expireAfterDays, by: 'expiry' });
+    if (!end) return;
+    const minimum = MINIMUM_STORAGE_DAYS[step.storageClass];
+    if (end.days <= step.afterDays) {
+      problems.push(`${end.by} (day ${end.days}) must come after the transition to ${step.storageClass} (day ${step.afterDays})`);
+    } else if (end.days < step.afterDays + minimum) {
+      problems.push(
+        `${step.storageClass} from day ${step.afterDays} is left by ${end.by} at day ${end.days}, before its ${minimum}-day minimum storage duration (day ${step.afterDays + minimum}): S3 bills the rest anyway`,
+      );
+    }
+  });
+  return problems;
+}
+
 const HOUR = 3_600;
 const DAY = 86_400;
 
@@ -193,7 +257,8 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
     stream: { capacityMode: 'PROVISIONED', shardCount: 1, retentionHours: 24 },
     aggregator: base.aggregator,
     api: base.api,
-    lake: { ...base.lake, infrequentAccessAfterDays: 30, glacierAfterDays: 60, expireAfterDays: 90 },
+    // Dev data lives 90 days: Standard-IA after 30, no Glacier (its 90-day minimum would outlive the data).
+    lake: { ...base.lake, infrequentAccessAfterDays: 30, glacierAfterDays: undefined, expireAfterDays: 90 },
     athena: { ...base.athena, bytesScannedCutoffPerQuery: 1024 ** 3 },
     alarms: { iteratorAgeMs: 15 * 60_000, quarantinedPer5Min: 1_000, functionErrorsPer5Min: 10, api5xxPer5Min: 50 },
     logRetentionDays: 7,
@@ -281,8 +346,6 @@ export function validateEnvironment(config: EnvironmentConfig, views: readonly F
     problems.push('lake.maxBatchingWindowSeconds must be 0–300');
   if (lake.maxRecordAgeSeconds > stream.retentionHours * HOUR)
     problems.push('lake.maxRecordAgeSeconds exceeds the stream retention');
-  if (lake.glacierAfterDays <= lake.infrequentAccessAfterDays)
-    problems.push('lake.glacierAfterDays must come after infrequentAccessAfterDays');
   const { rollup } = config.athena;
   if (!Number.isInteger(rollup.minuteOfHour) || rollup.minuteOfHour < 0 || rollup.minuteOfHour > 59)
     problems.push('athena.rollup.minuteOfHour must be 0–59');
@@ -293,9 +356,8 @@ export function validateEnvironment(config: EnvironmentConfig, views: readonly F
   if (!isIsoDay(lake.oldestPartitionDate)) problems.push('lake.oldestPartitionDate must be a date, yyyy-MM-dd');
   if (lake.infrequentAccessAfterDays < 30)
     problems.push('lake.infrequentAccessAfterDays must be ≥ 30 (S3 minimum for Standard-IA)');
-  if (lake.expireAfterDays !== undefined && lake.expireAfterDays <= lake.glacierAfterDays) {
-    problems.push('lake.expireAfterDays must come after the last storage-class transition (glacierAfterDays)');
-  }
+  for (const problem of lifecycleProblems(lakeTransitions(lake), lake.expireAfterDays))
+    problems.push(`lake lifecycle: ${problem}`);
   for (const view of views) {
     // A replay re-delivers records up to the retention period after arrival; their tiles must
     // still exist then, or the idempotency watermark is gone and they would count twice.

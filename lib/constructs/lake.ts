@@ -10,7 +10,7 @@ import { Bucket, type IBucket, StorageClass } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { COMPACTION_PREFIX, EVENTS_PREFIX } from '../../src/lake/layout.js';
 import { ROLLUPS_PREFIX } from '../../src/lake/tables.js';
-import type { LakeSettings } from '../config/environments.js';
+import { type LakeSettings, lakeTransitions, lifecycleProblems } from '../config/environments.js';
 import { secureBucketProps } from './defaults.js';
 import { acknowledgePrefixWildcard } from './nag.js';
 
@@ -39,6 +39,9 @@ export class Lake extends Construct {
   constructor(scope: Construct, id: string, props: LakeProps) {
     super(scope, id);
     const { lifecycle } = props;
+    // The config's validation says this too; a construct used on its own must not skip it.
+    const problems = lifecycleProblems(lakeTransitions(lifecycle), lifecycle.expireAfterDays);
+    if (problems.length > 0) throw new Error(`Lake lifecycle: ${problems.join('; ')}`);
     this.bucket = new Bucket(this, 'Bucket', {
       ...secureBucketProps(props.removalPolicy),
       serverAccessLogsBucket: props.accessLogBucket,
@@ -47,10 +50,10 @@ export class Lake extends Construct {
         {
           id: 'tier-event-partitions',
           prefix: EVENTS_PREFIX,
-          transitions: [
-            { storageClass: StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(lifecycle.infrequentAccessAfterDays) },
-            { storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(lifecycle.glacierAfterDays) },
-          ],
+          transitions: lakeTransitions(lifecycle).map((t) => ({
+            storageClass: new StorageClass(t.storageClass),
+            transitionAfter: Duration.days(t.afterDays),
+          })),
           ...(lifecycle.expireAfterDays === undefined ? {} : { expiration: Duration.days(lifecycle.expireAfterDays) }),
         },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },

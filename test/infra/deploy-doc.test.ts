@@ -30,7 +30,9 @@ const ROWS: [string, (c: EnvironmentConfig) => string][] = [
   [
     'Lake lifecycle (IA, Glacier IR, expiry)',
     (c) =>
-      `${c.lake.infrequentAccessAfterDays} d, ${c.lake.glacierAfterDays} d, ${c.lake.expireAfterDays === undefined ? 'never' : `${c.lake.expireAfterDays} d`}`,
+      [c.lake.infrequentAccessAfterDays, c.lake.glacierAfterDays, c.lake.expireAfterDays]
+        .map((days) => (days === undefined ? 'never' : `${days} d`))
+        .join(', '),
   ],
   [
     'Lake compaction',

@@ -7,11 +7,21 @@
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ENVIRONMENT_NAMES, ENVIRONMENTS, type EnvironmentName } from '../../lib/config/environments.js';
+import {
+  ENVIRONMENT_NAMES,
+  ENVIRONMENTS,
+  type EnvironmentConfig,
+  type EnvironmentName,
+  lifecycleProblems,
+  validateEnvironment,
+} from '../../lib/config/environments.js';
+import { Lake } from '../../lib/constructs/lake.js';
 import { createApp } from '../../lib/featurelake-app.js';
-import { sources } from '../../src/features/catalog.js';
+import { featureViews, sources } from '../../src/features/catalog.js';
 import { partitionPath, partitionSchemeFor } from '../../src/lake/layout.js';
 import { CLICKSTREAM_HOURLY, glueDatabaseName } from '../../src/lake/tables.js';
 import { ATHENA_DIR as ATHENA_SQL_DIR } from '../../src/query/sql-library.js';
@@ -78,14 +88,37 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     expect(writer.Properties.Timeout).toBe(lake.timeoutSeconds);
   });
 
-  it('tiers old event partitions to cheaper storage classes', () => {
+  it('tiers old event partitions to cheaper storage classes, each kept its minimum storage duration', () => {
     const [, bucket] = at(env, 'AWS::S3::Bucket', '/Lake/Bucket/Resource');
     const rule = bucket.Properties.LifecycleConfiguration.Rules.find((r: any) => r.Prefix === 'events/');
-    expect(rule.Transitions).toEqual([
-      { StorageClass: 'STANDARD_IA', TransitionInDays: lake.infrequentAccessAfterDays },
-      { StorageClass: 'GLACIER_IR', TransitionInDays: lake.glacierAfterDays },
-    ]);
-    expect(rule.ExpirationInDays).toBe(lake.expireAfterDays);
+    // Written out, not read from the config: a wrong setting must fail here.
+    const expected = {
+      dev: { transitions: [['STANDARD_IA', 30]], expiry: 90 },
+      staging: {
+        transitions: [
+          ['STANDARD_IA', 30],
+          ['GLACIER_IR', 90],
+        ],
+        expiry: 180,
+      },
+      prod: {
+        transitions: [
+          ['STANDARD_IA', 60],
+          ['GLACIER_IR', 180],
+        ],
+        expiry: undefined,
+      },
+    }[env];
+    expect(rule.Transitions.map((t: any) => [t.StorageClass, t.TransitionInDays])).toEqual(expected.transitions);
+    expect(rule.ExpirationInDays).toBe(expected.expiry);
+    // Billing minimums as the S3 User Guide lists them (not the config's table): 30 d IA, 90 d Glacier IR.
+    const minimum: Record<string, number> = { STANDARD_IA: 30, GLACIER_IR: 90 };
+    const steps = [...rule.Transitions.map((t: any) => [t.StorageClass, t.TransitionInDays]), ['expiry', rule.ExpirationInDays]];
+    for (let i = 0; i + 1 < steps.length; i++) {
+      const [storageClass, from] = steps[i];
+      const until = steps[i + 1][1];
+      if (until !== undefined) expect(until - from, `${storageClass} held`).toBeGreaterThanOrEqual(minimum[storageClass] ?? 0);
+    }
   });
 
   it('catalogs one Glue table per event source and per rollup, in the environment database', () => {
@@ -179,5 +212,61 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
       expect(q.Properties.QueryString.length).toBeGreaterThan(0);
     }
     templates.get(env)?.hasResourceProperties('AWS::Athena::NamedQuery', Match.objectLike({ Description: Match.anyValue() }));
+  });
+});
+
+describe('lake lifecycle invariant', () => {
+  const lakeWith = (lifecycle: Partial<EnvironmentConfig['lake']>): EnvironmentConfig => ({
+    ...ENVIRONMENTS.staging,
+    lake: { ...ENVIRONMENTS.staging.lake, ...lifecycle },
+  });
+  const problems = (lifecycle: Partial<EnvironmentConfig['lake']>) =>
+    validateEnvironment(lakeWith(lifecycle), featureViews).filter((p) => p.startsWith('lake lifecycle'));
+
+  it('refuses Glacier IR at 60 days with expiry at 90 (dev before the fix): 90-day minimum', () => {
+    expect(problems({ infrequentAccessAfterDays: 30, glacierAfterDays: 60, expireAfterDays: 90 })).toEqual([
+      expect.stringMatching(/GLACIER_IR from day 60 .* expiry at day 90, before its 90-day minimum .*day 150/),
+    ]);
+  });
+
+  it('refuses leaving Standard-IA for Glacier IR before 30 days in IA', () => {
+    expect(problems({ infrequentAccessAfterDays: 30, glacierAfterDays: 45, expireAfterDays: undefined })).toEqual([
+      expect.stringMatching(/STANDARD_IA from day 30 .* transition to GLACIER_IR at day 45, before its 30-day minimum/),
+    ]);
+  });
+
+  it('refuses expiry before (or on) the last transition', () => {
+    expect(problems({ infrequentAccessAfterDays: 30, glacierAfterDays: undefined, expireAfterDays: 30 })).toEqual([
+      expect.stringMatching(/expiry \(day 30\) must come after the transition to STANDARD_IA/),
+    ]);
+  });
+
+  it('accepts exactly the minimums, and no expiry at all', () => {
+    expect(problems({ infrequentAccessAfterDays: 30, glacierAfterDays: 60, expireAfterDays: 150 })).toEqual([]);
+    expect(problems({ infrequentAccessAfterDays: 30, glacierAfterDays: 60, expireAfterDays: undefined })).toEqual([]);
+  });
+
+  it('knows the minimum of every class a transition can reach', () => {
+    // Amazon S3 User Guide, storage classes compared: IA and One Zone-IA 30 d, Glacier IR and Flexible 90 d, Deep Archive 180 d.
+    expect(lifecycleProblems([{ storageClass: 'ONEZONE_IA', afterDays: 30 }], 59)).toHaveLength(1);
+    expect(lifecycleProblems([{ storageClass: 'ONEZONE_IA', afterDays: 30 }], 60)).toEqual([]);
+    expect(lifecycleProblems([{ storageClass: 'GLACIER', afterDays: 0 }], 89)).toHaveLength(1);
+    expect(lifecycleProblems([{ storageClass: 'GLACIER', afterDays: 0 }], 90)).toEqual([]);
+    expect(lifecycleProblems([{ storageClass: 'DEEP_ARCHIVE', afterDays: 10 }], 189)).toHaveLength(1);
+    expect(lifecycleProblems([{ storageClass: 'DEEP_ARCHIVE', afterDays: 10 }], 190)).toEqual([]);
+  });
+
+  it('makes environmentConfig throw for such a config, and the Lake construct refuse it', () => {
+    const bad = lakeWith({ infrequentAccessAfterDays: 30, glacierAfterDays: 60, expireAfterDays: 90 });
+    expect(validateEnvironment(bad, featureViews).length).toBeGreaterThan(0);
+    const stack = new Stack(new App(), 'LifecycleCheck');
+    expect(
+      () =>
+        new Lake(stack, 'Lake', {
+          removalPolicy: RemovalPolicy.DESTROY,
+          lifecycle: bad.lake,
+          accessLogBucket: new Bucket(stack, 'Logs'),
+        }),
+    ).toThrow(/GLACIER_IR from day 60 .*90-day minimum/);
   });
 });
