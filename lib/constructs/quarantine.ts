@@ -3,7 +3,7 @@
  * each record they cannot use under `invalid/` (src/quarantine/quarantine.ts);
  * Lambda puts whole batches it gave up on under `aws/lambda/` (the event source
  * mapping's on-failure destination, payload included). Server access logs go
- * to a separate bucket.
+ * to a separate bucket, which outlives the stack (see `accessLogRemovalPolicy`).
  */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
@@ -26,6 +26,15 @@ export interface QuarantineProps {
   readonly expiration?: Duration;
   /** How long S3 server access logs are kept. @default the same as `expiration` */
   readonly accessLogExpiration?: Duration;
+  /**
+   * What happens to the access-log bucket when the stack is deleted. S3 delivers server access logs
+   * best effort, minutes after the requests, so the logs of emptying the other buckets keep arriving
+   * after CDK's empty-on-delete has run, and deleting the log bucket fails with BucketNotEmpty
+   * (aws/aws-cdk#16332, #21776: a race no CloudFormation ordering closes). Retained, it has a
+   * generated name (a redeploy creates a new one) and its lifecycle rule empties it.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly accessLogRemovalPolicy?: RemovalPolicy;
 }
 
 export class Quarantine extends Construct {
@@ -42,7 +51,7 @@ export class Quarantine extends Construct {
     const expiration = props.expiration ?? quarantineRetention(false);
 
     this.accessLogBucket = new Bucket(this, 'AccessLogBucket', {
-      ...secureBucketProps(removalPolicy),
+      ...secureBucketProps(props.accessLogRemovalPolicy ?? RemovalPolicy.RETAIN),
       lifecycleRules: [{ id: 'expire-access-logs', expiration: props.accessLogExpiration ?? expiration }],
     });
     Validations.of(this.accessLogBucket).acknowledge({

@@ -123,6 +123,23 @@ describe('a destroyed environment can be deployed again', () => {
     expect(leftBehind).toEqual([]);
   });
 
+  it.each(['dev', 'staging', 'prod'])('%s: the access-log bucket is retained, never emptied on delete, and unnamed', (env) => {
+    const resources = templateOf(env).Resources;
+    const loggedTo = new Set(
+      Object.values(resources)
+        .map((r) => r.Properties?.LoggingConfiguration?.DestinationBucketName?.Ref)
+        .filter((id): id is string => typeof id === 'string'),
+    );
+    expect(loggedTo.size).toBe(1);
+    const [logBucketId] = [...loggedTo];
+    const logBucket = resources[logBucketId as string];
+    expect([logBucket.DeletionPolicy, logBucket.Properties.BucketName]).toEqual(['Retain', undefined]);
+    const emptiers = Object.values(resources).filter(
+      (r) => r.Type === 'Custom::S3AutoDeleteObjects' && r.Properties.BucketName?.Ref === logBucketId,
+    );
+    expect(emptiers).toEqual([]);
+  });
+
   // The Glue catalog is named featurelake_<env>: it goes with dev and staging, and stays with prod's lake.
   it.each([
     ['dev', 'Delete'],
