@@ -61,7 +61,13 @@ function reject(record: StreamRecord, reason: RejectReason, detail: string, sour
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Builds a decoder for the given sources. Hot path: one call per record, so no closures or avoidable copies. */
+/** What a parsed JSON value is, in JSON's own words (`typeof null` would say "object"). */
+function jsonKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
 /** A schema failure as one line: `field: message; …`. */
 export function describeIssues(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
   return error.issues.map((i) => `${i.path.map(String).join('.') || '(event)'}: ${i.message}`).join('; ');
@@ -73,6 +79,7 @@ export function eventTimeMsOf(source: EventSource, data: Readonly<Record<string,
   return typeof raw === 'number' ? raw : Date.parse(raw);
 }
 
+/** Builds a decoder for the given sources. Hot path: one call per record, so no closures or avoidable copies. */
 export function createRecordDecoder(sources: readonly EventSource[], policy: ValidationPolicy) {
   const bySource = new Map(sources.map((s) => [s.name, s]));
   const known = [...bySource.keys()].join(', ');
@@ -86,11 +93,7 @@ export function createRecordDecoder(sources: readonly EventSource[], policy: Val
       return reject(record, 'not_json', `payload is not JSON: ${(error as Error).message}`);
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return reject(
-        record,
-        'not_an_object',
-        `payload is JSON ${Array.isArray(body) ? 'array' : typeof body}, expected an object`,
-      );
+      return reject(record, 'not_an_object', `payload is JSON ${jsonKind(body)}, expected an object`);
     }
     const sourceName = (body as { source?: unknown }).source;
     const source = typeof sourceName === 'string' ? bySource.get(sourceName) : undefined;

@@ -18,7 +18,9 @@ describe('record validation', () => {
 
   it.each([
     ['not_json', '{"user_id": "u1",', /not JSON/],
-    ['not_an_object', '[1,2]', /array/],
+    ['not_an_object', '[1,2]', /^payload is JSON an array, expected an object$/],
+    ['not_an_object', 'null', /^payload is JSON null, expected an object$/],
+    ['not_an_object', '"click"', /^payload is JSON a string, expected an object$/],
     ['unknown_source', { ...good, source: 'nope' }, /"nope".*clickstream/],
     ['unknown_source', { ...good, source: undefined }, /missing/],
     ['schema_violation', { ...good, event_type: 'hover' }, /event_type/],
