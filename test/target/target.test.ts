@@ -141,6 +141,10 @@ describe('the API URL on LocalStack', () => {
     expect(apiUrlFor(url, { AWS_ENDPOINT_URL: 'http://localhost:4566' })).toBe(
       'http://abc123def4.execute-api.localhost.localstack.cloud:4566/v1',
     );
+    const resolvedOnLocalStack = 'https://abc123def4.execute-api.us-east-1.localhost.localstack.cloud/v1/';
+    expect(apiUrlFor(resolvedOnLocalStack, { AWS_ENDPOINT_URL: 'http://localhost:4566' })).toBe(
+      'http://abc123def4.execute-api.localhost.localstack.cloud:4566/v1',
+    );
     expect(apiUrlFor('http://127.0.0.1:9/v1', { AWS_ENDPOINT_URL: 'http://localhost:4566' })).toBe('http://127.0.0.1:9/v1');
   });
 });

@@ -154,16 +154,17 @@ function fromStackOutputs({ name, outputs }: { name: string; outputs: Record<str
 
 /**
  * The API's URL as a client reaches it. On LocalStack (AWS_ENDPOINT_URL set) the
- * template's `https://<id>.execute-api.<region>.amazonaws.com/<stage>/` is served
- * at `http://<id>.execute-api.localhost.localstack.cloud:4566/<stage>`.
+ * template's `https://<id>.execute-api.<region>.<url suffix>/<stage>/` is served
+ * at `http://<id>.execute-api.localhost.localstack.cloud:4566/<stage>`, whatever
+ * URL suffix LocalStack's CloudFormation resolved. FEATURELAKE_API_URL overrides both.
  */
 export function apiUrlFor(apiUrl: string, env: Env): string {
   const endpoint = env.AWS_ENDPOINT_URL_API_GATEWAY || env.AWS_ENDPOINT_URL;
   const url = new URL(apiUrl);
-  const aws = /^([a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com$/.exec(url.hostname);
-  if (!endpoint || !aws) return trimSlash(apiUrl);
+  const api = /^([a-z0-9]+)\.execute-api\./.exec(url.hostname);
+  if (!endpoint || !api) return trimSlash(apiUrl);
   const local = new URL(endpoint);
-  return trimSlash(`${local.protocol}//${aws[1]}.execute-api.localhost.localstack.cloud:${local.port || '4566'}${url.pathname}`);
+  return trimSlash(`${local.protocol}//${api[1]}.execute-api.localhost.localstack.cloud:${local.port || '4566'}${url.pathname}`);
 }
 
 /** The environment src/aws/clients.ts reads: the caller's, with the target's own endpoints and credentials on top. */
