@@ -5,10 +5,26 @@
  * run (and, hourly, of the run's own day).
  * Least privilege: list, get, put and delete under `events/` and its own
  * manifests under `_compaction/`; nothing else of the bucket.
+ *
+ * A run that fails is never silently dropped; two different failures, two
+ * mechanisms, one queue (`failures`, SSE-SQS, TLS only, kept 14 days):
+ * - EventBridge → Lambda is an asynchronous invoke: EventBridge's retry policy
+ *   and dead-letter queue cover only *delivering* the event (the function
+ *   throttled past the retry window, deleted, or EventBridge denied invoke).
+ *   Once Lambda has queued the event, EventBridge counts it delivered.
+ * - Lambda's asynchronous invoke configuration covers the *run*: an error,
+ *   a timeout or an out-of-memory kill is retried `retryAttempts` times, then
+ *   the event (with the error) goes to the on-failure destination.
+ * Either way the scheduled event lands in `failures`; re-invoking the function
+ * with it is safe (a run finishes what an interrupted one left). SSE-SQS, not
+ * a KMS key: neither EventBridge nor Lambda needs key permissions for it, and
+ * the AWS managed key (alias/aws/sqs) cannot be granted to EventBridge at all.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { LakeSettings } from '../config/environments.js';
 import { FeatureFunction, type FunctionOwnerProps, ownerFunctionProps } from './feature-function.js';
@@ -18,11 +34,17 @@ export interface LakeCompactionProps extends FunctionOwnerProps {
   /** Schedule, reach and limits (`lake.compaction`), and the layout and codec the writer uses. */
   readonly settings: Pick<LakeSettings, 'compaction' | 'compression' | 'timePartitioning' | 'predictionModels'>;
   readonly lake: Lake;
+  /** Times Lambda retries a failed run, and EventBridge a failed delivery, before the event goes to `failures`. @default 2 */
+  readonly retryAttempts?: number;
+  /** How long a scheduled event may wait for delivery or retries before it goes to `failures`. @default Duration.hours(6) */
+  readonly maxEventAge?: Duration;
 }
 
 export class LakeCompaction extends Construct {
   public readonly function: FeatureFunction;
   public readonly schedule: Rule;
+  /** Scheduled events whose run failed after its retries, or that could not be delivered: alarm on its depth. */
+  public readonly failures: Queue;
 
   constructor(scope: Construct, id: string, props: LakeCompactionProps) {
     super(scope, id);
@@ -52,6 +74,19 @@ export class LakeCompaction extends Construct {
           ? Schedule.cron({ minute: '45' })
           : Schedule.cron({ minute: '0', hour: String(compaction.hourOfDay) }),
     });
-    this.schedule.addTarget(new LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(6) }));
+    const retryAttempts = props.retryAttempts ?? 2;
+    const maxEventAge = props.maxEventAge ?? Duration.hours(6);
+    this.failures = new Queue(this, 'Failures', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.failures).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue and on-failure destination of the scheduled compaction; nothing consumes it automatically, so it needs no dead-letter queue of its own.',
+    });
+    this.function.configureAsyncInvoke({ onFailure: new SqsDestination(this.failures), retryAttempts, maxEventAge });
+    this.schedule.addTarget(new LambdaFunction(this.function, { deadLetterQueue: this.failures, retryAttempts, maxEventAge }));
   }
 }
