@@ -4,6 +4,7 @@
  * `--lake-dir` (a folder in the lake's layout), else the running local
  * stack's lake bucket, read through the S3 emulator's files.
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ENVIRONMENT_NAMES, ENVIRONMENTS, type EnvironmentName } from '../../lib/config/environments.js';
@@ -125,6 +126,9 @@ export async function resolveLakeTarget(
   let envName: EnvironmentName;
   let description: string;
   if (flags.lakeDir) {
+    // A mistyped folder would otherwise be an empty lake: every query "succeeds" with no rows.
+    if (!statSync(flags.lakeDir, { throwIfNoEntry: false })?.isDirectory())
+      throw usageError(`--lake-dir: ${flags.lakeDir} is not a directory`);
     envName = environmentName(flags.env);
     storage = directoryStorage(path.resolve(flags.lakeDir));
     description = `local DuckDB over ${flags.lakeDir}`;

@@ -4,6 +4,7 @@
  * the flag; main.ts maps it to exit code 2.
  */
 import { InvalidArgumentError } from 'commander';
+import { parseIsoInstant } from '../domain/days.js';
 
 export function positiveInteger(value: string): number {
   const n = Number(value);
@@ -33,8 +34,9 @@ export function positiveNumber(value: string): number {
 
 /** An ISO-8601 instant with a zone, as epoch ms: a zone-less time would depend on the machine's time zone. */
 export function isoInstant(value: string): number {
-  const ms = Date.parse(value);
-  if (!/^\d{4}-\d\d-\d\d(T.*(Z|[+-]\d\d:?\d\d))?$/i.test(value) || Number.isNaN(ms)) {
+  // Strict: Date.parse would shift an impossible date (2025-02-30) to another day.
+  const ms = parseIsoInstant(value);
+  if (ms === undefined) {
     throw new InvalidArgumentError('It must be an ISO-8601 date or time with a zone, e.g. 2025-01-31T12:00:00Z.');
   }
   return ms;
