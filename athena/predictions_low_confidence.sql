@@ -1,12 +1,12 @@
 -- Seed 001's research query: the least confident predictions, for review and relabelling.
--- @param start timestamp              Inclusive start, UTC
--- @param end timestamp                Exclusive end, UTC
+-- @param start timestamp = today-1d   Inclusive start, UTC
+-- @param end timestamp = today        Exclusive end, UTC
 -- @param threshold double = 0.7       Scores below this are low confidence
 -- @param model string?                Only this model
--- @param limit int = 100              Rows returned
+-- @param limit int>0 = 100            Rows returned
 SELECT "timestamp", prediction_id, model_name, model_version, label, score, text
 FROM predictions
-WHERE dt BETWEEN {{start.date}} AND {{end.date}}
+WHERE {{partitions(start, end)}}
   AND "timestamp" >= {{start}} AND "timestamp" < {{end}}
   AND score < {{threshold}}
   AND ({{model}} IS NULL OR model_name = {{model}})

@@ -1,6 +1,6 @@
 -- Seed 003's hourly batch job: one hour of clickstream activity per event type, category and device, into clickstream_hourly.
 -- Run by the rollup Lambda (and `featurelake rollup`), which first deletes the hour's files: rerunning an hour replaces it.
--- @param hour timestamp    Start of the hour, UTC (e.g. 2024-03-05T07:00:00Z)
+-- @param hour timestamp = today-1d   Start of the hour, UTC (e.g. 2024-03-05T07:00:00Z)
 INSERT INTO clickstream_hourly
 SELECT
   event_type,

@@ -4,13 +4,22 @@
  * bytes-scanned cutoff), engine v3, CloudWatch metrics on; an encrypted,
  * TLS-only results bucket whose objects expire; and every `athena/*.sql` file
  * as a named query, so the console lists the same library the CLI runs.
+ *
+ * A named query is the file rendered with its parameters' defaults
+ * (renderSaved: the last full UTC day, relative to the day it runs), so it runs
+ * as saved — Athena's own parameters (`?` in prepared statements) are allowed
+ * only in WHERE clauses, and the library binds granularity, limits and the
+ * rollup's partition values elsewhere too
+ * (https://docs.aws.amazon.com/athena/latest/ug/querying-with-prepared-statements.html).
  */
 import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { CfnNamedQuery, CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { loadSqlLibrary } from '../../src/query/sql-library.js';
+import type { TimePartitioning } from '../../src/lake/layout.js';
+import { ROLLUP_TABLES } from '../../src/lake/tables.js';
+import { loadSqlLibrary, renderSaved } from '../../src/query/sql-library.js';
 import type { AthenaSettings } from '../config/environments.js';
 import { secureBucketProps } from './defaults.js';
 import type { LakeCatalog } from './lake-catalog.js';
@@ -25,6 +34,11 @@ export interface QueryWorkgroupProps {
   readonly accessLogBucket: IBucket;
   /** @default ATHENA_DIR (src/query/sql-library.ts) */
   readonly sqlDir?: string;
+  /**
+   * The lake's time partitions, which the saved queries prune on.
+   * @default 'hour' when the catalog's event tables have an `hr` partition, else 'date'
+   */
+  readonly timePartitioning?: TimePartitioning;
 }
 
 export class QueryWorkgroup extends Construct {
@@ -65,6 +79,7 @@ export class QueryWorkgroup extends Construct {
       },
     });
 
+    const layout = { timePartitioning: props.timePartitioning ?? partitioningOf(props.catalog) };
     this.namedQueries = loadSqlLibrary(props.sqlDir).map((file) => {
       const query = new CfnNamedQuery(this, `Query-${file.name}`, {
         name: file.name,
@@ -72,7 +87,7 @@ export class QueryWorkgroup extends Construct {
         description: file.description.slice(0, 1024),
         database: props.catalog.database.databaseName,
         workGroup: this.workgroup.ref,
-        queryString: file.sql,
+        queryString: renderSaved(file, layout),
       });
       query.addDependency(this.workgroup);
       return query;
@@ -103,7 +118,17 @@ export class QueryWorkgroup extends Construct {
     const { database } = this.catalog;
     Grant.addToPrincipal({
       grantee,
-      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions'],
+      // What a query's planning reads of the catalog; BatchGetPartition for the unprojected rollup
+      // tables' partitions (AmazonAthenaFullAccess's base Glue actions, narrowed to reads:
+      // https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonAthenaFullAccess.html).
+      actions: [
+        'glue:GetDatabase',
+        'glue:GetTable',
+        'glue:GetTables',
+        'glue:GetPartition',
+        'glue:GetPartitions',
+        'glue:BatchGetPartition',
+      ],
       resourceArns: [
         database.catalog.catalogArn,
         database.databaseArn,
@@ -123,7 +148,15 @@ export class QueryWorkgroup extends Construct {
     });
   }
 
-  /** INSERT INTO a rollup table: Athena registers the partitions it writes. */
+  /**
+   * INSERT INTO a rollup table: Athena, as the caller, registers the partitions it writes
+   * (BatchCreatePartition / CreatePartition: the table is not projected) and updates one it
+   * appends to (UpdatePartition). See the Glue actions of
+   * https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonAthenaFullAccess.html and
+   * https://docs.aws.amazon.com/athena/latest/ug/fine-grained-access-to-glue-resources.html
+   * (table-level resources: catalog, database and table ARNs). The files themselves are written with
+   * the caller's S3 permissions on the table's prefix (Lake.grantReplaceRollups).
+   */
   public grantRegisterPartitions(grantee: IGrantable, tableName: string): Grant {
     const table = this.catalog.tables.get(tableName);
     if (!table) throw new Error(`no lake table ${tableName}`);
@@ -134,4 +167,12 @@ export class QueryWorkgroup extends Construct {
       resourceArns: [database.catalog.catalogArn, database.databaseArn, table.tableArn],
     });
   }
+}
+
+/** Whether the catalog's event tables are partitioned by hour (an `hr` partition key) or by date. */
+function partitioningOf(catalog: LakeCatalog): TimePartitioning {
+  const rollups = new Set(ROLLUP_TABLES.map((t) => t.name));
+  const events = [...catalog.tables].filter(([name]) => !rollups.has(name)).map(([, table]) => table);
+  const hourly = events.some((t) => t.partitionKeys?.some((k) => k.name === 'hr'));
+  return hourly ? 'hour' : 'date';
 }

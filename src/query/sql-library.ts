@@ -6,44 +6,51 @@
  *   -- <description, first line>
  *   -- @param <name> <type>[?] [= <default>]   <help>
  *
- * Types: timestamp, date (yyyy-MM-dd), int, double, string, enum(a,b,…). A `?`
- * makes a parameter optional (it binds to NULL). In the SQL, `{{name}}` is the
- * parameter as a typed SQL literal; a timestamp also offers `{{name.date}}`
- * (its UTC day as the 'yyyy-MM-dd' string the `dt` partitions use, so Athena
- * prunes partitions), `{{name.hour}}` (its UTC hour, an integer) and
- * `{{name.partition}}`: the predicate that selects that time's partition in
- * the lake's layout — `dt = 'yyyy-MM-dd'`, and `AND hr = H` when the query is
- * bound for hourly partitions (BindOptions), so a one-hour query reads one
- * hour of files rather than a day's.
+ * Types: timestamp, date (yyyy-MM-dd), int (`int>0` sets a minimum), double,
+ * string, string[] (a comma-separated list, an ARRAY of strings), enum(a,b,…)
+ * (`enum(a|b|c,d)` when a value holds a comma). A `?` makes a parameter
+ * optional (it binds to NULL). A timestamp accepts ISO-8601 with a zone, a
+ * date, or `today` / `today-Nd` (midnight UTC), also as its default.
+ *
+ * In the SQL, `{{name}}` is the parameter as a typed SQL literal; a timestamp
+ * also offers `{{name.date}}` (its UTC day, the `dt` partition string),
+ * `{{name.hour}}` (its UTC hour) and `{{name.partition}}` (the predicate of
+ * its partition in the lake's layout), and two timestamps
+ * `{{partitions(start, end)}}`: the predicate of every partition that can hold
+ * a time in [start, end) — on `dt`, and on `hr` too when the lake is
+ * partitioned by hour (BindOptions) — so Athena prunes to the hours queried.
+ *
+ * A query with `start` and `end` timestamps takes them as the range [start,
+ * end): `end` must be after `start`, and the seed tools' spellings `from`
+ * (= start) and `to` (an inclusive end: a date means through that day) are
+ * accepted too.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isIsoDay } from '../domain/days.js';
-import type { TimePartitioning } from '../lake/layout.js';
+import {
+  type BindOptions,
+  type BoundValue,
+  type ParamSpec,
+  parseParamType,
+  parseTime,
+  parseValue,
+  partitionOf,
+  partitionsBetween,
+  QueryParamError,
+  timeSql,
+} from './sql-params.js';
 
-/** How the lake the query runs on is laid out: what `{{name.partition}}` expands to. */
-export interface BindOptions {
-  /** The event tables' time partitions (lib/config/environments.ts `lake.timePartitioning`); without it, by date only. */
-  readonly timePartitioning?: TimePartitioning;
-}
+export { type BindOptions, describeType, type ParamSpec, type ParamType, QueryParamError } from './sql-params.js';
 
-export const ATHENA_DIR = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../../athena');
+const MODULE_DIR = import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname);
 
-export type ParamType =
-  | { kind: 'timestamp' }
-  | { kind: 'date' }
-  | { kind: 'int' }
-  | { kind: 'double' }
-  | { kind: 'string' }
-  | { kind: 'enum'; values: readonly string[] };
-
-export interface ParamSpec {
-  readonly name: string;
-  readonly type: ParamType;
-  readonly optional: boolean;
-  readonly default?: string;
-  readonly help: string;
-}
+/**
+ * The library's folder: `athena/` next to the running file when it is a deployed bundle (the
+ * function construct copies it there), else the repository's `athena/`.
+ */
+export const ATHENA_DIR =
+  [path.join(MODULE_DIR, 'athena'), path.resolve(MODULE_DIR, '../../athena')].find((dir) => existsSync(dir)) ??
+  path.resolve(MODULE_DIR, '../../athena');
 
 export interface SqlQuery {
   /** File name without `.sql`. */
@@ -54,15 +61,16 @@ export interface SqlQuery {
   readonly sql: string;
 }
 
-/** A bad parameter or query: the CLI reports it as a usage error. */
-export class QueryParamError extends Error {}
-
 const PARAM_LINE =
-  /^--\s*@param\s+([a-z_][a-z0-9_]*)\s+(timestamp|date|int|double|string|enum\(([^)]*)\))(\?)?(?:\s*=\s*(\S+))?\s*(.*)$/i;
+  /^--\s*@param\s+([a-z_][a-z0-9_]*)\s+(timestamp|date|int(?:>=?-?\d+)?|double|string\[\]|string|enum\(([^)]*)\))(\?)?(?:\s*=\s*(\S+))?\s*(.*)$/i;
 
-function parseType(raw: string, enumValues: string | undefined): ParamType {
-  if (enumValues !== undefined) return { kind: 'enum', values: enumValues.split(',').map((v) => v.trim()) };
-  return { kind: raw.toLowerCase() as Exclude<ParamType['kind'], 'enum'> } as ParamType;
+/** `{{name}}`, `{{name.form}}` or `{{partitions(a, b)}}`. */
+const PLACEHOLDER = /\{\{\s*(partitions\(\s*[a-z_][a-z0-9_]*\s*,\s*[a-z_][a-z0-9_]*\s*\)|[a-z_][a-z0-9_]*(?:\.[a-z]+)?)\s*\}\}/gi;
+
+/** The parameter names a placeholder reference uses. */
+function namesIn(ref: string): string[] {
+  const range = /^partitions\((\w+),(\w+)\)$/i.exec(ref.replace(/\s+/g, ''));
+  return range ? [range[1] as string, range[2] as string] : [ref.split('.')[0] as string];
 }
 
 /** Parses one SQL file's header. */
@@ -81,7 +89,7 @@ export function parseSqlQuery(file: string, sql: string): SqlQuery {
       if (!m) throw new Error(`${file}: cannot read parameter declaration "${line}"`);
       params.push({
         name: m[1] as string,
-        type: parseType(m[2] as string, m[3]),
+        type: parseParamType(m[2] as string, m[3]),
         optional: m[4] === '?',
         ...(m[5] === undefined ? {} : { default: m[5] }),
         help: (m[6] ?? '').trim(),
@@ -91,8 +99,9 @@ export function parseSqlQuery(file: string, sql: string): SqlQuery {
     }
   }
   const declared = new Set(params.map((p) => p.name));
-  for (const [, ref] of sql.matchAll(/\{\{\s*([a-z_][a-z0-9_]*)(?:\.[a-z]+)?\s*\}\}/gi)) {
-    if (!declared.has(ref as string)) throw new Error(`${file}: {{${ref}}} is used but not declared with -- @param`);
+  for (const [, ref] of sql.matchAll(PLACEHOLDER)) {
+    for (const used of namesIn(ref as string))
+      if (!declared.has(used)) throw new Error(`${file}: {{${used}}} is used but not declared with -- @param`);
   }
   return { name, file, description: description.join(' ').trim(), params, sql };
 }
@@ -124,79 +133,106 @@ export function resolveQuery(nameOrFile: string, dir: string = ATHENA_DIR): SqlQ
   return found;
 }
 
-const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
-
-/** Parses a timestamp parameter: ISO-8601 with a zone, or a date (midnight UTC). */
-function parseTimestamp(name: string, raw: string): Date {
-  const iso = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : raw;
-  const ms = /[zZ]|[+-]\d{2}:?\d{2}$/.test(iso) ? Date.parse(iso) : Number.NaN;
-  if (Number.isNaN(ms)) {
-    throw new QueryParamError(`parameter ${name}: "${raw}" is not a timestamp with a zone (e.g. 2024-01-01T00:00:00Z) or a date`);
+/** A query with `start` and `end` timestamps also takes `from` and an inclusive `to` (seed 004's spellings). */
+function rangeAliases(query: SqlQuery, values: Readonly<Record<string, string>>): Record<string, string> {
+  const declared = (name: string) => query.params.some((p) => p.name === name && p.type.kind === 'timestamp');
+  const out = { ...values };
+  if (!declared('start') || !declared('end') || query.params.some((p) => p.name === 'from' || p.name === 'to')) return out;
+  if (out.from !== undefined) {
+    if (out.start !== undefined) throw new QueryParamError('give start or from, not both');
+    out.start = out.from;
+    delete out.from;
   }
-  return new Date(ms);
+  if (out.to !== undefined) {
+    if (out.end !== undefined) throw new QueryParamError('give end (exclusive) or to (inclusive), not both');
+    out.end = inclusiveEnd(out.to);
+    delete out.to;
+  }
+  return out;
 }
 
-/** `TIMESTAMP 'yyyy-MM-dd HH:mm:ss.SSS'` in UTC: Athena's and DuckDB's common literal. */
-const timestampLiteral = (d: Date) => `TIMESTAMP '${d.toISOString().replace('T', ' ').replace('Z', '')}'`;
+/** An inclusive `to` as the exclusive end after it: a day → the next midnight; a time → one unit of its precision later. */
+function inclusiveEnd(to: string): string {
+  const time = parseTime('to', to, Date.now());
+  if (!('at' in time)) throw new QueryParamError(`parameter to: "${to}" is not a time`);
+  const precise = /:\d{2}:\d{2}\.\d+/.test(to) ? 1 : /:\d{2}:\d{2}/.test(to) ? 1000 : /T|\s\d/.test(to) ? 60_000 : 86_400_000;
+  return new Date(time.at + precise).toISOString();
+}
 
-/** The SQL literals of one parameter: `{{name}}` and its derived forms. */
-function literalsOf(spec: ParamSpec, raw: string | undefined, options: BindOptions): Record<string, string> {
-  const { name, type } = spec;
-  if (raw === undefined) {
-    if (!spec.optional) throw new QueryParamError(`missing parameter ${name} (${describeType(type)}): ${spec.help}`);
-    return { [name]: 'NULL', [`${name}.date`]: 'NULL', [`${name}.hour`]: 'NULL', [`${name}.partition`]: 'true' };
-  }
-  switch (type.kind) {
-    case 'timestamp': {
-      const d = parseTimestamp(name, raw);
-      const date = quote(d.toISOString().slice(0, 10));
-      const hour = String(d.getUTCHours());
-      return {
-        [name]: timestampLiteral(d),
-        [`${name}.date`]: date,
-        [`${name}.hour`]: hour,
-        [`${name}.partition`]: options.timePartitioning === 'hour' ? `(dt = ${date} AND hr = ${hour})` : `dt = ${date}`,
-      };
+/** The SQL of every placeholder reference, from the parameters' values. */
+function render(query: SqlQuery, bound: ReadonlyMap<string, BoundValue>, options: BindOptions): string {
+  const sqlOf = (ref: string): string => {
+    const [first, second] = namesIn(ref).map((name) => bound.get(name));
+    if (/^partitions\(/i.test(ref)) {
+      if (first?.kind !== 'time' || second?.kind !== 'time') {
+        if (first?.kind === 'absent' || second?.kind === 'absent') return 'true';
+        throw new QueryParamError(`${query.name}: {{${ref}}} needs two timestamp parameters`);
+      }
+      return partitionsBetween(first.time, second.time, options);
     }
-    case 'date':
-      if (!isIsoDay(raw)) throw new QueryParamError(`parameter ${name}: "${raw}" is not a date yyyy-MM-dd`);
-      return { [name]: quote(raw) };
-    case 'int':
-      if (!/^-?\d{1,15}$/.test(raw)) throw new QueryParamError(`parameter ${name}: "${raw}" is not an integer`);
-      return { [name]: String(Number(raw)) };
-    case 'double':
-      if (raw.trim() === '' || !Number.isFinite(Number(raw)))
-        throw new QueryParamError(`parameter ${name}: "${raw}" is not a number`);
-      return { [name]: `CAST(${Number(raw)} AS DOUBLE)` };
-    case 'enum':
-      if (!type.values.includes(raw))
-        throw new QueryParamError(`parameter ${name}: "${raw}" is not one of ${type.values.join(', ')}`);
-      return { [name]: quote(raw) };
-    default:
-      return { [name]: quote(raw) };
-  }
+    const form = ref.split('.')[1];
+    if (first === undefined) throw new QueryParamError(`${query.name}: {{${ref}}} is not a parameter`);
+    if (first.kind === 'absent') return form === 'partition' ? 'true' : 'NULL';
+    if (first.kind === 'literal') {
+      if (form !== undefined) throw new QueryParamError(`${query.name}: {{${ref}}}: only timestamps have derived forms`);
+      return first.sql;
+    }
+    const sql = timeSql(first.time);
+    if (form === undefined) return sql.timestamp;
+    if (form === 'date') return sql.date;
+    if (form === 'hour') return sql.hour;
+    if (form === 'partition') return partitionOf(first.time, options);
+    throw new QueryParamError(`${query.name}: {{${ref}}} is not a derived form of a timestamp (date, hour, partition)`);
+  };
+  return query.sql.replace(PLACEHOLDER, (_whole, ref: string) => sqlOf(ref.replace(/\s+/g, '')));
 }
 
-export function describeType(type: ParamType): string {
-  return type.kind === 'enum' ? type.values.join('|') : type.kind;
-}
-
-/** The query's SQL with every `{{…}}` replaced by a typed, escaped literal. Unknown parameters are refused. */
-export function bindParams(query: SqlQuery, values: Readonly<Record<string, string>>, options: BindOptions = {}): string {
+/**
+ * The query's SQL with every `{{…}}` replaced by a typed, escaped literal. Unknown parameters,
+ * impossible values and an empty [start, end) range are refused. `today` resolves against `now`.
+ */
+export function bindParams(
+  query: SqlQuery,
+  values: Readonly<Record<string, string>>,
+  options: BindOptions = {},
+  now: number = Date.now(),
+): string {
+  const given = rangeAliases(query, values);
   const known = new Set(query.params.map((p) => p.name));
-  for (const key of Object.keys(values)) {
+  for (const key of Object.keys(given)) {
     if (!known.has(key)) {
       const list = query.params.map((p) => p.name).join(', ') || 'none';
       throw new QueryParamError(`query ${query.name} has no parameter ${key} (its parameters: ${list})`);
     }
   }
-  const literals: Record<string, string> = {};
-  for (const spec of query.params) Object.assign(literals, literalsOf(spec, values[spec.name] ?? spec.default, options));
-  return query.sql.replace(/\{\{\s*([a-z_][a-z0-9_]*(?:\.[a-z]+)?)\s*\}\}/gi, (whole, ref: string) => {
-    const literal = literals[ref];
-    if (literal === undefined) throw new QueryParamError(`${query.name}: ${whole} is not a parameter or a derived form of one`);
-    return literal;
-  });
+  const bound = new Map(query.params.map((spec) => [spec.name, parseValue(spec, given[spec.name] ?? spec.default, now)]));
+  const [start, end] = [bound.get('start'), bound.get('end')];
+  if (start?.kind === 'time' && end?.kind === 'time' && 'at' in start.time && 'at' in end.time && end.time.at <= start.time.at) {
+    const [s, e] = [new Date(start.time.at).toISOString(), new Date(end.time.at).toISOString()];
+    throw new QueryParamError(`the range is empty: end ${e} is not after start ${s} (end is exclusive; to is inclusive)`);
+  }
+  return render(query, bound, options);
+}
+
+/**
+ * The query as saved in Athena (a named query): the same text with every parameter at its
+ * default, so it runs as saved — relative defaults (`today-1d`) stay relative, as SQL over
+ * `current_date`. A required parameter without a default cannot be saved.
+ */
+export function renderSaved(query: SqlQuery, options: BindOptions = {}): string {
+  const bound = new Map(
+    query.params.map((spec) => {
+      if (spec.default === undefined && !spec.optional)
+        throw new Error(`${query.file}: @param ${spec.name} needs a default for the saved query to run as saved`);
+      return [spec.name, parseValue(spec, spec.default, undefined)] as const;
+    }),
+  );
+  const defaults = query.params.map((p) => `${p.name} = ${p.default ?? 'NULL'}`).join(', ');
+  const note = [
+    `-- Saved with its defaults (${defaults}; today-1d is yesterday, UTC): it runs as is.`,
+    `-- For other values, \`featurelake query ${query.name} -p name=value … --sql\` prints this query bound for them.`,
+  ];
+  return `${note.join('\n')}\n${render(query, bound, options)}`;
 }
 
 /** `k=v` pairs from the command line into a record; a repeated key is an error. */

@@ -91,7 +91,8 @@ describe('featurelake query', () => {
 
   it.each([
     [['query', 'nope'], /unknown query "nope"; the library has: app_logs_metrics/],
-    [['query', 'clickstream_active_users', '-p', `start=${START}`], /missing parameter end \(timestamp\)/],
+    // start defaults to yesterday: an end in the past without a start is an empty range, said so.
+    [['query', 'clickstream_active_users', '-p', 'end=2024-03-05'], /the range is empty: end 2024-03-05T00:00:00.000Z/],
     [['query', 'clickstream_top_items', ...window, '-p', 'item=brand'], /item: "brand" is not one of product, category/],
     [['query', 'clickstream_top_items', ...window, '-p', 'colour=red'], /has no parameter colour/],
     [
@@ -104,6 +105,67 @@ describe('featurelake query', () => {
     const result = await runCli(args, { env: cleanEnv() });
     expect(result.stderr).toMatch(message);
     expect(result.code).toBe(2);
+  });
+
+  it('filters app_logs by lists of users and apps (seed 004’s --user=user1,user2), grouped by user,app', async () => {
+    const result = await runCli([
+      'query',
+      'app_logs_metrics',
+      '-p',
+      `from=${START}`,
+      '-p',
+      'to=2024-03-05T02:59:59Z',
+      '-p',
+      'granularity=1day',
+      '-p',
+      'dims=user,app',
+      '-p',
+      'user=u2,u4',
+      '-p',
+      'app=maps',
+      '--format',
+      'json',
+      '--lake-dir',
+      fixture.root,
+    ]);
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.code).toBe(0);
+    const rows = JSON.parse(result.stdout) as { bucket: string; user: string; app: string; events: number; metric_1: number }[];
+    const wanted = within(fixture.logs, START, END).filter((r) => (r.user === 'u2' || r.user === 'u4') && r.app === 'maps');
+    const expected = new Map<string, { events: number; metric_1: number }>();
+    for (const r of wanted) {
+      const key = `${new Date(r.time).toISOString().slice(0, 10)}T00:00:00.000Z|${r.user}|maps`;
+      const e = expected.get(key) ?? { events: 0, metric_1: 0 };
+      expected.set(key, { events: e.events + 1, metric_1: e.metric_1 + (r.metrics[0] as number) });
+    }
+    expect(expected.size).toBeGreaterThan(1);
+    expect(new Map(rows.map((r) => [`${r.bucket}|${r.user}|${r.app}`, { events: r.events, metric_1: r.metric_1 }]))).toEqual(
+      expected,
+    );
+  });
+
+  it.each([
+    [['-p', 'start=2025-02-30', '-p', 'end=2025-03-05'], /parameter start: "2025-02-30" is not a real date/],
+    [['-p', 'start=2024-03-05', '-p', 'end=2025-02-30T00:00:00Z'], /parameter end: "2025-02-30T00:00:00Z" is not a real date/],
+    [['-p', 'start=2024-03-05', '-p', 'end=2024-03-04'], /the range is empty: end 2024-03-04T00:00:00.000Z is not after start/],
+    [['-p', 'limit=-1'], /parameter limit: -1 is too small \(at least 1\)/],
+  ])('refuses silent wrong answers with exit 2: %j', async (params, message) => {
+    const result = await runCli(['query', 'predictions_low_confidence', ...params, '--lake-dir', fixture.root]);
+    expect(result.stderr).toMatch(message);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+  });
+
+  it('refuses a --lake-dir that does not exist (exit 2), instead of an empty lake', async () => {
+    const missing = path.join(work, 'no-such-lake');
+    const query = await runCli(['query', 'clickstream_active_users', ...window, '--lake-dir', missing]);
+    expect(query.stderr).toContain(`--lake-dir: ${missing} is not a directory`);
+    expect(query.code).toBe(2);
+    const rollup = await runCli(['rollup', '--hour', START, '--lake-dir', missing]);
+    expect(rollup.code).toBe(2);
+    const badHour = await runCli(['rollup', '--hour', '2025-02-30T00:00:00Z', '--lake-dir', fixture.root]);
+    expect(badHour.stderr).toMatch(/--hour.*2025-02-30/);
+    expect(badHour.code).toBe(2);
   });
 
   it('exits 1 when the engine refuses the SQL', async () => {

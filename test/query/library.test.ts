@@ -5,16 +5,20 @@
  * them (start included, end excluded) and the partitions around it hold rows
  * outside it, so both the time filter and partition pruning are exercised.
  */
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLocalLake } from '../../src/query/local-engine.js';
-import { bindParams, loadSqlLibrary, resolveQuery } from '../../src/query/sql-library.js';
+import { parseInsertInto, stripComments } from '../../src/query/rewrite.js';
+import { bindParams, loadSqlLibrary, renderSaved, resolveQuery } from '../../src/query/sql-library.js';
 import { bucketOf, END, groupBy, plain, START, useFixtureLake, within, writeLakeFixture } from '../support/lake-fixture.js';
 
 const local = useFixtureLake();
 
+/** Binds for the fixture's layout (partitioned by hour) and runs on the fixture lake. */
 async function query(name: string, params: Record<string, string> = {}) {
-  const result = await local.lake.run(bindParams(resolveQuery(name), { start: START, end: END, ...params }));
+  const sql = bindParams(resolveQuery(name), { start: START, end: END, ...params }, { timePartitioning: 'hour' });
+  const result = await local.lake.run(sql);
   return { ...result, rows: plain(result.rows) };
 }
 
@@ -62,6 +66,97 @@ describe('the library', () => {
       const result = await local.lake.run(bindParams(q, { start: START, end: END }));
       expect(result.rows.length, q.name).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('saved queries (Athena named queries) run as saved', () => {
+  /** The fixture's "today": the saved queries' defaults cover the day before, 2024-03-04, which has rows. */
+  const TODAY = "DATE '2024-03-05'";
+  const select = (sql: string) => parseInsertInto(sql)?.select ?? sql;
+
+  it.each(loadSqlLibrary().map((q) => [q.name, q] as const))(
+    '%s: no placeholder left; same answer as bound for the same values',
+    async (_, q) => {
+      const saved = renderSaved(q, { timePartitioning: 'hour' });
+      expect(saved).not.toMatch(/\{\{|\}\}/);
+      // The engine's clock set to the fixture's day: current_date is the only thing that varies.
+      const asRun = saved.replaceAll('current_date', TODAY);
+      const range: Record<string, string> = q.params.some((p) => p.name === 'start')
+        ? { start: '2024-03-04', end: '2024-03-05' }
+        : { hour: '2024-03-04' };
+      const bound = bindParams(q, range, { timePartitioning: 'hour' });
+      const [mine, theirs] = [await local.lake.run(select(asRun)), await local.lake.run(select(bound))];
+      expectRows(plain(mine.rows), plain(theirs.rows));
+      // The rollup's default hour (00:00 of that day) has no events in the fixture; every other query has rows.
+      if (!parseInsertInto(q.sql)) expect(mine.rows.length, q.name).toBeGreaterThan(0);
+    },
+  );
+});
+
+/**
+ * Expressions Trino (Athena) and DuckDB type differently: a decimal literal is DECIMAL on Trino
+ * (100.0 * a / b keeps one decimal place) and an integer division truncates on Trino but not on
+ * DuckDB. The library must spell such arithmetic in DOUBLE, explicitly.
+ */
+function numericRisks(sql: string): string[] {
+  const text = stripComments(sql).replace(/'(?:[^']|'')*'/g, "''");
+  const risks: string[] = [];
+  for (const m of text.matchAll(/\b\d+\.\d+\b/g)) {
+    if (!/CAST\(\s*$/i.test(text.slice(0, m.index)) || !/^\s*AS DOUBLE\)/i.test(text.slice(m.index + m[0].length)))
+      risks.push(`decimal literal ${m[0]}: write CAST(${m[0]} AS DOUBLE)`);
+  }
+  for (const m of text.matchAll(/\//g)) {
+    if (!/AS DOUBLE\)\s*$/i.test(text.slice(0, m.index)) && !/^\s*CAST\(/i.test(text.slice(m.index + 1)))
+      risks.push(`division at ${m.index}: make an operand CAST(… AS DOUBLE)`);
+  }
+  return risks;
+}
+
+describe('numeric types: Athena and DuckDB give the same numbers', () => {
+  it('the check catches the patterns that differ', () => {
+    expect(numericRisks("SELECT 100.0 * count_if(x = 'a') / count(*), a / b FROM t")).toHaveLength(3);
+    expect(
+      numericRisks('SELECT 100 * CAST(count_if(x) AS DOUBLE) / count(*), CAST(0.5 AS DOUBLE), a / CAST(b AS DOUBLE)'),
+    ).toEqual([]);
+  });
+
+  it.each(loadSqlLibrary().map((q) => [q.name, q.sql] as const))('%s spells its arithmetic in DOUBLE', (_, sql) => {
+    expect(numericRisks(sql)).toEqual([]);
+  });
+
+  it('no query returns a DECIMAL column locally, and the A/B positive rate is the exact double', async () => {
+    for (const q of loadSqlLibrary().filter((q) => !parseInsertInto(q.sql))) {
+      const described = await local.lake.run(`DESCRIBE ${bindParams(q, { start: START, end: END })}`);
+      for (const row of described.rows) expect(String(row.column_type), `${q.name}.${row.column_name}`).not.toMatch(/DECIMAL/);
+    }
+    const { rows } = await query('predictions_ab_test');
+    for (const row of rows) {
+      const group = within(local.fixture.predictions, START, END).filter(
+        (r) => r.model_name === row.model_name && (r.model_version ?? 'unversioned') === row.model_version,
+      );
+      expect(row.positive_rate_pct).toBe((100 * group.filter((r) => r.label === 'POSITIVE').length) / group.length);
+    }
+  });
+});
+
+describe('partition pruning on every partition column', () => {
+  const filesUnder = (prefix: string) =>
+    readdirSync(path.join(local.fixture.root, prefix), { recursive: true }).filter((f) => String(f).endsWith('.parquet')).length;
+
+  it('a 2-second range reads one hour’s files', async () => {
+    const [start, end] = ['2024-03-05T01:10:00Z', '2024-03-05T01:10:02Z'];
+    const { filesRead } = await query('clickstream_active_users', { start, end });
+    expect(filesUnder('events/clickstream/dt=2024-03-05/hr=01/')).toBeGreaterThan(0);
+    expect(filesRead).toBe(filesUnder('events/clickstream/dt=2024-03-05/hr=01/'));
+  });
+
+  it('an end at midnight reads no file of the next day', async () => {
+    const [start, end] = ['2024-03-04T22:00:00Z', '2024-03-05T00:00:00Z'];
+    const { filesRead, rows } = await query('clickstream_active_users', { start, end });
+    expect(rows.map((r) => r.events)).toEqual([within(local.fixture.clicks, start, end).length]);
+    expect(filesRead).toBe(
+      filesUnder('events/clickstream/dt=2024-03-04/hr=22/') + filesUnder('events/clickstream/dt=2024-03-04/hr=23/'),
+    );
   });
 });
 
@@ -178,6 +273,24 @@ describe('app_logs (seed 004 aggregations)', () => {
   it('hourly per app', async () => {
     const { rows } = await query('app_logs_metrics', { dims: 'app' });
     expectRows(rows, expectedMetrics(60, 'app'));
+  });
+
+  it('filters by lists of users and apps, with the seed’s dimension spelling user,app', async () => {
+    const users = new Set(['u1', 'u3']);
+    const apps = new Set(['mail', 'chat']);
+    const { rows } = await query('app_logs_metrics', { dims: 'user,app', user: 'u1,u3', app: 'mail, chat' });
+    const expected = expectedMetrics(60, 'user_app', (r) => {
+      const row = r as { user: string; app: string };
+      return users.has(row.user) && apps.has(row.app);
+    });
+    expect(new Set(expected.map((r) => r.user))).toEqual(users);
+    expectRows(rows, expected);
+  });
+
+  it('an inclusive to is the same as the exclusive end after it', async () => {
+    // END is 03:00:00Z: through 02:59:59 (the second included, with its rows at 02:59:59.999) is the same range.
+    const sql = bindParams(resolveQuery('app_logs_metrics'), { from: START, to: '2024-03-05T02:59:59Z' });
+    expectRows(plain((await local.lake.run(sql)).rows), expectedMetrics(60, 'user'));
   });
 
   it('a string parameter is a literal, not SQL', async () => {
