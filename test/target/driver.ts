@@ -76,7 +76,7 @@ export async function getFeatures(
 export async function resolveApiKey(target: Target, env: Env): Promise<string> {
   if (target.api.key) return target.api.key;
   const keyId = target.api.keyId as string;
-  const args = ['apigateway', 'get-api-key', '--api-key', keyId, '--include-value'];
+  const args = ['apigateway', 'get-api-key', '--api-key', keyId, '--include-value', '--region', target.region];
   try {
     const { stdout } = await promisify(execFile)('aws', [...args, '--query', 'value', '--output', 'text'], {
       env: { ...process.env, ...env } as NodeJS.ProcessEnv,
@@ -86,9 +86,10 @@ export async function resolveApiKey(target: Target, env: Env): Promise<string> {
     if (key && key !== 'None') return key;
     throw new Error('the answer holds no value');
   } catch (error) {
+    const { stderr, message } = error as { stderr?: string; message: string };
+    const why = stderr?.trim().split('\n').at(-1) || message.split('\n')[0];
     throw new Error(
-      `could not read the API key ${keyId} (aws ${args.join(' ')}): ${(error as Error).message.split('\n')[0]}; ` +
-        'set FEATURELAKE_API_KEY to its value instead',
+      `could not read the API key ${keyId} (aws ${args.join(' ')}): ${why}; set FEATURELAKE_API_KEY to its value instead`,
     );
   }
 }
