@@ -4,7 +4,7 @@
  * latency chart). Not a timed test: targets are reported, never asserted.
  *
  *   npm run bench                 all sections
- *   npm run bench -- aggregator   only some: aggregator, writes, bundles, api, parquet, lake, compaction
+ *   npm run bench -- aggregator   only some: aggregator, writes, bundles, api, parquet, lake, compaction, e2e
  *   BENCH_PARQUET_ROWS, BENCH_LAKE_DAYS, BENCH_LAKE_PER_DAY   smaller runs (defaults 1,000,000; 90; 50,000)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -204,6 +204,91 @@ if (wants('compaction')) {
     '—',
     '—',
   ]);
+}
+
+if (wants('e2e')) {
+  const events = Number(process.env.BENCH_E2E_EVENTS ?? 20_000);
+  process.stderr.write(`end to end on the local stack: ${fmt(events)} demo events, the environment's batch size and 10,000…\n`);
+  const { benchEndToEnd } = await import('./e2e.js');
+  const runs = await benchEndToEnd({ events, users: 200, batchSizes: [undefined, 10_000], rawWrites: 3_000, probes: 15 });
+  results.endToEnd = runs;
+  for (const r of runs) {
+    const label = `aggregator batch ${fmt(r.batchSize)}, window ${r.batchingWindowSeconds} s`;
+    rows.push([
+      `${label}: ${fmt(events)} events, first put → drained`,
+      `${fmt(r.eventsPerSecond)} events/s (drained ${fmt(r.drainedAfterLastPutSeconds, 1)} s after the last put, ${r.invocations} invocations)`,
+      '—',
+      '—',
+    ]);
+    rows.push([
+      `  tile writes: per event, rate vs the emulator's raw UpdateItem rate`,
+      `${fmt(r.tileWritesPerEvent, 3)}/event, ${fmt(r.tileWritesPerSecond)}/s vs raw ${fmt(r.rawWritesPerSecond)}/s (${fmt(r.writeRateVsRaw, 2)}×)`,
+      '—',
+      '—',
+    ]);
+    rows.push([
+      '  event → online freshness, idle stack, p50 / p99',
+      `${fmt(r.freshnessMs.p50)} / ${fmt(r.freshnessMs.p99)} ms (${r.freshnessMs.n} probes)`,
+      '—',
+      '—',
+    ]);
+  }
+}
+
+// Minutes long, so only when asked for by name: `npm run bench -- soak` (SOAK_RATE, SOAK_SECONDS, SOAK_USERS; bench/soak.ts).
+if (selected.has('soak')) {
+  const { benchSoak, soakOptionsFromEnv, soakSvg, LAG_SLOPE_LIMIT, RSS_SLOPE_LIMIT_MIB_PER_MINUTE } = await import('./soak.js');
+  const dir = mkdtempSync(path.join(tmpdir(), 'featurelake-bench-soak-'));
+  try {
+    const options = soakOptionsFromEnv(process.env, dir);
+    const s = await benchSoak(options, (line) => process.stderr.write(`${line}\n`));
+    results.soak = s;
+    mkdirSync(resultsDir, { recursive: true });
+    writeFileSync(
+      path.join(resultsDir, 'soak.svg'),
+      soakSvg(
+        s,
+        `Soak: ${fmt(options.ratePerSecond)} events/s for ${fmt(options.seconds)} s, ${fmt(options.users)} users, local stack`,
+      ),
+    );
+    const r = s.options.ratePerSecond;
+    rows.push([
+      `soak ${fmt(r)} events/s × ${fmt(s.options.seconds)} s: put rate achieved / aggregator rate while sending`,
+      `${fmt(s.achievedPutRate)} / ${fmt(s.aggregatorRate.sendingEventsPerSecond)} events/s`,
+      '—',
+      '—',
+    ]);
+    rows.push([
+      '  no loss: every user served exactly the events put for it; lake rows',
+      `${fmt(s.final.served)} / ${fmt(s.final.expected)} served (${s.final.usersMismatched} of ${s.final.usersChecked} users off); lake ${s.final.lakeRows === undefined ? 'not checked' : fmt(s.final.lakeRows)}`,
+      'all, once',
+      verdict(s.verdict.noLoss),
+    ]);
+    rows.push([
+      '  aggregator lag: growth over the second half / at the last put / drained after',
+      `${fmt(s.aggregatorLagSlopePerSecond)}/s / ${fmt(s.aggregatorLagAtLastPut)} / ${s.drained ? `${fmt(s.drainedAfterLastPutSeconds ?? 0, 1)} s` : 'not drained'}`,
+      `≤ ${fmt(LAG_SLOPE_LIMIT * r)}/s`,
+      verdict(s.verdict.boundedLag),
+    ]);
+    rows.push([
+      '  RSS slope over the second half, this process (emulators)',
+      `${Object.entries(s.rssSlopeMiBPerMinute)
+        .map(([n, v]) => `${n} ${fmt(v, 1)}`)
+        .join(', ')} MiB/min`,
+      `≤ ${RSS_SLOPE_LIMIT_MIB_PER_MINUTE} MiB/min (ours)`,
+      verdict(s.verdict.flatMemory),
+    ]);
+    rows.push([
+      '  event → online freshness under load, p50 / p99 / max',
+      `${fmt(s.freshnessMs.p50 / 1000, 1)} / ${fmt(s.freshnessMs.p99 / 1000, 1)} / ${fmt(s.freshnessMs.max / 1000, 1)} s (${s.freshnessMs.n} probes)`,
+      '—',
+      '—',
+    ]);
+    for (const note of s.verdict.notes) process.stderr.write(`soak: ${note}\n`);
+    process.stderr.write(`soak: ${s.verdict.pass ? 'PASS' : 'FAIL'}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 process.stdout.write(`\n${table(['benchmark', 'measured', 'target', ''], rows)}\n`);
