@@ -188,18 +188,16 @@ describe(`featurelake at ${file}`, () => {
     const byId = new Map(rows.map((r) => [r.event_id, r]));
     for (const sent of valid) {
       const row = byId.get(sent.event_id);
-      expect(row, sent.event_id).toBeDefined();
-      expect({ ...row, key: undefined }).toEqual({
+      if (!row) throw new Error(`${sent.event_id} is not in the lake`);
+      const { key, ...values } = row;
+      expect(values).toEqual({
         event_id: sent.event_id,
         user_id: sent.user_id,
         event_type: sent.event_type,
         price: sent.price ?? null,
         event_time_ms: Date.parse(sent.event_time),
-        key: undefined,
       });
-      expect(row?.key.startsWith(partitionOf(sent.event_time)), `${row?.key} is not in ${partitionOf(sent.event_time)}`).toBe(
-        true,
-      );
+      expect(key.startsWith(partitionOf(sent.event_time)), `${key} is not in ${partitionOf(sent.event_time)}`).toBe(true);
     }
   });
 
