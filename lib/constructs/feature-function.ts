@@ -59,7 +59,17 @@ export interface FeatureFunctionProps {
   readonly description?: string;
   /** Folder holding one sub-folder per function. @default the repository's `lambdas/` */
   readonly lambdasDir?: string;
+  /**
+   * Folders the code reads at run time, copied into the bundle beside `index.mjs`: name in the
+   * bundle → source folder (the rollup's `{ athena: ATHENA_DIR }`; src/query/sql-library.ts looks
+   * for `athena/` next to the running file first). The asset's hash covers them.
+   * @default - none: the bundle holds index.mjs and its source map only
+   */
+  readonly bundledFolders?: Readonly<Record<string, string>>;
 }
+
+/** Shell-quoted, for the bundling hook's commands. */
+const shellQuote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
 
 export class FeatureFunction extends NodejsFunction {
   /** The folder name under `lambdas/`, also the Powertools service name. */
@@ -116,6 +126,9 @@ export class FeatureFunction extends NodejsFunction {
         // Bundle the AWS SDK too: a pinned, tree-shaken client instead of whatever the runtime ships.
         bundleAwsSDK: true,
         externalModules: [],
+        ...(props.bundledFolders && Object.keys(props.bundledFolders).length > 0
+          ? { commandHooks: copyFoldersHook(props.bundledFolders) }
+          : {}),
       },
     });
 
@@ -123,4 +136,19 @@ export class FeatureFunction extends NodejsFunction {
     // The function may write its own logs and nothing else (no AWSLambdaBasicExecutionRole).
     logGroup.grantWrite(role);
   }
+}
+
+/** Bundling hooks that copy folders into the asset after esbuild has written it. */
+function copyFoldersHook(folders: Readonly<Record<string, string>>) {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir: string, outputDir: string) =>
+      Object.entries(folders).map(([name, source]) => {
+        if (!/^[\w.-]+$/.test(name) || name === '.' || name === '..')
+          throw new Error(`bundledFolders: "${name}" is not a folder name`);
+        const target = shellQuote(path.join(outputDir, name));
+        return `mkdir -p ${target} && cp -R ${shellQuote(path.resolve(source))}/. ${target}/`;
+      }),
+  };
 }

@@ -6,13 +6,27 @@
  * hour's files, so reruns and overlapping windows replace, never duplicate.
  * Invoke it by hand with `{"hour": "2024-03-05T07:00:00Z"}` to backfill an hour
  * (or run `featurelake rollup --athena --from … --to …`).
+ *
+ * The function's bundle carries the SQL library (`athena/` beside index.mjs):
+ * the SQL is read at run time, and athena/*.sql stays its one source.
+ *
+ * A run that fails is never dropped silently: as for compaction
+ * (lake-compaction.ts), the rule's dead-letter queue covers *delivering* the
+ * scheduled event (EventBridge counts an event delivered once Lambda has
+ * queued it), and the function's asynchronous invoke configuration covers the
+ * *run* (an error or timeout is retried, then sent to the on-failure
+ * destination). Both end in `failures` (SSE-SQS, TLS only, kept 14 days);
+ * re-invoking the function with a failed event is safe (an hour is replaced).
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { TimePartitioning } from '../../src/lake/layout.js';
 import { ROLLUP_TABLES } from '../../src/lake/tables.js';
+import { ATHENA_DIR } from '../../src/query/sql-library.js';
 import type { AthenaSettings } from '../config/environments.js';
 import { FeatureFunction, type FunctionOwnerProps, ownerFunctionProps } from './feature-function.js';
 import type { Lake } from './lake.js';
@@ -25,11 +39,21 @@ export interface HourlyRollupProps extends FunctionOwnerProps {
   readonly timePartitioning: TimePartitioning;
   readonly lake: Lake;
   readonly queries: QueryWorkgroup;
+  /** Times Lambda retries a failed run, and EventBridge a failed delivery, before the event goes to `failures`. @default 2 */
+  readonly retryAttempts?: number;
+  /**
+   * How long a scheduled event may wait for delivery or retries before it goes to `failures`;
+   * past an hour the next run's lookback rebuilds the same hours anyway.
+   * @default Duration.hours(1)
+   */
+  readonly maxEventAge?: Duration;
 }
 
 export class HourlyRollup extends Construct {
   public readonly function: FeatureFunction;
   public readonly schedule: Rule;
+  /** Scheduled events whose run failed after its retries, or that could not be delivered: alarm on its depth. */
+  public readonly failures: Queue;
 
   constructor(scope: Construct, id: string, props: HourlyRollupProps) {
     super(scope, id);
@@ -46,6 +70,7 @@ export class HourlyRollup extends Construct {
         ROLLUP_HOURS_BACK: String(settings.hoursBack),
         TIME_PARTITIONING: props.timePartitioning,
       },
+      bundledFolders: { athena: ATHENA_DIR },
     });
     lake.grantReadLake(this.function);
     lake.grantReplaceRollups(this.function);
@@ -56,7 +81,20 @@ export class HourlyRollup extends Construct {
       description: `featurelake ${props.envName}: rebuild the last ${settings.hoursBack} hours of rollups`,
       schedule: Schedule.cron({ minute: String(settings.minuteOfHour) }),
     });
+    const retryAttempts = props.retryAttempts ?? 2;
+    const maxEventAge = props.maxEventAge ?? Duration.hours(1);
+    this.failures = new Queue(this, 'Failures', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.failures).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue and on-failure destination of the scheduled rollup; nothing consumes it automatically, so it needs no dead-letter queue of its own.',
+    });
+    this.function.configureAsyncInvoke({ onFailure: new SqsDestination(this.failures), retryAttempts, maxEventAge });
     // The scheduled event's `time` is the run's hour; the handler rolls up the hours before it.
-    this.schedule.addTarget(new LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) }));
+    this.schedule.addTarget(new LambdaFunction(this.function, { deadLetterQueue: this.failures, retryAttempts, maxEventAge }));
   }
 }
