@@ -4,6 +4,12 @@
  * back typed from the result metadata (numbers as numbers, timestamps as
  * Dates in UTC); INSERT INTO reports its row count. Used by the rollup Lambda
  * and `featurelake query --athena`.
+ *
+ * A query is never left running behind its caller: past the engine's timeout,
+ * or a run's own deadline (a Lambda's remaining time less a margin), the
+ * engine stops it (StopQueryExecution) before failing. A rollup's INSERT left
+ * running after its function timed out could otherwise write its hour after
+ * the next run had deleted and rebuilt it.
  */
 import {
   type AthenaClient,
@@ -16,6 +22,12 @@ import {
 } from '@aws-sdk/client-athena';
 import type { QueryResult } from './local-engine.js';
 import { parseInsertInto } from './rewrite.js';
+
+/** Per run: when the caller must have its answer. */
+export interface AthenaRunOptions {
+  /** Epoch ms after which the query is stopped and the run fails (e.g. a Lambda's deadline less a margin). */
+  readonly deadline?: number;
+}
 
 export interface AthenaEngineOptions {
   readonly athena: AthenaClient;
@@ -53,7 +65,12 @@ export function athenaEngine(options: AthenaEngineOptions) {
   const { athena, workgroup, database } = options;
   const timeoutMs = options.timeoutMs ?? 10 * 60_000;
 
-  async function wait(id: string, started: number): Promise<QueryExecution> {
+  async function stop(id: string, why: string): Promise<never> {
+    await athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id }));
+    throw new Error(`Athena query ${id} ${why}: stopped it`);
+  }
+
+  async function wait(id: string, started: number, deadline: number): Promise<QueryExecution> {
     let delay = options.pollMs ?? 200;
     for (;;) {
       const { QueryExecution: execution } = await athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
@@ -65,18 +82,20 @@ export function athenaEngine(options: AthenaEngineOptions) {
         const reason = execution?.Status?.StateChangeReason ?? execution?.Status?.AthenaError?.ErrorMessage ?? 'no reason given';
         throw new Error(`Athena query ${id} ${state.toLowerCase()}: ${reason}`);
       }
-      if (elapsed > timeoutMs) {
-        await athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id }));
-        throw new Error(`Athena query ${id} still ${state.toLowerCase()} after ${Math.round(elapsed / 1000)} s: stopped it`);
-      }
-      await sleep(delay);
+      if (elapsed > timeoutMs) await stop(id, `still ${state.toLowerCase()} after ${Math.round(elapsed / 1000)} s`);
+      const left = deadline - Date.now();
+      if (left <= 0) await stop(id, `still ${state.toLowerCase()} at the caller's deadline`);
+      // Never sleep past the deadline: the stop must happen while the caller still runs.
+      await sleep(Math.min(delay, left));
       delay = Math.min(delay * 2, 2000);
     }
   }
 
   return {
-    async run(sql: string): Promise<QueryResult> {
+    async run(sql: string, runOptions: AthenaRunOptions = {}): Promise<QueryResult> {
       const started = performance.now();
+      const deadline = runOptions.deadline ?? Number.POSITIVE_INFINITY;
+      if (deadline <= Date.now()) throw new Error('no time left to run an Athena query before the deadline');
       // Athena calls both SELECT and INSERT "DML": the statement itself says which it is.
       const insert = parseInsertInto(sql) !== undefined;
       const { QueryExecutionId: id } = await athena.send(
@@ -87,7 +106,7 @@ export function athenaEngine(options: AthenaEngineOptions) {
         }),
       );
       if (!id) throw new Error('Athena did not return a query execution id');
-      const execution = await wait(id, started);
+      const execution = await wait(id, started, deadline);
       const bytesScanned = execution.Statistics?.DataScannedInBytes ?? 0;
 
       let columns: ColumnInfo[] | undefined;

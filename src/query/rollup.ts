@@ -6,7 +6,7 @@
  * Lambda (Athena) and in `featurelake rollup` (Athena or the local lake).
  */
 import { CLICKSTREAM_HOURLY } from '../lake/tables.js';
-import { type BindOptions, bindParams, resolveQuery } from './sql-library.js';
+import { type BindOptions, bindParams, resolveQuery, type SqlQuery } from './sql-library.js';
 
 export const ROLLUP_QUERY = 'rollup_clickstream_hourly';
 
@@ -44,15 +44,23 @@ export function rollupHourPrefix(hour: Date): string {
   return `${CLICKSTREAM_HOURLY.prefix}dt=${iso.slice(0, 10)}/hr=${hour.getUTCHours()}/`;
 }
 
+export interface RollupOptions extends BindOptions {
+  /** The rollup's SQL, loaded once (the Lambda loads it at start, so a bundle without it fails there). @default resolveQuery(ROLLUP_QUERY) */
+  readonly query?: SqlQuery;
+}
+
 /**
  * Rolls up one hour (any time inside it is accepted), replacing a previous run
  * of it. With the lake's layout in `options`, it reads only that hour's files.
+ * The SQL is bound before anything is deleted: a query that cannot be bound
+ * leaves the previous run's rows in place.
  */
-export async function rollupHour(engine: RollupEngine, time: Date | number, options: BindOptions = {}): Promise<RollupResult> {
+export async function rollupHour(engine: RollupEngine, time: Date | number, options: RollupOptions = {}): Promise<RollupResult> {
   const hour = hourStart(time);
   const started = performance.now();
+  const { query = resolveQuery(ROLLUP_QUERY), ...layout } = options;
+  const sql = bindParams(query, { hour: hour.toISOString() }, layout);
   const replacedFiles = await engine.deletePrefix(rollupHourPrefix(hour));
-  const sql = bindParams(resolveQuery(ROLLUP_QUERY), { hour: hour.toISOString() }, options);
   const result = await engine.run(sql);
   const rows = Number(result.rows[0]?.rows ?? Number.NaN);
   return {

@@ -118,6 +118,56 @@ describe('rollup Lambda', () => {
   });
 });
 
+describe('a query is stopped before its caller’s deadline', () => {
+  /** An Athena whose queries take `ms` to run: long enough to outlive any deadline below. */
+  async function slowAthena(ms: number) {
+    return startAthenaEmulator({
+      engine: {
+        run: () => new Promise((resolve) => setTimeout(() => resolve({ columns: ['rows'], rows: [], elapsedMs: ms }), ms)),
+      },
+    });
+  }
+
+  it('the engine calls StopQueryExecution when the deadline passes, and fails saying so', async () => {
+    const slow = await slowAthena(3_000);
+    try {
+      const engine = athenaEngine({
+        athena: athenaClient({ ...env, AWS_ENDPOINT_URL_ATHENA: slow.endpoint }),
+        workgroup: 'featurelake-test',
+        database: 'featurelake_test',
+        pollMs: 50,
+      });
+      const started = Date.now();
+      await expect(engine.run('SELECT 1', { deadline: started + 400 })).rejects.toThrow(
+        /Athena query [0-9a-f-]+ still running at the caller's deadline: stopped it/,
+      );
+      expect(Date.now() - started).toBeLessThan(1_500);
+      expect([...slow.executions.values()].map((e) => e.state)).toEqual(['CANCELLED']);
+      await expect(engine.run('SELECT 1', { deadline: Date.now() - 1 })).rejects.toThrow(/no time left/);
+      expect(slow.executions.size).toBe(1);
+    } finally {
+      await slow.stop();
+    }
+  });
+
+  it('the rollup Lambda stops its INSERT before the function’s own timeout (remaining time less the margin)', async () => {
+    const slow = await slowAthena(3_000);
+    try {
+      const handler = createHandler({ ...env, AWS_ENDPOINT_URL_ATHENA: slow.endpoint }, { stopMarginMs: 500 });
+      const timeout = Date.now() + 1_200;
+      const context = { getRemainingTimeInMillis: () => timeout - Date.now() };
+      await expect(handler({ hour: '2024-03-10T05:00:00Z' }, context)).rejects.toThrow(/at the caller's deadline: stopped it/);
+      // Stopped with the margin still left, before Lambda would have killed the function.
+      expect(Date.now()).toBeLessThan(timeout);
+      const [execution] = [...slow.executions.values()];
+      expect(execution?.sql).toContain('INSERT INTO clickstream_hourly');
+      expect(execution?.state).toBe('CANCELLED');
+    } finally {
+      await slow.stop();
+    }
+  });
+});
+
 describe('Athena engine', () => {
   const engine = () =>
     athenaEngine({ athena: athenaClient(env), workgroup: 'featurelake-test', database: 'featurelake_test', pollMs: 10 });
