@@ -1,0 +1,382 @@
+/**
+ * Test what is deployed: every function's bundle as `cdk synth` writes it for
+ * dev, copied outside the repository, run in a fresh `node` with only its
+ * template environment (plus the emulator endpoints, credentials and region),
+ * against the emulators provisioned from the same template — the way the
+ * local stack provisions them — with a representative event each. A recording
+ * proxy in front of every emulator captures the AWS calls each bundle makes,
+ * and each call is checked against the function's role in the template
+ * (test/support/template-iam.ts), together with the calls AWS services make as
+ * the role on the function's behalf (logs, the Kinesis event source mapping,
+ * its on-failure destination, Athena reading and writing as the caller).
+ *
+ * Expected values are computed from the events sent, not from the code under test.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENVIRONMENTS } from '../../lib/config/environments.js';
+import { dynamoDocumentClient, kinesisClient, s3Client } from '../../src/aws/clients.js';
+import { sources } from '../../src/features/catalog.js';
+import { lakeTables } from '../../src/lake/tables.js';
+import { type AthenaEmulator, startAthenaEmulator } from '../../src/local/athena-emulator.js';
+import { type Emulators, S3RVER_OBJECT_SUFFIX, startEmulators } from '../../src/local/emulators.js';
+import { provision } from '../../src/local/provision.js';
+import { s3Storage } from '../../src/query/lake-storage.js';
+import { type LocalLake, openLocalLake } from '../../src/query/local-engine.js';
+import { asRecords, clickEvents } from '../support/events.js';
+import {
+  type DeployedAssembly,
+  type DeployedFunction,
+  type Invocation,
+  invokeBundle,
+  synthDeployed,
+} from '../support/template-bundles.js';
+import {
+  athenaWorkgroups,
+  iamRequestsOf,
+  type NeededPermission,
+  type RecordedCall,
+  type Service,
+  startRecordingProxy,
+} from '../support/template-calls.js';
+import {
+  ACCOUNT,
+  evaluate,
+  REGION,
+  roleOfFunction,
+  rolePolicyStatements,
+  type Statement,
+  templateResolver,
+} from '../support/template-iam.js';
+import { impliedPermissions } from '../support/template-implied.js';
+
+const ENV = 'dev';
+const HOUR = 3_600_000;
+const now = Date.now();
+// Events over the two hours before now (the rollup's closed hours), in random order.
+const events = clickEvents({ count: 240, users: 12, nowMs: now - 60_000, spanMs: 2 * HOUR, seed: 7 });
+const invalidPayload = 'not json at all';
+const records = asRecords([...events, invalidPayload], { arrivalTimeMs: now });
+
+let dir: string;
+let emulators: Emulators;
+let assembly: DeployedAssembly;
+let athena: AthenaEmulator;
+let lake: LocalLake | undefined;
+const runs = new Map<string, { invocation: Invocation; calls: RecordedCall[] }>();
+let setupMs = 0;
+
+const fnNamed = (name: string): DeployedFunction => {
+  const fn = assembly.functions.find((f) => f.name === name);
+  if (!fn) throw new Error(`no ${name} function in the template`);
+  return fn;
+};
+const bucketOf = (logicalPrefix: string) => {
+  const bucket = assembly.model.buckets.find((b) => b.logicalId.startsWith(logicalPrefix));
+  if (!bucket) throw new Error(`no bucket ${logicalPrefix}`);
+  return bucket.name;
+};
+const streamName = () => assembly.model.streams[0]?.name as string;
+
+function kinesisEvent() {
+  const streamArn = `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${streamName()}`;
+  return {
+    Records: records.map((r) => ({
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: r.partitionKey,
+        sequenceNumber: r.sequenceNumber,
+        data: r.data,
+        approximateArrivalTimestamp: r.arrivalTimeMs / 1000,
+      },
+      eventSource: 'aws:kinesis',
+      eventVersion: '1.0',
+      eventID: `${r.shardId}:${r.sequenceNumber}`,
+      eventName: 'aws:kinesis:record',
+      invokeIdentityArn: `arn:aws:iam::${ACCOUNT}:role/test`,
+      awsRegion: REGION,
+      eventSourceARN: streamArn,
+    })),
+  };
+}
+
+const busiestUser = () => {
+  const counts = new Map<string, number>();
+  for (const e of events) counts.set(e.user_id, (counts.get(e.user_id) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] as string;
+};
+
+function apiEvent(user: string) {
+  const resourcePath = '/features/{entityType}/{entityId}';
+  return {
+    resource: resourcePath,
+    path: `/features/user/${user}`,
+    httpMethod: 'GET',
+    headers: { 'x-api-key': 'test-key', accept: 'application/json' },
+    multiValueHeaders: { 'x-api-key': ['test-key'], accept: ['application/json'] },
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: { entityType: 'user', entityId: user },
+    stageVariables: null,
+    requestContext: {
+      accountId: ACCOUNT,
+      apiId: 'testapi',
+      stage: 'v1',
+      requestId: 'deployed-bundle-test',
+      httpMethod: 'GET',
+      path: `/v1/features/user/${user}`,
+      resourcePath,
+      protocol: 'HTTP/1.1',
+      requestTimeEpoch: now,
+      identity: { sourceIp: '127.0.0.1', apiKey: 'test-key' },
+    },
+    body: null,
+    isBase64Encoded: false,
+  };
+}
+
+const scheduled = (time: number) => ({
+  version: '0',
+  id: 'deployed-bundle-test',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: ACCOUNT,
+  time: new Date(time).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  region: REGION,
+  resources: [],
+  detail: {},
+});
+
+/** A manifest an interrupted compaction left: its output was never written, so recovery must drop it. */
+const LEFTOVER_DAY = new Date(now - 2 * 24 * HOUR).toISOString().slice(0, 10);
+const LEFTOVER_MANIFEST = `_compaction/events/clickstream/dt=${LEFTOVER_DAY}/hr=05/leftover-test.json`;
+
+/** Runs a function's bundle behind recording proxies; only its template environment, endpoints, credentials and region. */
+async function run(name: string, event: unknown, key = name): Promise<void> {
+  const fn = fnNamed(name);
+  const upstreams: Record<Service, string> = { ...emulators.endpoints, athena: athena.endpoint };
+  const services = Object.keys(upstreams) as Service[];
+  const proxies = await Promise.all(services.map((s) => startRecordingProxy(s, upstreams[s])));
+  const endpoint = (s: Service) => proxies[services.indexOf(s)]?.endpoint as string;
+  const env = {
+    ...fn.env,
+    AWS_ENDPOINT_URL_KINESIS: endpoint('kinesis'),
+    AWS_ENDPOINT_URL_DYNAMODB: endpoint('dynamodb'),
+    AWS_ENDPOINT_URL_S3: endpoint('s3'),
+    AWS_ENDPOINT_URL_ATHENA: endpoint('athena'),
+    AWS_ACCESS_KEY_ID: emulators.env.AWS_ACCESS_KEY_ID as string,
+    AWS_SECRET_ACCESS_KEY: emulators.env.AWS_SECRET_ACCESS_KEY as string,
+    AWS_REGION: REGION,
+  };
+  const invocation = await invokeBundle(fn, event, env);
+  await Promise.all(proxies.map((p) => p.stop()));
+  runs.set(key, { invocation, calls: proxies.flatMap((p) => p.calls) });
+}
+
+beforeAll(async () => {
+  const started = Date.now();
+  dir = mkdtempSync(path.join(tmpdir(), 'featurelake-deployed-'));
+  emulators = await startEmulators(dir);
+  assembly = synthDeployed(ENV);
+  const s3 = s3Client(emulators.env);
+  await provision(assembly.model, { kinesis: kinesisClient(emulators.env), doc: dynamoDocumentClient(emulators.env), s3 });
+  const lakeBucket = bucketOf('LakeBucket');
+  const storage = s3Storage({
+    s3,
+    bucket: lakeBucket,
+    root: path.join(emulators.s3Directory, lakeBucket),
+    suffix: S3RVER_OBJECT_SUFFIX,
+  });
+  // Opened at the first query, after the lake writer has written: the views see its files.
+  athena = await startAthenaEmulator({
+    engine: {
+      run: async (sql) => {
+        lake ??= await openLocalLake({ storage, tables: lakeTables(sources, ENVIRONMENTS[ENV].lake) });
+        return lake.run(sql);
+      },
+    },
+  });
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: lakeBucket,
+      Key: LEFTOVER_MANIFEST,
+      Body: JSON.stringify({
+        output: `events/clickstream/dt=${LEFTOVER_DAY}/hr=05/compacted-never-written.parquet`,
+        inputs: [`events/clickstream/dt=${LEFTOVER_DAY}/hr=05/never-written.parquet`],
+      }),
+    }),
+  );
+  setupMs = Date.now() - started;
+  // The stream consumers and the compactor first (in parallel); then what reads what they wrote.
+  await Promise.all([run('aggregator', kinesisEvent()), run('lake-writer', kinesisEvent()), run('compactor', scheduled(now))]);
+  await Promise.all([run('feature-api', apiEvent(busiestUser())), run('rollup', scheduled(now))]);
+  // A second run an hour later replaces two of those hours: the delete path (DeleteObjects) runs too.
+  await run('rollup', scheduled(now + HOUR), 'rollup (next hour)');
+  console.info(
+    `deployed bundles: setup (emulators + synth with bundling + provision) ${setupMs} ms; invocations ${[...runs.entries()]
+      .map(([n, r]) => `${n} ${r.invocation.durationMs} ms`)
+      .join(', ')}; total ${Date.now() - started} ms`,
+  );
+}, 300_000);
+
+afterAll(async () => {
+  await athena?.stop();
+  lake?.close();
+  await emulators?.stop();
+  assembly?.dispose();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const outcomeOf = (name: string) => {
+  const r = runs.get(name);
+  if (!r) throw new Error(`${name} did not run`);
+  return r.invocation.outcome;
+};
+const resultOf = (name: string): any => {
+  const outcome = outcomeOf(name);
+  if (!outcome.ok)
+    throw new Error(`${name} failed: ${outcome.error.code ?? ''} ${outcome.error.message}\n${outcome.error.stack ?? ''}`);
+  return outcome.result;
+};
+const keysUnder = async (bucket: string, prefix: string) =>
+  ((await s3Client(emulators.env).send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents ?? []).map(
+    (o) => o.Key as string,
+  );
+
+describe('deployed bundles (dev), run as Lambda would', () => {
+  it('has the five functions, each with its own asset outside the source tree when run', () => {
+    expect(assembly.functions.map((f) => f.name).sort()).toEqual([
+      'aggregator',
+      'compactor',
+      'feature-api',
+      'lake-writer',
+      'rollup',
+    ]);
+    for (const [, r] of runs) expect(r.invocation.taskRoot.startsWith(path.resolve(import.meta.dirname, '../..'))).toBe(false);
+  });
+
+  it('aggregator: the whole batch succeeds, tiles land in the online store, the invalid record is quarantined', async () => {
+    expect(resultOf('aggregator')).toEqual({ batchItemFailures: [] });
+    const table = assembly.model.tables[0]?.name as string;
+    const items = await dynamoDocumentClient(emulators.env).send(new ScanCommand({ TableName: table }));
+    const users = new Set(events.map((e) => e.user_id));
+    expect(new Set((items.Items ?? []).map((i) => String(i.pk).replace(/^.*#/, ''))).size).toBeGreaterThanOrEqual(1);
+    expect([...users].every((u) => (items.Items ?? []).some((i) => JSON.stringify(i).includes(u)))).toBe(true);
+    const quarantined = await keysUnder(bucketOf('QuarantineBucket'), 'invalid/');
+    expect(quarantined.some((k) => k.includes('aggregator'))).toBe(true);
+  });
+
+  it('lake writer: the whole batch succeeds, every valid event is in Parquet under events/clickstream/, the invalid one quarantined', async () => {
+    expect(resultOf('lake-writer')).toEqual({ batchItemFailures: [] });
+    const files = await keysUnder(bucketOf('LakeBucket'), 'events/clickstream/');
+    expect(files.length).toBeGreaterThan(0);
+    for (const key of files) expect(key).toMatch(/^events\/clickstream\/dt=\d{4}-\d{2}-\d{2}\/hr=\d{2}\/.+\.parquet$/);
+    // Every hour the events fall in has a folder.
+    const hours = new Set(events.map((e) => e.event_time.slice(0, 13)));
+    for (const h of hours) expect(files.some((k) => k.includes(`dt=${h.slice(0, 10)}/hr=${h.slice(11, 13)}/`))).toBe(true);
+    const quarantined = await keysUnder(bucketOf('QuarantineBucket'), 'invalid/');
+    expect(quarantined.some((k) => k.includes('lake-writer'))).toBe(true);
+  });
+
+  it('feature API: 200 with JSON features of the busiest user, counted from the events sent', () => {
+    const response = resultOf('feature-api');
+    expect(response.statusCode).toBe(200);
+    const body = JSON.parse(response.body);
+    const user = busiestUser();
+    expect(body.entityId).toBe(user);
+    const views = events.filter((e) => e.user_id === user && e.event_type === 'page_view').length;
+    expect(body.views.user_clickstream.features.views_24h).toBe(views);
+  });
+
+  it('rollup: rebuilds the closed hours before the schedule through Athena, from the lake writer’s files', async () => {
+    const outcome = outcomeOf('rollup');
+    // The bundle must carry what it reads at run time (athena/*.sql): no ENOENT, no missing module.
+    if (!outcome.ok)
+      expect(`${outcome.error.code ?? ''} ${outcome.error.message}`).not.toMatch(/ENOENT|Cannot find (module|package)/);
+    const result = resultOf('rollup');
+    const closedHours = [3, 2, 1].map((back) => new Date(Math.floor(now / HOUR) * HOUR - back * HOUR).toISOString());
+    expect(result.hours.map((h: { hour: string }) => h.hour)).toEqual(closedHours);
+    const rolled = await (lake as LocalLake).run(
+      'SELECT dt, hr, sum(events)::BIGINT AS events FROM clickstream_hourly GROUP BY 1, 2',
+    );
+    // The rerun an hour later rebuilt the last two of those hours and the one after them.
+    const rebuilt = [...closedHours, new Date(Math.floor(now / HOUR) * HOUR).toISOString()];
+    const expected = Object.fromEntries(
+      rebuilt
+        .map((h) => [h, events.filter((e) => e.event_time.slice(0, 13) === h.slice(0, 13)).length] as const)
+        .filter(([, n]) => n > 0)
+        .map(([h, n]) => [`${h.slice(0, 10)}/${Number(h.slice(11, 13))}`, n]),
+    );
+    expect(Object.fromEntries(rolled.rows.map((r) => [`${r.dt}/${r.hr}`, Number(r.events)]))).toEqual(expected);
+  });
+
+  it('compactor: runs, and recovers the manifest an interrupted run left (output never written: dropped)', async () => {
+    const outcome = outcomeOf('compactor');
+    if (!outcome.ok)
+      expect(`${outcome.error.code ?? ''} ${outcome.error.message}`).not.toMatch(/ENOENT|Cannot find (module|package)/);
+    expect(resultOf('compactor')).toHaveProperty('days');
+    expect(await keysUnder(bucketOf('LakeBucket'), '_compaction/')).toEqual([]);
+  });
+});
+
+describe('every AWS call each deployed function makes is granted by its role in the template', () => {
+  const permissionsOf = (name: string) => {
+    const fn = fnNamed(name);
+    const calls = [...runs.entries()].filter(([key]) => key === name || key.startsWith(`${name} (`)).flatMap(([, r]) => r.calls);
+    const workgroups = athenaWorkgroups(calls);
+    const observed = calls.flatMap((c) => iamRequestsOf(c, (id) => workgroups.get(id)));
+    const implied = impliedPermissions(assembly, fn, calls);
+    return { observed, implied };
+  };
+
+  const denied = (name: string, needed: readonly NeededPermission[], withoutStatement?: (s: Statement) => boolean) => {
+    const { template } = assembly;
+    const names = new Map<string, string>(Object.keys(template.Resources).map((id) => [id, id]));
+    for (const b of [...assembly.model.buckets, ...assembly.model.tables, ...assembly.model.streams])
+      names.set(b.logicalId, b.name);
+    for (const [id, r] of Object.entries(template.Resources)) {
+      if (r.Type === 'AWS::Glue::Database') names.set(id, r.Properties.DatabaseInput.Name);
+      if (r.Type === 'AWS::Glue::Table') names.set(id, r.Properties.TableInput.Name);
+      if (r.Type === 'AWS::Athena::WorkGroup') names.set(id, r.Properties.Name);
+    }
+    const { resolve } = templateResolver(template.Resources, names);
+    const statements = rolePolicyStatements(template, roleOfFunction(template, fnNamed(name).logicalId), resolve).filter(
+      (s) => !withoutStatement?.(s),
+    );
+    const unique = [...new Map(needed.map((n) => [`${n.action} ${n.resource} ${JSON.stringify(n.context ?? {})}`, n])).values()];
+    return unique
+      .filter((n) => evaluate(statements, n) !== 'allowed')
+      .map((n) => `${n.action} on ${n.resource}${n.context ? ` with ${JSON.stringify(n.context)}` : ''} (for ${n.call})`);
+  };
+
+  it.each(['aggregator', 'lake-writer', 'feature-api', 'rollup', 'compactor'])('%s', (name) => {
+    const { observed, implied } = permissionsOf(name);
+    // It made calls (a run that reached no AWS API proves nothing about its grants).
+    expect(observed.length, `${name} made no AWS calls`).toBeGreaterThan(0);
+    const findings = denied(name, [...observed, ...implied.documented]);
+    const unverified = denied(name, implied.unverified);
+    const actions = (list: readonly NeededPermission[]) => [...new Set(list.map((n) => n.action))].sort().join(', ');
+    console.info(
+      `${name}: observed ${actions(observed)}; implied ${actions(implied.documented)}; unverified ${actions(implied.unverified) || '-'}`,
+    );
+    if (unverified.length > 0) console.info(`${name}: not granted, unverified whether needed:\n- ${unverified.join('\n- ')}`);
+    expect(findings).toEqual([]);
+  });
+
+  it('catches a missing grant: the lake writer without its conditioned s3:ListBucket is denied its listings', () => {
+    const { observed } = permissionsOf('lake-writer');
+    const listing = (s: Statement) => [s.Action].flat().includes('s3:ListBucket') && s.Condition !== undefined;
+    expect(denied('lake-writer', observed, listing).some((d) => d.startsWith('s3:ListBucket on arn:aws:s3:::'))).toBe(true);
+  });
+
+  it('rollup: the rerun replaced files (its delete path was exercised and checked)', () => {
+    const rerun = runs.get('rollup (next hour)');
+    expect(rerun?.invocation.outcome.ok, JSON.stringify(rerun?.invocation.outcome)).toBe(true);
+    const deletes = (rerun?.calls ?? []).filter((c) => c.method === 'POST' && c.query.has('delete'));
+    expect(deletes.length).toBeGreaterThan(0);
+  });
+});
