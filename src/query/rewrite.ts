@@ -12,7 +12,14 @@
  *
  * Common ground the library relies on (no rewrite needed): TIMESTAMP 'y-m-d h:m:s'
  * literals, INTERVAL 'n' HOUR/MINUTE, date_trunc, minute, hour, count_if,
- * count(DISTINCT), row_number() OVER, CASE, coalesce, CAST(… AS DOUBLE).
+ * count(DISTINCT), row_number() OVER, CASE, coalesce, CAST(… AS DOUBLE),
+ * ARRAY['a', 'b'] and contains(array, x) (list parameters), and the saved
+ * queries' relative days: CAST(current_date - INTERVAL 'n' DAY AS DATE), cast
+ * to VARCHAR ('yyyy-MM-dd') or TIMESTAMP.
+ *
+ * Numbers: the two engines type some arithmetic differently (a decimal literal
+ * is DECIMAL on Trino; integer division truncates there), so the library
+ * writes it in DOUBLE (docs/sql.md; checked by test/query/library.test.ts).
  */
 
 export const FUNCTION_RENAMES: Readonly<Record<string, string>> = {

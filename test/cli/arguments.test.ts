@@ -17,6 +17,9 @@ describe('bad arguments exit 2 and name what is wrong', () => {
     ['zero --rate', ['generate', '--events', '5', '--rate', '0'], /--rate/],
     ['bad --start', ['generate', '--events', '5', '--start', 'yesterday'], /--start.*ISO-8601/],
     ['zone-less --start', ['generate', '--events', '5', '--start', '2025-01-01T00:00:00'], /--start/],
+    // Date.parse would take it as March 2: an impossible date is refused, not shifted.
+    ['impossible --start date', ['generate', '--events', '5', '--start', '2025-02-30T00:00:00Z'], /--start.*2025-02-30/],
+    ['impossible rollup --from date', ['rollup', '--from', '2025-02-30', '--lake-dir', '.'], /--from.*2025-02-30/],
     ['bad --seed', ['generate', '--events', '5', '--seed', '1.5'], /--seed/],
     ['--stream without --send', ['generate', '--events', '5', '--stream', 'x'], /--stream.*--send/],
     ['--out into a missing directory', ['generate', '--events', '5', '--out', '/nonexistent/dir/x.jsonl'], /--out/],

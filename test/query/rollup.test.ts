@@ -6,6 +6,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hoursToRollUp, rollupHour, rollupHourPrefix } from '../../src/query/rollup.js';
+import { parseSqlQuery } from '../../src/query/sql-library.js';
 import { groupBy, plain, useFixtureLake, within } from '../support/lake-fixture.js';
 
 const local = useFixtureLake();
@@ -101,6 +102,25 @@ describe('hourly rollup', () => {
     expect(await rollupRows('2024-03-04T23:00:00Z')).toHaveLength(expectedHour('2024-03-04T23:00:00Z').length);
     expect(await rollupRows('2024-03-10T05:00:00Z')).toEqual([]);
     expect(await rollupRows(HOUR)).toHaveLength(expectedHour(HOUR).length);
+  });
+
+  it('binds its SQL before deleting anything: SQL that cannot be bound leaves the hour as it was', async () => {
+    await rollupHour(engine(), new Date(HOUR));
+    const before = await rollupRows(HOUR);
+    const deleted: string[] = [];
+    const unbindable = parseSqlQuery('broken.sql', '-- Broken.\n-- @param hour timestamp  H\nSELECT {{hour.minute}}');
+    const recording = {
+      ...engine(),
+      deletePrefix: async (prefix: string) => {
+        deleted.push(prefix);
+        return 0;
+      },
+    };
+    await expect(rollupHour(recording, new Date(HOUR), { query: unbindable })).rejects.toThrow(
+      /\{\{hour.minute\}\} is not a derived form/,
+    );
+    expect(deleted).toEqual([]);
+    expect(await rollupRows(HOUR)).toEqual(before);
   });
 
   it('a scheduled run covers the closed hours before now, oldest first', () => {
