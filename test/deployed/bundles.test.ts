@@ -12,10 +12,10 @@
  *
  * Expected values are computed from the events sent, not from the code under test.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '../../lib/config/environments.js';
@@ -82,10 +82,10 @@ const bucketOf = (logicalPrefix: string) => {
 };
 const streamName = () => assembly.model.streams[0]?.name as string;
 
-function kinesisEvent() {
+function kinesisEvent(batch = records) {
   const streamArn = `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${streamName()}`;
   return {
-    Records: records.map((r) => ({
+    Records: batch.map((r) => ({
       kinesis: {
         kinesisSchemaVersion: '1.0',
         partitionKey: r.partitionKey,
@@ -155,6 +155,27 @@ const scheduled = (time: number) => ({
 const LEFTOVER_DAY = new Date(now - 2 * 24 * HOUR).toISOString().slice(0, 10);
 const LEFTOVER_MANIFEST = `_compaction/events/clickstream/dt=${LEFTOVER_DAY}/hr=05/leftover-test.json`;
 
+/**
+ * Old stream files for compaction to merge: three lake-writer batches of one hour two days ago, from
+ * another shard, written before the compactor runs and then aged past its minimum age.
+ */
+const OLD_HOUR = Math.floor(now / (24 * HOUR)) * 24 * HOUR - 2 * 24 * HOUR + 5 * HOUR;
+const OLD_PARTITION = `events/clickstream/dt=${new Date(OLD_HOUR).toISOString().slice(0, 10)}/hr=05/`;
+const oldBatches = [0, 1, 2].map((i) =>
+  asRecords(clickEvents({ count: 20, users: 5, nowMs: OLD_HOUR + (i + 1) * 15 * 60_000, spanMs: 10 * 60_000, seed: 100 + i }), {
+    shardId: 'shardId-000000000001',
+    firstSequence: 49_100_000_000_000_000_000_000_000_000_000_000_000_000_000n + BigInt(i) * 1_000n,
+    arrivalTimeMs: now,
+  }),
+);
+/** A manifest whose output was written (the run died deleting its inputs): recovery deletes the input it lists. */
+const RECOVERED_PARTITION = OLD_PARTITION.replace('hr=05', 'hr=07');
+const RECOVERED = {
+  manifest: `_compaction/${RECOVERED_PARTITION}present-test.json`,
+  output: `${RECOVERED_PARTITION}compacted-present.parquet`,
+  input: `${RECOVERED_PARTITION}leftover-input.parquet`,
+};
+
 /** Runs a function's bundle behind recording proxies; only its template environment, endpoints, credentials and region. */
 async function run(name: string, event: unknown, key = name): Promise<void> {
   const fn = fnNamed(name);
@@ -211,9 +232,20 @@ beforeAll(async () => {
     }),
   );
   setupMs = Date.now() - started;
-  // The stream consumers and the compactor first (in parallel); then what reads what they wrote.
-  await Promise.all([run('aggregator', kinesisEvent()), run('lake-writer', kinesisEvent()), run('compactor', scheduled(now))]);
-  await Promise.all([run('feature-api', apiEvent(busiestUser())), run('rollup', scheduled(now))]);
+  // The stream consumers first (in parallel); then what reads what they wrote.
+  await Promise.all([
+    run('aggregator', kinesisEvent()),
+    run('lake-writer', kinesisEvent()),
+    (async () => {
+      for (const [i, batch] of oldBatches.entries()) await run('lake-writer', kinesisEvent(batch), `lake-writer (old ${i})`);
+    })(),
+  ]);
+  await ageOldFilesAndPlantRecovery(lakeBucket);
+  await Promise.all([
+    run('feature-api', apiEvent(busiestUser())),
+    run('rollup', scheduled(now)),
+    run('compactor', scheduled(now)),
+  ]);
   // A second run an hour later replaces two of those hours: the delete path (DeleteObjects) runs too.
   await run('rollup', scheduled(now + HOUR), 'rollup (next hour)');
   console.info(
@@ -222,6 +254,25 @@ beforeAll(async () => {
       .join(', ')}; total ${Date.now() - started} ms`,
   );
 }, 300_000);
+
+/** Ages the old partition's files past the compactor's minimum age; plants an interrupted run whose output exists. */
+async function ageOldFilesAndPlantRecovery(lakeBucket: string): Promise<void> {
+  const s3 = s3Client(emulators.env);
+  const written = await keysUnder(lakeBucket, OLD_PARTITION);
+  if (written.length !== 3) throw new Error(`expected 3 old stream files, found ${written.join(', ')}`);
+  const aged = new Date(now - 3 * HOUR);
+  for (const key of written)
+    utimesSync(path.join(emulators.s3Directory, lakeBucket, `${key}${S3RVER_OBJECT_SUFFIX}`), aged, aged);
+  for (const key of [RECOVERED.output, RECOVERED.input])
+    await s3.send(new CopyObjectCommand({ Bucket: lakeBucket, Key: key, CopySource: `${lakeBucket}/${written[0]}` }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: lakeBucket,
+      Key: RECOVERED.manifest,
+      Body: JSON.stringify({ output: RECOVERED.output, inputs: [RECOVERED.input] }),
+    }),
+  );
+}
 
 afterAll(async () => {
   await athena?.stop();
@@ -314,12 +365,24 @@ describe('deployed bundles (dev), run as Lambda would', () => {
     expect(Object.fromEntries(rolled.rows.map((r) => [`${r.dt}/${r.hr}`, Number(r.events)]))).toEqual(expected);
   });
 
-  it('compactor: runs, and recovers the manifest an interrupted run left (output never written: dropped)', async () => {
+  it('compactor: recovers both interrupted runs (output absent: manifest dropped; output present: input deleted)', async () => {
     const outcome = outcomeOf('compactor');
     if (!outcome.ok)
       expect(`${outcome.error.code ?? ''} ${outcome.error.message}`).not.toMatch(/ENOENT|Cannot find (module|package)/);
     expect(resultOf('compactor')).toHaveProperty('days');
-    expect(await keysUnder(bucketOf('LakeBucket'), '_compaction/')).toEqual([]);
+    const lakeBucket = bucketOf('LakeBucket');
+    expect(await keysUnder(lakeBucket, '_compaction/')).toEqual([]);
+    expect(await keysUnder(lakeBucket, RECOVERED_PARTITION)).toEqual([RECOVERED.output]);
+  });
+
+  it('compactor: merges the aged stream files of a closed partition, keeping the shard’s newest file', async () => {
+    // The three files' keys name shard and sequence range (src/lake/layout.ts); the newest ends in the highest sequence.
+    const keys = await keysUnder(bucketOf('LakeBucket'), OLD_PARTITION);
+    const lastOf = (batch: (typeof oldBatches)[number]) => batch[batch.length - 1]?.sequenceNumber as string;
+    const newest = `${OLD_PARTITION}shardId-000000000001-${oldBatches[2]?.[0]?.sequenceNumber}-${lastOf(oldBatches[2] ?? [])}.parquet`;
+    expect(keys).toContain(newest);
+    expect(keys.filter((k) => k !== newest)).toHaveLength(1);
+    expect(keys.some((k) => k.includes(`-${lastOf(oldBatches[0] ?? [])}.parquet`))).toBe(false);
   });
 });
 
