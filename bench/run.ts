@@ -284,6 +284,7 @@ if (selected.has('soak')) {
       '—',
       '—',
     ]);
+    rows.push(['  machine load during the soak (1-minute load average, mean)', fmt(s.meanLoad, 1), '—', '—']);
     for (const note of s.verdict.notes) process.stderr.write(`soak: ${note}\n`);
     process.stderr.write(`soak: ${s.verdict.pass ? 'PASS' : 'FAIL'}\n`);
   } finally {
