@@ -155,7 +155,8 @@ export class QueryWorkgroup extends Construct {
    * https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonAthenaFullAccess.html and
    * https://docs.aws.amazon.com/athena/latest/ug/fine-grained-access-to-glue-resources.html
    * (table-level resources: catalog, database and table ARNs). The files themselves are written with
-   * the caller's S3 permissions on the table's prefix (Lake.grantReplaceRollups).
+   * the caller's S3 permissions on the table's prefix (Lake.grantReplaceRollups), encrypted as the
+   * workgroup's result configuration says (https://docs.aws.amazon.com/athena/latest/ug/insert-into.html).
    */
   public grantRegisterPartitions(grantee: IGrantable, tableName: string): Grant {
     const table = this.catalog.tables.get(tableName);
