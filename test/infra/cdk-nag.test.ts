@@ -43,6 +43,9 @@ describe.each(ENVIRONMENT_NAMES)('cdk-nag AwsSolutions (%s)', (env) => {
       'Rollup/FunctionRole AwsSolutions-IAM5[Resource::<QueriesResultsBucket8F47C7A8.Arn>/results/*]',
       'Compaction/FunctionRole AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/events/*]',
       'Compaction/FunctionRole AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/_compaction/*]',
+      // The scheduled functions' dead-letter queues (SSE-SQS, TLS-only): no queue of their own behind them.
+      'Rollup/Failures AwsSolutions-SQS3',
+      'Compaction/Failures AwsSolutions-SQS3',
       'FeatureApi/Api/CloudWatchRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       'FeatureApi/Api/DeploymentStage.v1 AwsSolutions-APIG3',
       'FeatureApi/Api/Default/features/{entityType}/{entityId}/GET AwsSolutions-COG4',
