@@ -84,8 +84,16 @@ interface ProfileNode {
   children?: ProfileNode[];
 }
 
+export interface LocalRunOptions {
+  /**
+   * Aborting it interrupts the statement (Athena's StopQueryExecution, emulated): an INSERT
+   * stopped before its files are uploaded writes none of them.
+   */
+  readonly signal?: AbortSignal;
+}
+
 export interface LocalLake {
-  run(sql: string): Promise<QueryResult>;
+  run(sql: string, options?: LocalRunOptions): Promise<QueryResult>;
   close(): void;
 }
 
@@ -135,39 +143,16 @@ export async function openLocalLake(options: { storage: LakeStorage; tables: rea
   }
 
   return {
-    async run(sql) {
-      const started = performance.now();
-      const insert = parseInsertInto(sql);
-      if (insert) {
-        const table = tables.find((t) => t.name === insert.table && t.kind === 'rollup');
-        if (!table) throw new Error(`INSERT INTO ${insert.table}: only rollup tables are written by queries`);
-        const out = path.join(work, `insert-${Date.now()}`);
-        const keys = table.partitionKeys.map((k) => ident(k.name)).join(', ');
-        const { reader, inputRows, filesRead } = await profiled(
-          `COPY (${toDuckDb(insert.select)}) TO ${literal(out)} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (${keys}), FILENAME_PATTERN 'part-{uuid}', OVERWRITE_OR_IGNORE)`,
-        );
-        // COPY answers with the number of rows it wrote.
-        const rowsWritten = Number(reader.getRowsJS()[0]?.[0] ?? 0);
-        const filesWritten = await uploadTree(out, table.prefix, storage);
-        rmSync(out, { recursive: true, force: true });
-        await refreshViews();
-        return {
-          columns: ['rows'],
-          rows: [{ rows: rowsWritten }],
-          ...(inputRows === undefined ? {} : { inputRows }),
-          ...(filesRead === undefined ? {} : { filesRead }),
-          elapsedMs: performance.now() - started,
-          filesWritten,
-        };
+    async run(sql, options = {}) {
+      const { signal } = options;
+      signal?.throwIfAborted();
+      const interrupt = () => connection.interrupt();
+      signal?.addEventListener('abort', interrupt, { once: true });
+      try {
+        return await runStatement(sql, signal);
+      } finally {
+        signal?.removeEventListener('abort', interrupt);
       }
-      const { reader, inputRows, filesRead } = await profiled(toDuckDb(sql));
-      return {
-        ...(inputRows === undefined ? {} : { inputRows }),
-        ...(filesRead === undefined ? {} : { filesRead }),
-        columns: reader.columnNames(),
-        rows: reader.getRowObjectsJS() as Record<string, unknown>[],
-        elapsedMs: performance.now() - started,
-      };
     },
     close() {
       connection.closeSync();
@@ -175,6 +160,45 @@ export async function openLocalLake(options: { storage: LakeStorage; tables: rea
       rmSync(work, { recursive: true, force: true });
     },
   };
+
+  async function runStatement(sql: string, signal: AbortSignal | undefined): Promise<QueryResult> {
+    const started = performance.now();
+    const insert = parseInsertInto(sql);
+    if (insert) {
+      const table = tables.find((t) => t.name === insert.table && t.kind === 'rollup');
+      if (!table) throw new Error(`INSERT INTO ${insert.table}: only rollup tables are written by queries`);
+      const out = path.join(work, `insert-${Date.now()}`);
+      const keys = table.partitionKeys.map((k) => ident(k.name)).join(', ');
+      const { reader, inputRows, filesRead } = await profiled(
+        `COPY (${toDuckDb(insert.select)}) TO ${literal(out)} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (${keys}), FILENAME_PATTERN 'part-{uuid}', OVERWRITE_OR_IGNORE)`,
+      );
+      // COPY answers with the number of rows it wrote.
+      const rowsWritten = Number(reader.getRowsJS()[0]?.[0] ?? 0);
+      if (signal?.aborted) {
+        rmSync(out, { recursive: true, force: true });
+        signal.throwIfAborted();
+      }
+      const filesWritten = await uploadTree(out, table.prefix, storage);
+      rmSync(out, { recursive: true, force: true });
+      await refreshViews();
+      return {
+        columns: ['rows'],
+        rows: [{ rows: rowsWritten }],
+        ...(inputRows === undefined ? {} : { inputRows }),
+        ...(filesRead === undefined ? {} : { filesRead }),
+        elapsedMs: performance.now() - started,
+        filesWritten,
+      };
+    }
+    const { reader, inputRows, filesRead } = await profiled(toDuckDb(sql));
+    return {
+      ...(inputRows === undefined ? {} : { inputRows }),
+      ...(filesRead === undefined ? {} : { filesRead }),
+      columns: reader.columnNames(),
+      rows: reader.getRowObjectsJS() as Record<string, unknown>[],
+      elapsedMs: performance.now() - started,
+    };
+  }
 }
 
 /** Every file under a directory, as paths relative to it with '/' separators. */

@@ -123,6 +123,26 @@ describe('hourly rollup', () => {
     expect(await rollupRows(HOUR)).toEqual(before);
   });
 
+  it('a stopped statement ends promptly, and a stopped INSERT writes no file', async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const long = local.lake.run('SELECT count(*) FROM range(100000000000) t(i) WHERE i % 7 = 3', {
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(), 200);
+    await expect(long).rejects.toThrow(/interrupt/i);
+    expect(Date.now() - started).toBeLessThan(5_000);
+
+    const files = filesUnder('rollups/clickstream_hourly/dt=2024-03-05/hr=4/');
+    const stopped = new AbortController();
+    stopped.abort();
+    const sql = `INSERT INTO clickstream_hourly SELECT event_type, category, device, count(*), 0, 0, 0, '2024-03-05', 4 FROM clickstream GROUP BY 1, 2, 3`;
+    await expect(local.lake.run(sql, { signal: stopped.signal })).rejects.toThrow();
+    expect(filesUnder('rollups/clickstream_hourly/dt=2024-03-05/hr=4/')).toBe(files);
+    // The lake is still usable after an interrupt.
+    expect((await local.lake.run('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  });
+
   it('a scheduled run covers the closed hours before now, oldest first', () => {
     expect(hoursToRollUp(Date.parse('2024-03-05T07:15:00Z'), 3).map((d) => d.toISOString())).toEqual([
       '2024-03-05T04:00:00.000Z',
