@@ -3,7 +3,7 @@
  * from text, and the SQL each placeholder form renders to. No SQL is ever
  * spliced from input: every value becomes a typed, escaped literal.
  */
-import { parseIsoInstant } from '../domain/days.js';
+import { DAY_MS, isIsoDay, parseIsoInstant } from '../domain/days.js';
 import type { TimePartitioning } from '../lake/layout.js';
 
 /** A bad parameter or query: the CLI reports it as a usage error. */
@@ -66,7 +66,6 @@ export type BoundValue =
   | { readonly kind: 'literal'; readonly sql: string }
   | { readonly kind: 'absent' };
 
-const DAY_MS = 86_400_000;
 const RELATIVE_DAY = /^today(?:-(\d{1,4})d)?$/;
 
 export const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
@@ -102,8 +101,7 @@ export function parseValue(spec: ParamSpec, raw: string | undefined, now: number
     case 'timestamp':
       return { kind: 'time', time: parseTime(name, raw, now) };
     case 'date':
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || parseIsoInstant(raw) === undefined)
-        throw new QueryParamError(`parameter ${name}: "${raw}" is not a real date yyyy-MM-dd`);
+      if (!isIsoDay(raw)) throw new QueryParamError(`parameter ${name}: "${raw}" is not a real date yyyy-MM-dd`);
       return { kind: 'literal', sql: quote(raw) };
     case 'int': {
       if (!/^-?\d{1,15}$/.test(raw)) throw new QueryParamError(`parameter ${name}: "${raw}" is not an integer`);
