@@ -12,7 +12,7 @@
  *
  * Expected values are computed from the events sent, not from the code under test.
  */
-import { mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CopyObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -307,7 +307,13 @@ describe('deployed bundles (dev), run as Lambda would', () => {
       'lake-writer',
       'rollup',
     ]);
-    for (const [, r] of runs) expect(r.invocation.taskRoot.startsWith(path.resolve(import.meta.dirname, '../..'))).toBe(false);
+    for (const [, r] of runs) {
+      expect(r.invocation.taskRoot.startsWith(path.resolve(import.meta.dirname, '../..'))).toBe(false);
+      // Nothing a bundle could find by walking up from where it ran: it must carry what it needs.
+      for (let dir = r.invocation.taskRoot; dir !== path.dirname(dir); dir = path.dirname(dir))
+        for (const found of ['node_modules', 'athena'])
+          expect(existsSync(path.join(dir, found)), path.join(dir, found)).toBe(false);
+    }
   });
 
   it('aggregator: the whole batch succeeds, tiles land in the online store, the invalid record is quarantined', async () => {
