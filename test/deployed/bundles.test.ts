@@ -244,13 +244,16 @@ beforeAll(async () => {
     })(),
   ]);
   await ageOldFilesAndPlantRecovery(lakeBucket);
+  // The compactor rewrites lake files: not while the rollup's queries list them.
   await Promise.all([
     run('feature-api', apiEvent(busiestUser())),
-    run('rollup', scheduled(now)),
-    run('compactor', scheduled(now)),
+    (async () => {
+      await run('compactor', scheduled(now));
+      await run('rollup', scheduled(now));
+      // A second run an hour later replaces two of those hours: the delete path (DeleteObjects) runs too.
+      await run('rollup', scheduled(now + HOUR), 'rollup (next hour)');
+    })(),
   ]);
-  // A second run an hour later replaces two of those hours: the delete path (DeleteObjects) runs too.
-  await run('rollup', scheduled(now + HOUR), 'rollup (next hour)');
   console.info(
     `deployed bundles on node ${node.version} (Lambda: nodejs${node.runtimeMajor}.x): setup (emulators + synth with bundling + provision) ${setupMs} ms; invocations ${[
       ...runs.entries(),
