@@ -2,10 +2,12 @@
  * Each construct on its own, with no optional props: the safe defaults of
  * lib/constructs/defaults.ts apply.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
 import { IngestStream } from '../../lib/constructs/ingest-stream.js';
+import { LakeCatalog } from '../../lib/constructs/lake-catalog.js';
 import { OnlineStore } from '../../lib/constructs/online-store.js';
 import { Quarantine } from '../../lib/constructs/quarantine.js';
 
@@ -65,5 +67,26 @@ describe('construct defaults', () => {
     const autoDeletes = Object.values(t.findResources('Custom::S3AutoDeleteObjects'));
     expect(autoDeletes).toHaveLength(1);
     expect(autoDeletes[0]?.Properties.BucketName).not.toEqual({ Ref: logBucketIds[0] });
+  });
+
+  it('LakeCatalog: follows its bucket’s removal policy, RETAIN for an imported bucket, an explicit policy wins', () => {
+    const glueDeletionPolicies = (t: Template) =>
+      [...Object.values(t.findResources('AWS::Glue::Database')), ...Object.values(t.findResources('AWS::Glue::Table'))].map(
+        (r) => r.DeletionPolicy,
+      );
+    const catalog = (s: Stack, bucket: IBucket, removalPolicy?: RemovalPolicy) =>
+      new LakeCatalog(s, 'Catalog', {
+        envName: 'test',
+        bucket,
+        sources: [],
+        settings: { timePartitioning: 'hour', oldestPartitionDate: '2024-01-01' },
+        ...(removalPolicy ? { removalPolicy } : {}),
+      });
+    const destroyed = synth((s) => catalog(s, new Bucket(s, 'Lake', { removalPolicy: RemovalPolicy.DESTROY })));
+    expect(new Set(glueDeletionPolicies(destroyed))).toEqual(new Set(['Delete']));
+    const imported = synth((s) => catalog(s, Bucket.fromBucketName(s, 'Lake', 'some-lake')));
+    expect(new Set(glueDeletionPolicies(imported))).toEqual(new Set(['Retain']));
+    const explicit = synth((s) => catalog(s, Bucket.fromBucketName(s, 'Lake', 'some-lake'), RemovalPolicy.DESTROY));
+    expect(new Set(glueDeletionPolicies(explicit))).toEqual(new Set(['Delete']));
   });
 });
