@@ -11,11 +11,12 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { QueryResult } from '../query/local-engine.js';
+import type { LocalRunOptions, QueryResult } from '../query/local-engine.js';
 import { parseInsertInto } from '../query/rewrite.js';
 
 export interface AthenaEmulatorOptions {
-  readonly engine: { run(sql: string): Promise<QueryResult> };
+  /** Runs the SQL; the signal aborts when the query is stopped (StopQueryExecution), as Athena stops its work. */
+  readonly engine: { run(sql: string, options?: LocalRunOptions): Promise<QueryResult> };
   /** Rows per GetQueryResults page at most (Athena: 1,000). */
   readonly maxPageSize?: number;
   readonly port?: number;
@@ -31,6 +32,8 @@ export interface EmulatedExecution {
   result?: QueryResult;
   readonly submittedMs: number;
   elapsedMs?: number;
+  /** Aborted by StopQueryExecution: the engine stops the statement, and a stopped INSERT writes nothing. */
+  readonly stop: AbortController;
 }
 
 export interface AthenaEmulator {
@@ -88,6 +91,7 @@ export async function startAthenaEmulator(options: AthenaEmulatorOptions): Promi
         database: body.QueryExecutionContext?.Database,
         state: 'QUEUED',
         submittedMs: Date.now(),
+        stop: new AbortController(),
       };
       executions.set(execution.id, execution);
       queue = queue.then(async () => {
@@ -95,11 +99,14 @@ export async function startAthenaEmulator(options: AthenaEmulatorOptions): Promi
         execution.state = 'RUNNING';
         const started = performance.now();
         try {
-          execution.result = await options.engine.run(execution.sql);
+          execution.result = await options.engine.run(execution.sql, { signal: execution.stop.signal });
           if (execution.state === 'RUNNING') execution.state = 'SUCCEEDED';
         } catch (error) {
-          execution.state = 'FAILED';
-          execution.reason = (error as Error).message;
+          // A stopped query stays CANCELLED, however its engine ended.
+          if ((execution.state as EmulatedExecution['state']) !== 'CANCELLED') {
+            execution.state = 'FAILED';
+            execution.reason = (error as Error).message;
+          }
         }
         execution.elapsedMs = performance.now() - started;
       });
@@ -150,7 +157,10 @@ export async function startAthenaEmulator(options: AthenaEmulatorOptions): Promi
     },
     StopQueryExecution(body) {
       const e = get(body.QueryExecutionId);
-      if (e.state === 'QUEUED' || e.state === 'RUNNING') e.state = 'CANCELLED';
+      if (e.state === 'QUEUED' || e.state === 'RUNNING') {
+        e.state = 'CANCELLED';
+        e.stop.abort();
+      }
       return {};
     },
   };

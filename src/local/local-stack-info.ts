@@ -28,6 +28,8 @@ export const localStackInfoSchema = z.object({
   s3Directory: z.string(),
   s3ObjectSuffix: z.string(),
   api: z.object({ url, key: z.string() }),
+  /** How the lake writer runs here (the environment's settings, or a --lake-window override): when its rows can be expected. */
+  lake: z.object({ timePartitioning: z.enum(['date', 'hour']), batchingWindowSeconds: z.number().nonnegative() }).optional(),
   pid: z.number().int(),
   startedAt: z.string(),
 });

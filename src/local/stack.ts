@@ -10,6 +10,7 @@ import { stackName } from '../../lib/config/environments.js';
 import { synthTemplate } from '../../lib/featurelake-app.js';
 import { dynamoDocumentClient, kinesisClient, s3Client } from '../aws/clients.js';
 import type { Env } from '../aws/env.js';
+import { lakeLayoutFromEnv } from '../aws/lake-env.js';
 import { type LocalApi, startLocalApi } from './api-server.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, S3RVER_OBJECT_SUFFIX, startEmulators } from './emulators.js';
 import { type KinesisHandler, LocalEventSourceMapping } from './event-source-mapping.js';
@@ -163,6 +164,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const aggregator = model.functions.find((f) => f.handlerName === 'aggregator');
     const lakeWriter = model.functions.find((f) => f.handlerName === 'lake-writer');
+    const lakeWriterMapping = mappings.find((_, i) => handlerNames[i] === 'lake-writer');
     const info: LocalStackInfo = {
       env: envName,
       region: LOCAL_REGION,
@@ -177,6 +179,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       s3Directory: emulators.s3Directory,
       s3ObjectSuffix: S3RVER_OBJECT_SUFFIX,
       api: { url: api?.url ?? '', key: apiKey },
+      ...(lakeWriter && lakeWriterMapping
+        ? {
+            lake: {
+              timePartitioning: lakeLayoutFromEnv(lakeWriter.env).partitioning.timePartitioning,
+              batchingWindowSeconds: lakeWriterMapping.settings.maxBatchingWindowSeconds,
+            },
+          }
+        : {}),
       pid: process.pid,
       startedAt: new Date().toISOString(),
     };

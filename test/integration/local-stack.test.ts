@@ -5,7 +5,7 @@
  * Every feature is compared with a brute-force computation of the documented
  * semantics at the API's `asOf`; the lake is read back with DuckDB.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
@@ -112,6 +112,11 @@ function scenarioEvents(prefix: string, count: number, seed: number) {
 }
 
 describe('the local stack, end to end', () => {
+  it('says in local-stack.json how its lake writer runs (dev: hourly partitions; the 1 s window this suite asked for)', () => {
+    const written = JSON.parse(readFileSync(stack.infoFile, 'utf8')) as { lake?: unknown };
+    expect(written.lake).toEqual({ timePartitioning: 'hour', batchingWindowSeconds: 1 });
+  });
+
   it('serves, over HTTP, exactly the features of a known (out-of-order) event set', async () => {
     mode = 'normal';
     const events = scenarioEvents('known', 1_500, 21);
