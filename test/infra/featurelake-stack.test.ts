@@ -234,13 +234,17 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
   it(`${config.retainData ? 'retains' : 'destroys'} the data stores with the stack`, () => {
     const t = template(env);
     const policy = config.retainData ? 'Retain' : 'Delete';
+    const accessLogs = accessLogBucketId(t);
     for (const type of ['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::Kinesis::Stream', 'AWS::Logs::LogGroup']) {
-      const resources = Object.values(t.findResources(type)) as Resources[string][];
+      const resources = Object.entries(t.findResources(type)) as [string, Resources[string]][];
       expect(resources.length).toBeGreaterThan(0);
-      for (const resource of resources) expect(resource.DeletionPolicy, type).toBe(policy);
+      for (const [id, resource] of resources) {
+        // The access-log bucket outlives every stack: logs of emptying the others arrive after it would be emptied.
+        expect(resource.DeletionPolicy, `${type} ${id}`).toBe(id === accessLogs ? 'Retain' : policy);
+      }
     }
-    // Destroyed buckets are emptied first; retained ones never are.
-    t.resourceCountIs('Custom::S3AutoDeleteObjects', config.retainData ? 0 : 4);
+    // Destroyed buckets are emptied first (the quarantine, lake and results buckets); retained ones never are.
+    t.resourceCountIs('Custom::S3AutoDeleteObjects', config.retainData ? 0 : 3);
     t.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: config.retainData });
   });
 
@@ -422,6 +426,7 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     for (const s of allows) {
       expect(JSON.stringify(s.Principal)).toMatch(/CustomS3AutoDeleteObjectsCustomResourceProviderRole/);
     }
-    expect(allows).toHaveLength(config.retainData ? 0 : allBucketIds(template(env)).length);
+    // Every bucket but the retained access-log bucket is emptied on delete outside prod.
+    expect(allows).toHaveLength(config.retainData ? 0 : allBucketIds(template(env)).length - 1);
   });
 });
