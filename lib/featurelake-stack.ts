@@ -110,6 +110,8 @@ export class FeaturelakeStack extends Stack {
     this.monitoring.watchFunctionErrors('LakeWriter', this.lakeWriter.function);
     this.monitoring.watchFunctionErrors('Rollup', this.rollup.function);
     this.monitoring.watchFunctionErrors('Compaction', this.compaction.function);
+    this.monitoring.watchDeadLetters('Rollup', this.rollup.failures);
+    this.monitoring.watchDeadLetters('Compaction', this.compaction.failures);
     this.monitoring.watchApi(this.featureApi.api);
 
     new CfnOutput(this, 'StreamName', {

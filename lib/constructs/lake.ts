@@ -123,7 +123,8 @@ export class Lake extends Construct {
     acknowledgePrefixWildcard(this, grantee, this.bucket, ROLLUPS_PREFIX, 'an hour of rollup files is replaced as a whole');
     return Grant.addToPrincipal({
       grantee,
-      actions: ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+      // Athena writes INSERT INTO output as the caller, in multipart uploads for large files.
+      actions: ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
       resourceArns: [`${this.bucket.bucketArn}/${ROLLUPS_PREFIX}*`],
     });
   }

@@ -11,6 +11,7 @@ import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { AlarmSettings } from '../config/environments.js';
 import { METRICS_NAMESPACE } from './defaults.js';
@@ -103,6 +104,19 @@ export class Monitoring extends Construct {
       metric: fn.metricErrors({ statistic: 'Sum', period: this.period }),
       threshold: this.thresholds.functionErrorsPer5Min,
       description: `${id}: ≥ ${this.thresholds.functionErrorsPer5Min} Lambda errors in ${this.period.toHumanString()}.`,
+    });
+  }
+
+  /**
+   * A dead-letter queue that holds anything: a scheduled run that failed all
+   * its retries, or an event EventBridge could not deliver. One message is
+   * one run that did not happen.
+   */
+  public watchDeadLetters(id: string, queue: IQueue): Alarm {
+    return this.alarm(`${id}DeadLetters`, {
+      metric: queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: this.period }),
+      threshold: 1,
+      description: `${id}: a scheduled run failed all its retries and is in ${queue.node.path} (re-invoke the function with the message's event once the cause is fixed).`,
     });
   }
 

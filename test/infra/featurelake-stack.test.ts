@@ -58,7 +58,8 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     t.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
     t.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
     t.resourceCountIs('AWS::SNS::Topic', 1);
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+    // Iterator age ×2, quarantine, function errors ×5, API 5xx, and the rollup's and compaction's dead letters.
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 11);
     t.resourceCountIs('AWS::Events::Rule', 2);
     const featureFunctions = t.findResources('AWS::Lambda::Function', {
       Properties: { Environment: { Variables: { FEATURELAKE_FUNCTION: Match.anyValue() } } },
@@ -246,6 +247,22 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     // Destroyed buckets are emptied first (the quarantine, lake and results buckets); retained ones never are.
     t.resourceCountIs('Custom::S3AutoDeleteObjects', config.retainData ? 0 : 3);
     t.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: config.retainData });
+  });
+
+  it('alarms on any scheduled run left in a dead-letter queue', () => {
+    const t = template(env);
+    const queues = Object.keys(t.findResources('AWS::SQS::Queue')).filter((id) => /Failures/.test(id));
+    expect(queues).toHaveLength(2);
+    for (const queue of queues) {
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [Match.anyValue()],
+      });
+    }
   });
 
   it('alarms on the aggregator falling behind the stream', () => {

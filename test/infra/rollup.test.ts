@@ -164,6 +164,7 @@ describe('the rollup’s failures and permissions (prod template)', () => {
       'glue:CreatePartition',
       's3:PutObject',
       's3:AbortMultipartUpload',
+      's3:ListMultipartUploadParts',
       'sqs:SendMessage',
     ])
       expect(actions, action).toContain(action);

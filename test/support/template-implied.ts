@@ -133,6 +133,10 @@ export function impliedPermissions(
         if (written) {
           need('s3:PutObject', `arn:${PARTITION}:s3:::${lakeBucket}/${table.prefix}dt=2026-01-01/hr=0/part-0.parquet`);
           need('s3:AbortMultipartUpload', `arn:${PARTITION}:s3:::${lakeBucket}/${table.prefix}dt=2026-01-01/hr=0/part-0.parquet`);
+          need(
+            's3:ListMultipartUploadParts',
+            `arn:${PARTITION}:s3:::${lakeBucket}/${table.prefix}dt=2026-01-01/hr=0/part-0.parquet`,
+          );
           for (const resource of [glueArn('catalog'), glueArn('database', db), glueArn('table', `${db}/${name}`)]) {
             need('glue:BatchCreatePartition', resource);
             // Athena looks up the partitions an INSERT INTO writes before registering them; which
