@@ -35,7 +35,7 @@ export interface LocalStackOptions {
    */
   readonly mappingOverrides?: Partial<EventSourceMappingModel> | ((handlerName: string) => Partial<EventSourceMappingModel>);
   /** Wraps each Kinesis handler (tests inject crashes). */
-  readonly wrapKinesisHandler?: (handler: KinesisHandler) => KinesisHandler;
+  readonly wrapKinesisHandler?: (handler: KinesisHandler, handlerName: string) => KinesisHandler;
   /** Serve the API without the usage plan's throttle and quota (latency benchmarks). @default false */
   readonly withoutUsagePlan?: boolean;
   /** Clock of the API handlers. @default Date.now */
@@ -140,7 +140,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           ...settings,
           ...overrides,
         },
-        handler: options.wrapKinesisHandler ? options.wrapKinesisHandler(handler) : handler,
+        handler: options.wrapKinesisHandler ? options.wrapKinesisHandler(handler, handlerName) : handler,
         log,
       });
     });
