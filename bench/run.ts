@@ -299,6 +299,12 @@ if (selected.has('soak')) {
       '—',
     ]);
     rows.push(['  machine load during the soak (1-minute load average, mean)', fmt(s.meanLoad, 1), '—', '—']);
+    rows.push([
+      "  aggregator's mapping: batch size / batching window",
+      `${fmt(s.aggregatorMapping.batchSize)} / ${s.aggregatorMapping.maxBatchingWindowSeconds} s`,
+      '—',
+      '—',
+    ]);
     for (const note of s.verdict.notes) process.stderr.write(`soak: ${note}\n`);
     process.stderr.write(`soak: ${s.verdict.pass ? 'PASS' : 'FAIL'}\n`);
   } finally {

@@ -95,6 +95,8 @@ export interface SoakSample {
 export interface SoakResult {
   readonly options: Omit<SoakOptions, 'stateDir'>;
   readonly processes: readonly { name: string; pid: number }[];
+  /** The aggregator's event source mapping as the stack ran it (from the template, with any overrides). */
+  readonly aggregatorMapping: { readonly batchSize: number; readonly maxBatchingWindowSeconds: number };
   readonly sent: number;
   readonly achievedPutRate: number;
   readonly aggregatorRate: { readonly sendingEventsPerSecond: number };
@@ -436,6 +438,10 @@ async function soak(stack: LocalStack, options: SoakOptions, log: (line: string)
       drainSeconds: options.drainSeconds,
     },
     processes: [...stack.processes],
+    aggregatorMapping: {
+      batchSize: aggregators[0]?.settings.batchSize ?? 0,
+      maxBatchingWindowSeconds: aggregators[0]?.settings.maxBatchingWindowSeconds ?? 0,
+    },
     sent: putTotal,
     achievedPutRate: achieved,
     aggregatorRate: { sendingEventsPerSecond: (samples.filter((s) => s.sending).at(-1)?.aggregatorDelivered ?? 0) / sendSeconds },
