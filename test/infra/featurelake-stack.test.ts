@@ -399,7 +399,7 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     const outputs = template(env).toJSON().Outputs as Record<string, { Value: unknown }>;
     // Literal expectations per environment, written from docs/deploy.md's table rather than read from the config.
     const documented = {
-      dev: { auth: 'apiKey', aggregatorWindow: '5', lakeWindow: '60' },
+      dev: { auth: 'apiKey', aggregatorWindow: '2', lakeWindow: '60' },
       staging: { auth: 'apiKey', aggregatorWindow: '5', lakeWindow: '60' },
       prod: { auth: 'iam', aggregatorWindow: '2', lakeWindow: '60' },
     }[env];
