@@ -2,14 +2,14 @@
  * Evaluates a feature view's windows at time T from its tiles: the online
  * read path, and the reference the offline SQL must agree with.
  */
-import type { Aggregation, FeatureView, Window } from '../features/define.js';
+import type { FeatureView, Window } from '../features/define.js';
 import { featureName } from '../features/define.js';
-import { type AggregationState, emptyState, finalValue, mergeStates, type Scalar } from './aggregation-state.js';
+import { type AggregationState, type FeatureValue, opsOf } from '../features/kinds/index.js';
 import { windowTileStarts } from './windows.js';
 
 export interface FeatureValues {
-  /** Feature name → value (see aggregation-state.ts for the defaults of empty windows). */
-  readonly features: Record<string, Scalar | null>;
+  /** Feature name → value (each kind in src/features/kinds/ says its default for an empty window). */
+  readonly features: Record<string, FeatureValue>;
   /** Feature name → event time (ISO-8601) of the newest event included, or null when none is. */
   readonly freshness: Record<string, string | null>;
 }
@@ -38,13 +38,14 @@ export function tilesToRead(view: FeatureView, nowMs: number): TileRef[] {
 export type TileLookup = (hopSeconds: number, startMs: number) => readonly (AggregationState | undefined)[] | undefined;
 
 function windowStates(view: FeatureView, window: Window, nowMs: number, lookup: TileLookup): AggregationState[] {
-  const totals = view.aggregations.map(emptyState);
+  const ops = view.aggregations.map(opsOf);
+  const totals = ops.map((o) => o.empty());
   for (const startMs of windowTileStarts(nowMs, window)) {
     const states = lookup(window.hopSeconds, startMs);
     if (!states) continue;
-    view.aggregations.forEach((agg: Aggregation, i) => {
+    ops.forEach((o, i) => {
       const state = states[i];
-      if (state) totals[i] = mergeStates(agg.kind, totals[i] as AggregationState, state);
+      if (state) totals[i] = o.merge(totals[i] as AggregationState, state);
     });
   }
   return totals;
@@ -54,23 +55,27 @@ const iso = (ms: number): string | null => (ms > 0 ? new Date(ms).toISOString() 
 
 /** The feature values of `view` at `nowMs`. */
 export function evaluateView(view: FeatureView, nowMs: number, lookup: TileLookup): FeatureValues {
-  const features: Record<string, Scalar | null> = {};
+  const features: Record<string, FeatureValue> = {};
+  const context = { nowMs };
   const freshness: Record<string, string | null> = {};
   for (const window of view.windows) {
     const totals = windowStates(view, window, nowMs, lookup);
-    const byName = new Map<string, AggregationState>();
+    const byName = new Map<string, { state: AggregationState; value: FeatureValue }>();
     view.aggregations.forEach((agg, i) => {
       const state = totals[i] as AggregationState;
-      byName.set(agg.name, state);
+      const ops = opsOf(agg);
+      const value = state.n === 0 ? ops.defaultValue : ops.value(state, context);
+      byName.set(agg.name, { state, value });
       const name = featureName(agg.name, window);
-      features[name] = finalValue(agg.kind, state);
+      features[name] = value;
       freshness[name] = iso(state.t);
     });
     for (const ratio of view.ratios) {
-      const numerator = byName.get(ratio.numerator) as AggregationState;
-      const denominator = byName.get(ratio.denominator) as AggregationState;
-      const top = finalValue(view.aggregations.find((a) => a.name === ratio.numerator)?.kind ?? 'count', numerator);
-      const bottom = finalValue(view.aggregations.find((a) => a.name === ratio.denominator)?.kind ?? 'count', denominator);
+      const { state: numerator, value: top } = byName.get(ratio.numerator) as { state: AggregationState; value: FeatureValue };
+      const { state: denominator, value: bottom } = byName.get(ratio.denominator) as {
+        state: AggregationState;
+        value: FeatureValue;
+      };
       const name = featureName(ratio.name, window);
       features[name] = typeof top === 'number' && typeof bottom === 'number' && bottom !== 0 ? top / bottom : ratio.whenUndefined;
       freshness[name] = iso(Math.max(numerator.t, denominator.t));

@@ -3,8 +3,8 @@
  * (feature view, entity, hop, tile start), so a batch costs one write per
  * tile touched instead of one per event.
  */
-import type { Aggregation, AggregationKind, FeatureView } from '../features/define.js';
-import { ADDERS, type Adder, type AggregationState, addValue, emptyState, type Scalar } from './aggregation-state.js';
+import type { Aggregation, FeatureView } from '../features/define.js';
+import { type AggregationOps, type AggregationState, opsOf, type Scalar } from '../features/kinds/index.js';
 import type { ValidEvent } from './records.js';
 import { tileStartMs } from './windows.js';
 
@@ -34,7 +34,7 @@ function contribution(agg: Aggregation): Contribution {
           (allowed: Set<unknown>) => (data: Readonly<Record<string, unknown>>) =>
             allowed.has(data[where.field])
         )(new Set(where.in));
-  if (agg.kind === 'count') return (data) => (accepts(data) ? undefined : SKIP);
+  if (!agg.field) return (data) => (accepts(data) ? undefined : SKIP);
   const field = agg.field as string;
   return (data) => {
     if (!accepts(data)) return SKIP;
@@ -58,7 +58,7 @@ export function foldEvent(compiled: CompiledView, states: AggregationState[], ev
   const { aggregations } = compiled.view;
   for (let i = 0; i < aggregations.length; i++) {
     const value = (compiled.contributions[i] as Contribution)(event.data);
-    if (value !== SKIP) addValue((aggregations[i] as Aggregation).kind, states[i] as AggregationState, value, event.eventTimeMs);
+    if (value !== SKIP) opsOf(aggregations[i] as Aggregation).add(states[i] as AggregationState, value, event.eventTimeMs);
   }
 }
 
@@ -77,8 +77,7 @@ export class TileBuilder {
   readonly tiles = new Map<string, Tile>();
   private readonly perView: {
     compiled: CompiledView;
-    kinds: AggregationKind[];
-    adders: Adder[];
+    ops: AggregationOps[];
     values: (Scalar | undefined | typeof SKIP)[];
     byEntity: Map<string, Map<number, Tile>>;
   }[];
@@ -86,18 +85,17 @@ export class TileBuilder {
   constructor(views: readonly CompiledView[]) {
     this.perView = views.map((compiled) => ({
       compiled,
-      kinds: compiled.view.aggregations.map((a) => a.kind),
-      adders: compiled.view.aggregations.map((a) => ADDERS[a.kind]),
+      ops: compiled.view.aggregations.map(opsOf),
       values: new Array(compiled.view.aggregations.length),
       byEntity: new Map(),
     }));
   }
 
   add(event: ValidEvent): void {
-    for (const { compiled, kinds, adders, values, byEntity } of this.perView) {
+    for (const { compiled, ops, values, byEntity } of this.perView) {
       const { view, contributions } = compiled;
       if (event.source !== view.source.name) continue;
-      for (let i = 0; i < kinds.length; i++) values[i] = (contributions[i] as Contribution)(event.data);
+      for (let i = 0; i < ops.length; i++) values[i] = (contributions[i] as Contribution)(event.data);
       const entityId = String(event.data[view.entity.keyField]);
       let entityTiles = byEntity.get(entityId);
       if (!entityTiles) {
@@ -116,16 +114,16 @@ export class TileBuilder {
             entityId,
             hopSeconds,
             startMs,
-            states: kinds.map(emptyState),
+            states: ops.map((o) => o.empty()),
             minSequence: event.sequence,
             maxSequence: event.sequence,
           };
           entityTiles.set(key, tile);
           this.tiles.set(tileId(view.name, entityId, hopSeconds, startMs), tile);
         }
-        for (let i = 0; i < kinds.length; i++) {
+        for (let i = 0; i < ops.length; i++) {
           const value = values[i];
-          if (value !== SKIP) (adders[i] as Adder)(tile.states[i] as AggregationState, value, event.eventTimeMs);
+          if (value !== SKIP) (ops[i] as AggregationOps).add(tile.states[i] as AggregationState, value, event.eventTimeMs);
         }
         if (event.sequence < tile.minSequence) tile.minSequence = event.sequence;
         if (event.sequence > tile.maxSequence) tile.maxSequence = event.sequence;
@@ -167,7 +165,7 @@ export function unappliedPart(
     return { states: tile.states, minSequence: tile.minSequence, maxSequence: tile.maxSequence };
   }
   if (appliedUpTo >= tile.maxSequence) return undefined;
-  const states = compiled.view.aggregations.map(emptyState);
+  const states = compiled.view.aggregations.map((a) => opsOf(a).empty());
   let minSequence: string | undefined;
   for (const event of events()) {
     if (event.sequence <= appliedUpTo || !inTile(tile, event)) continue;

@@ -104,6 +104,27 @@ export const userClickstream = defineFeatureView({
     },
     { name: 'last_event_type', kind: 'last', field: 'event_type', description: 'Type of the newest event.' },
     { name: 'last_category', kind: 'last', field: 'category', description: 'Category of the newest event that has one.' },
+    { name: 'first_event_type', kind: 'first', field: 'event_type', description: 'Type of the oldest event.' },
+    {
+      name: 'seconds_since_last_event',
+      kind: 'time_since_last',
+      description: 'Seconds from the newest event to the read (recency).',
+    },
+    {
+      name: 'price_viewed_stddev',
+      kind: 'stddev',
+      field: 'price',
+      where: { field: 'event_type', equals: 'page_view' },
+      description: 'Spread of the prices of products viewed (sample standard deviation).',
+    },
+    {
+      name: 'last_products_viewed',
+      kind: 'last_k_distinct',
+      field: 'product_id',
+      k: 5,
+      where: { field: 'event_type', equals: 'page_view' },
+      description: 'The last 5 distinct products viewed, newest first.',
+    },
   ],
   ratios: [
     {

@@ -8,6 +8,9 @@
  */
 import type { z } from 'zod';
 import { type Duration, parseDuration } from '../domain/duration.js';
+import { AGGREGATION_KINDS, type AggregationKind, isAggregationKind, kindOf } from './kinds/index.js';
+
+export type { AggregationKind } from './kinds/index.js';
 
 /** A kind of event on the stream, identified by the `source` field of each record. */
 export interface EventSource<S extends z.ZodObject = z.ZodObject> {
@@ -27,8 +30,6 @@ export interface Entity {
   readonly keyField: string;
 }
 
-export type AggregationKind = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'last';
-
 /** Keeps an event when `field` equals `equals` (or is one of `in`). */
 export type EventFilter =
   | { readonly field: string; readonly equals: string | number | boolean }
@@ -37,9 +38,12 @@ export type EventFilter =
 export interface Aggregation {
   /** Feature base name; the served feature is `<name>_<window>`. */
   readonly name: string;
+  /** One of the registry's kinds (src/features/kinds/). */
   readonly kind: AggregationKind;
-  /** Field aggregated; required by every kind except count. */
+  /** Field aggregated; required by every kind that reads one (all but count and time_since_last). */
   readonly field?: string;
+  /** How many values `last_k_distinct` keeps. */
+  readonly k?: number;
   /** Only events matching this filter contribute. */
   readonly where?: EventFilter;
   readonly description: string;
@@ -93,6 +97,15 @@ export interface FeatureView extends Omit<FeatureViewSpec, 'windows' | 'ttl' | '
 
 const NAME = /^[a-z][a-z0-9_]{0,62}$/;
 
+/** Whether a zod field schema holds numbers (through optional, nullable and default wrappers). */
+function isNumeric(schema: unknown): boolean {
+  let def = (schema as { _zod?: { def?: { type?: string; innerType?: unknown } } } | undefined)?._zod?.def;
+  while (def && (def.type === 'optional' || def.type === 'nullable' || def.type === 'default')) {
+    def = (def.innerType as { _zod?: { def?: { type?: string; innerType?: unknown } } })._zod?.def;
+  }
+  return def?.type === 'number' || def?.type === 'int';
+}
+
 function assertName(kind: string, name: string): void {
   if (!NAME.test(name)) {
     throw new Error(`${kind} name "${name}" must be snake_case: a lowercase letter, then letters, digits or _`);
@@ -128,8 +141,19 @@ export function defineFeatureView(spec: FeatureViewSpec): FeatureView {
     assertName('aggregation', agg.name);
     if (aggregationNames.has(agg.name)) fail(`aggregation "${agg.name}" is declared twice`);
     aggregationNames.add(agg.name);
-    if (agg.kind !== 'count' && !agg.field) fail(`aggregation "${agg.name}" (${agg.kind}) needs a field`);
+    if (!isAggregationKind(agg.kind)) {
+      fail(`aggregation "${agg.name}": unknown kind "${agg.kind}"; kinds: ${Object.keys(AGGREGATION_KINDS).join(', ')}`);
+    }
+    const kind = kindOf(agg.kind);
+    if (kind.field !== 'none' && !agg.field) fail(`aggregation "${agg.name}" (${agg.kind}) needs a field`);
+    if (kind.field === 'none' && agg.field)
+      fail(`aggregation "${agg.name}" (${agg.kind}) reads no field, yet names "${agg.field}"`);
     if (agg.field && !(agg.field in shape)) fail(`aggregation "${agg.name}" reads unknown field "${agg.field}"`);
+    if (agg.field && kind.field === 'number' && !isNumeric(shape[agg.field])) {
+      fail(`aggregation "${agg.name}" (${agg.kind}) needs a numeric field; "${agg.field}" is not one`);
+    }
+    const problem = kind.validate?.(agg);
+    if (problem) fail(`aggregation "${agg.name}" (${agg.kind}) ${problem}`);
     if (agg.where && !(agg.where.field in shape)) fail(`aggregation "${agg.name}" filters on unknown field "${agg.where.field}"`);
   }
   const ratios = spec.ratios ?? [];

@@ -3,14 +3,14 @@
  *
  *   pk      "<entity>#<entity id>"                 e.g. user#user_000042
  *   sk      "<view>#<hop s>#<tile start s, 12 digits>"
- *   a       map: aggregation name → {n, t, s?, v?} (see aggregation-state.ts)
+ *   a       map: aggregation name → its kind's encoded state (src/features/kinds/: {n, t, …})
  *   v       version, +1 on every write (optimistic concurrency)
  *   wm#<shard id>  highest sequence number applied from that shard (64-digit, zero-padded)
  *   fresh   newest event time in the tile (epoch ms)
  *   ttl     expiry, epoch seconds: tile end + the view's ttl
  */
-import type { AggregationState } from '../domain/aggregation-state.js';
 import type { FeatureView } from '../features/define.js';
+import { type AggregationState, opsOf } from '../features/kinds/index.js';
 
 export const KEY = { partition: 'pk', sort: 'sk' } as const;
 export const TTL_ATTRIBUTE = 'ttl';
@@ -40,15 +40,21 @@ export function tileExpiresAt(view: FeatureView, hopSeconds: number, startMs: nu
 
 /** Aggregation states of a stored item, aligned with the view's aggregations (missing → undefined). */
 export function statesFromItem(view: FeatureView, item: Record<string, unknown> | undefined): (AggregationState | undefined)[] {
-  const stored = (item?.[STATES_ATTRIBUTE] ?? {}) as Record<string, AggregationState | undefined>;
-  return view.aggregations.map((agg) => stored[agg.name]);
+  const stored = (item?.[STATES_ATTRIBUTE] ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  return view.aggregations.map((agg) => {
+    const state = stored[agg.name];
+    return state === undefined ? undefined : opsOf(agg).decode(state);
+  });
 }
 
-export function statesToAttribute(view: FeatureView, states: readonly AggregationState[]): Record<string, AggregationState> {
-  const out: Record<string, AggregationState> = {};
+export function statesToAttribute(
+  view: FeatureView,
+  states: readonly AggregationState[],
+): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
   view.aggregations.forEach((agg, i) => {
     const state = states[i];
-    if (state && state.n > 0) out[agg.name] = state;
+    if (state && state.n > 0) out[agg.name] = opsOf(agg).encode(state);
   });
   return out;
 }

@@ -17,10 +17,10 @@
  * parallelization factor) or the parallelization factor is 1.
  */
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type AggregationState, emptyState, mergeStates } from '../domain/aggregation-state.js';
 import { forEachConcurrent } from '../domain/concurrency.js';
 import type { ValidEvent } from '../domain/records.js';
 import { type CompiledView, type Tile, unappliedPart } from '../domain/tiles.js';
+import { type AggregationState, opsOf } from '../features/kinds/index.js';
 import { batchGetAll } from './batch-get.js';
 import {
   FRESHNESS_ATTRIBUTE,
@@ -102,9 +102,10 @@ export async function writeTiles(
         }
         fromSequence = part.minSequence;
         const storedStates = statesFromItem(tile.view, stored);
-        const merged = tile.view.aggregations.map((agg, i) =>
-          mergeStates(agg.kind, storedStates[i] ?? emptyState(), part.states[i] as AggregationState),
-        );
+        const merged = tile.view.aggregations.map((agg, i) => {
+          const ops = opsOf(agg);
+          return ops.merge(storedStates[i] ?? ops.empty(), part.states[i] as AggregationState);
+        });
         const version = (stored?.[VERSION_ATTRIBUTE] as number | undefined) ?? 0;
         try {
           await doc.send(

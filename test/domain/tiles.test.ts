@@ -4,7 +4,7 @@ import { createRecordDecoder, type ValidEvent } from '../../src/domain/records.j
 import { compileView, preaggregate, type Tile, tileId, unappliedPart } from '../../src/domain/tiles.js';
 import { clickstream, userClickstream } from '../../src/features/catalog.js';
 import { asRecords, clickEvents } from '../support/events.js';
-import { referenceFeatures } from '../support/reference.js';
+import { expectFeatures, referenceFeatures } from '../support/reference.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 23, 12, 34, 56, 789);
@@ -36,10 +36,7 @@ describe('pre-aggregated tiles evaluated under the window semantics', () => {
         .filter((e) => e.data.user_id === userId);
       const expected = referenceFeatures(userClickstream, mine, NOW);
       const actual = evaluateView(userClickstream, NOW, lookupIn(tiles, userId));
-      for (const [name, value] of Object.entries(expected.features)) {
-        if (typeof value === 'number') expect(actual.features[name], `${userId} ${name}`).toBeCloseTo(value, 9);
-        else expect(actual.features[name], `${userId} ${name}`).toBe(value);
-      }
+      expectFeatures(actual.features, expected.features, userId, 9);
       expect(actual.freshness).toEqual(expected.freshness);
     }
   });

@@ -17,7 +17,7 @@ import { sources, userClickstream } from '../../src/features/catalog.js';
 import { type Emulators, startEmulators } from '../../src/local/emulators.js';
 import { readFeatures } from '../../src/online-store/feature-reader.js';
 import { asRecords, clickEvents } from '../support/events.js';
-import { referenceFeatures } from '../support/reference.js';
+import { expectFeatures, referenceFeatures } from '../support/reference.js';
 
 const DAY = 86_400_000;
 const NOW = Date.now();
@@ -89,10 +89,7 @@ async function expectFeaturesMatchReference(tableName: string, events: typeof pa
       .filter((e) => e.data.user_id === userId);
     const expected = referenceFeatures(userClickstream, mine, NOW);
     const actual = (await readFeatures(userId, [userClickstream], NOW, { doc, tableName })).user_clickstream;
-    for (const [name, value] of Object.entries(expected.features)) {
-      if (typeof value === 'number') expect(actual?.features[name], `${userId} ${name}`).toBeCloseTo(value, 6);
-      else expect(actual?.features[name], `${userId} ${name}`).toBe(value);
-    }
+    expectFeatures(actual?.features, expected.features, userId);
   }
 }
 

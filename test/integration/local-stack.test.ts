@@ -18,7 +18,7 @@ import type { KinesisHandler } from '../../src/local/event-source-mapping.js';
 import { type LocalStack, startLocalStack } from '../../src/local/stack.js';
 import { duckdbQuery, sqlString } from '../support/duckdb.js';
 import { clickEvents } from '../support/events.js';
-import { referenceFeatures } from '../support/reference.js';
+import { expectFeatures, referenceFeatures } from '../support/reference.js';
 
 const HOUR = 3_600_000;
 type Mode = 'normal' | 'twice' | 'crash-halfway';
@@ -95,10 +95,7 @@ async function expectServedFeatures(events: ReturnType<typeof clickEvents>) {
       .filter((e) => e.data.user_id === userId);
     const expected = referenceFeatures(userClickstream, mine, asOf);
     const served = body.views[userClickstream.name];
-    for (const [name, value] of Object.entries(expected.features)) {
-      if (typeof value === 'number') expect(served.features[name], `${userId} ${name}`).toBeCloseTo(value, 6);
-      else expect(served.features[name], `${userId} ${name}`).toBe(value);
-    }
+    expectFeatures(served.features, expected.features, userId);
     expect(served.freshness).toEqual(expected.freshness);
   }
 }

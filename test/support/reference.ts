@@ -4,6 +4,7 @@
  * event and keep those with event time in [floor((T − L)/H)·H, T].
  * It shares no code with src/ beyond the feature definitions themselves.
  */
+import { expect } from 'vitest';
 import type { FeatureView } from '../../src/features/define.js';
 
 export interface ReferenceEvent {
@@ -20,7 +21,7 @@ export function referenceFeatures(view: FeatureView, events: readonly ReferenceE
     const hopMs = window.hopSeconds * 1000;
     const startMs = Math.floor((nowMs - window.lengthSeconds * 1000) / hopMs) * hopMs;
     const inWindow = events.filter((e) => e.eventTimeMs >= startMs && e.eventTimeMs <= nowMs);
-    const values: Record<string, number | string | null> = {};
+    const values: Record<string, unknown> = {};
     for (const agg of view.aggregations) {
       const matching = inWindow.filter((e) => {
         if (!agg.where) return true;
@@ -29,7 +30,10 @@ export function referenceFeatures(view: FeatureView, events: readonly ReferenceE
       });
       const withValue = agg.field ? matching.filter((e) => e.data[agg.field as string] !== undefined) : matching;
       const nums = withValue.map((e) => e.data[agg.field as string] as number);
-      let value: number | string | null;
+      let value: unknown;
+      const byTime = [...withValue].sort((a, b) => a.eventTimeMs - b.eventTimeMs || a.order - b.order);
+      const mean = nums.length ? nums.reduce((a, b) => a + b, 0) / nums.length : 0;
+      const sampleVariance = nums.length > 1 ? nums.reduce((a, x) => a + (x - mean) ** 2, 0) / (nums.length - 1) : null;
       switch (agg.kind) {
         case 'count':
           value = withValue.length;
@@ -47,8 +51,33 @@ export function referenceFeatures(view: FeatureView, events: readonly ReferenceE
           value = nums.length ? Math.max(...nums) : null;
           break;
         case 'last': {
-          const newest = [...withValue].sort((a, b) => a.eventTimeMs - b.eventTimeMs || a.order - b.order).at(-1);
+          const newest = byTime.at(-1);
           value = newest ? (newest.data[agg.field as string] as string) : null;
+          break;
+        }
+        case 'first': {
+          const oldest = byTime[0];
+          value = oldest ? (oldest.data[agg.field as string] as string) : null;
+          break;
+        }
+        case 'variance':
+          value = sampleVariance;
+          break;
+        case 'stddev':
+          value = sampleVariance === null ? null : Math.sqrt(sampleVariance);
+          break;
+        case 'time_since_last': {
+          const newest = byTime.at(-1);
+          value = newest ? Math.max(0, nowMs - newest.eventTimeMs) / 1000 : null;
+          break;
+        }
+        case 'last_k_distinct': {
+          const distinct: unknown[] = [];
+          for (const e of [...byTime].reverse()) {
+            const v = e.data[agg.field as string];
+            if (!distinct.includes(v)) distinct.push(v);
+          }
+          value = distinct.slice(0, agg.k);
           break;
         }
       }
@@ -67,4 +96,17 @@ export function referenceFeatures(view: FeatureView, events: readonly ReferenceE
     }
   }
   return { features, freshness };
+}
+
+/** Asserts served features equal the reference's: numbers to `digits` decimals, lists and strings exactly. */
+export function expectFeatures(
+  served: Readonly<Record<string, unknown>> | undefined,
+  expected: Readonly<Record<string, unknown>>,
+  label: string,
+  digits = 6,
+): void {
+  for (const [name, value] of Object.entries(expected)) {
+    if (typeof value === 'number') expect(served?.[name], `${label} ${name}`).toBeCloseTo(value, digits);
+    else expect(served?.[name], `${label} ${name}`).toEqual(value);
+  }
 }

@@ -1,0 +1,67 @@
+/**
+ * What an aggregation kind is, in one place: one object per kind (one file
+ * each, beside this one) says which field it reads, how its spec is checked,
+ * its mergeable state (empty, add an event, merge two), the value it serves
+ * and the default of an empty window, and how the state is stored in a
+ * DynamoDB item. Adding a kind is adding a file and listing it in ./index.ts.
+ *
+ * Every state carries `n` (events folded in) and `t` (newest event time
+ * folded in, epoch ms: the freshness), whatever else it holds. Merging is
+ * associative and never mutates its inputs; `later` is the state of events
+ * later in the stream, which wins ties where a kind has them.
+ */
+import type { Aggregation } from '../define.js';
+
+export type Scalar = string | number | boolean;
+
+/** What a feature serves. */
+export type FeatureValue = Scalar | null | readonly Scalar[];
+
+export interface AggregationState {
+  n: number;
+  t: number;
+}
+
+/** What the read path knows when it serves a value (time-since kinds are computed at read time). */
+export interface ServeContext {
+  readonly nowMs: number;
+}
+
+/**
+ * The field an aggregation of the kind reads: none (it counts events), any
+ * field (its value is kept as is), or a numeric one.
+ */
+export type FieldRequirement = 'none' | 'any' | 'number';
+
+/** The operations of one aggregation: the kind with that aggregation's options bound. */
+export interface AggregationOps<S extends AggregationState = AggregationState> {
+  empty(): S;
+  /** Folds one event's value (undefined for kinds that read no field) into `state`, in place. Hot path. */
+  add(state: S, value: Scalar | undefined, eventTimeMs: number): void;
+  merge(earlier: S, later: S): S;
+  /** The value served for a window whose merged state has n > 0. */
+  value(state: S, context: ServeContext): FeatureValue;
+  /** The value served for a window with no matching events. */
+  readonly defaultValue: FeatureValue;
+  /** The state as stored in the tile item's `a` map (a DynamoDB document value). */
+  encode(state: S): Record<string, unknown>;
+  decode(stored: Readonly<Record<string, unknown>>): S;
+}
+
+export interface AggregationKindDef<S extends AggregationState = AggregationState> {
+  readonly name: string;
+  /** One line for the docs and the CLI. */
+  readonly description: string;
+  readonly field: FieldRequirement;
+  /** Checks the kind's own options of an aggregation; returns what is wrong, or undefined. */
+  validate?(aggregation: Aggregation): string | undefined;
+  bind(aggregation: Aggregation): AggregationOps<S>;
+}
+
+/** The newer of two event times (the freshness every state keeps). */
+export const newer = (a: number, b: number): number => Math.max(a, b);
+
+/** Reads `n` and `t` of a stored state; kinds add their own fields. */
+export function storedBase(stored: Readonly<Record<string, unknown>>): AggregationState {
+  return { n: Number(stored.n ?? 0), t: Number(stored.t ?? 0) };
+}
