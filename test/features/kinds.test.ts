@@ -4,9 +4,11 @@
  * sequence in any split and merging the parts equals folding it whole, and a
  * state survives its DynamoDB encoding.
  */
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Aggregation } from '../../src/features/define.js';
+import { renderKindTable } from '../../src/features/kinds/docs.js';
 import { AGGREGATION_KINDS, type AggregationKind, opsOf, type Scalar } from '../../src/features/kinds/index.js';
 
 const aggregation = (kind: AggregationKind, extra: Partial<Aggregation> = {}): Aggregation => ({
@@ -153,4 +155,13 @@ describe('the merge law, for every kind', () => {
       );
     });
   }
+});
+
+describe('docs/aggregations.md', () => {
+  it('lists every kind of the registry as rendered from it', () => {
+    const doc = readFileSync(new URL('../../docs/aggregations.md', import.meta.url), 'utf8');
+    const block = /<!-- kinds:begin[^>]*-->\n([\s\S]*?)\n<!-- kinds:end -->/.exec(doc)?.[1];
+    expect(block).toBe(renderKindTable());
+    for (const kind of Object.keys(AGGREGATION_KINDS)) expect(block).toContain(`| \`${kind}\` |`);
+  });
 });
