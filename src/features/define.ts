@@ -44,6 +44,8 @@ export interface Aggregation {
   readonly field?: string;
   /** How many values `last_k_distinct` keeps. */
   readonly k?: number;
+  /** Which quantile `percentile` serves, 0–1 (0.9 for p90). */
+  readonly quantile?: number;
   /** Only events matching this filter contribute. */
   readonly where?: EventFilter;
   readonly description: string;

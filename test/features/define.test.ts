@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { clickstream, user } from '../../src/features/catalog.js';
 import { type Aggregation, defineFeatureView } from '../../src/features/define.js';
 
-const view = (aggregation: Partial<Aggregation> & { kind: string }) =>
+const view = (aggregation: Omit<Partial<Aggregation>, 'kind'> & { kind: string }) =>
   defineFeatureView({
     name: 'v',
     description: '',

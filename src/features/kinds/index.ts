@@ -5,12 +5,14 @@
 import type { Aggregation } from '../define.js';
 import { avg } from './avg.js';
 import { count } from './count.js';
+import { distinctCount } from './distinct-count.js';
 import { first } from './first.js';
 import type { AggregationKindDef, AggregationOps } from './kind.js';
 import { last } from './last.js';
 import { lastKDistinct } from './last-k-distinct.js';
 import { max } from './max.js';
 import { min } from './min.js';
+import { percentile } from './percentile.js';
 import { stddev } from './stddev.js';
 import { sum } from './sum.js';
 import { timeSinceLast } from './time-since-last.js';
@@ -28,6 +30,8 @@ export const AGGREGATION_KINDS = {
   stddev,
   time_since_last: timeSinceLast,
   last_k_distinct: lastKDistinct,
+  distinct_count: distinctCount,
+  percentile,
 } as const;
 
 export type AggregationKind = keyof typeof AGGREGATION_KINDS;
