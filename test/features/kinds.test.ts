@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { Aggregation } from '../../src/features/define.js';
 import { renderKindTable } from '../../src/features/kinds/docs.js';
 import { AGGREGATION_KINDS, type AggregationKind, opsOf, type Scalar } from '../../src/features/kinds/index.js';
+import { generatedBlock, normalizeMarkdown } from '../support/markdown.js';
 
 /** A state's encoding as the DocumentClient stores and returns it (binary stays binary). */
 const throughDynamoDb = (encoded: Record<string, unknown>) =>
@@ -168,9 +169,9 @@ describe('the merge law, for every kind', () => {
 
 describe('docs/aggregations.md', () => {
   it('lists every kind of the registry as rendered from it', () => {
-    const doc = readFileSync(new URL('../../docs/aggregations.md', import.meta.url), 'utf8');
-    const block = /<!-- kinds:begin[^>]*-->\n([\s\S]*?)\n<!-- kinds:end -->/.exec(doc)?.[1];
-    expect(block).toBe(renderKindTable());
+    const doc = normalizeMarkdown(readFileSync(new URL('../../docs/aggregations.md', import.meta.url), 'utf8'));
+    const block = generatedBlock(doc, 'kinds');
+    expect(block).toBe(normalizeMarkdown(renderKindTable()));
     for (const kind of Object.keys(AGGREGATION_KINDS)) expect(block).toContain(`| \`${kind}\` |`);
   });
 });
