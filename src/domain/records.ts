@@ -26,7 +26,15 @@ export type RejectReason = 'not_json' | 'not_an_object' | 'unknown_source' | 'sc
 export interface ValidEvent {
   readonly source: string;
   readonly data: Readonly<Record<string, unknown>>;
+  /** The event time the producer wrote (the lake keeps it as is). */
   readonly eventTimeMs: number;
+  /**
+   * The time windows count the event at: its event time, capped at its arrival
+   * on the stream (docs/window-semantics.md). A producer clock running ahead
+   * (within the skew allowance) cannot put an event in the pipeline's future,
+   * so every window counts it from the moment it arrives.
+   */
+  readonly windowTimeMs: number;
   /** Sequence number zero-padded to a fixed width, so string order is numeric order. */
   readonly sequence: string;
   readonly record: StreamRecord;
@@ -121,7 +129,14 @@ export function createRecordDecoder(sources: readonly EventSource[], policy: Val
     }
     return {
       ok: true,
-      event: { source: source.name, data, eventTimeMs, sequence: padSequence(record.sequenceNumber), record },
+      event: {
+        source: source.name,
+        data,
+        eventTimeMs,
+        windowTimeMs: eventTimeMs > arrival ? arrival : eventTimeMs,
+        sequence: padSequence(record.sequenceNumber),
+        record,
+      },
     };
   };
 }

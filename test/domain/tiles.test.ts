@@ -23,6 +23,59 @@ function lookupIn(tiles: Map<string, Tile>, entityId: string) {
   return (hopSeconds: number, startMs: number) => tiles.get(tileId(userClickstream.name, entityId, hopSeconds, startMs))?.states;
 }
 
+describe('an event ahead of the stream’s clock (within the skew allowance)', () => {
+  // Arrival at 12:09:30; the producer's clock runs 45 s ahead, so its event time falls in the next 10-minute tile.
+  const arrival = Date.UTC(2026, 10, 23, 12, 9, 30);
+  const at = (ms: number) => new Date(ms).toISOString();
+  const payloads = [
+    {
+      source: 'clickstream',
+      event_id: 'a',
+      user_id: 'u',
+      event_type: 'page_view',
+      product_id: 'p1',
+      price: 5,
+      event_time: at(arrival - 120_000),
+    },
+    {
+      source: 'clickstream',
+      event_id: 'b',
+      user_id: 'u',
+      event_type: 'add_to_cart',
+      product_id: 'p2',
+      event_time: at(arrival + 45_000),
+    },
+  ];
+  const events = asRecords(payloads, { arrivalTimeMs: arrival }).map((r) => {
+    const d = decode(r);
+    if (!d.ok) throw new Error(d.rejected.detail);
+    return d.event;
+  });
+  const tiles = preaggregate(events, [compiled]);
+
+  it('counts in every window from the moment it arrives, at its arrival time', () => {
+    const served = evaluateView(userClickstream, arrival + 1_000, lookupIn(tiles, 'u')).features;
+    // Written out by hand: both events count in 1h, 24h and 7d alike, and the newest is the add_to_cart.
+    for (const window of ['1h', '24h', '7d']) {
+      expect(served[`events_${window}`], window).toBe(2);
+      expect(served[`add_to_carts_${window}`], window).toBe(1);
+      expect(served[`last_event_type_${window}`], window).toBe('add_to_cart');
+      expect(served[`seconds_since_last_event_${window}`], window).toBe(1);
+    }
+  });
+
+  it('keeps the producer’s event time for the lake, and serves what the reference computes', () => {
+    expect(events[1]?.eventTimeMs).toBe(arrival + 45_000);
+    expect(events[1]?.windowTimeMs).toBe(arrival);
+    const reference = referenceFeatures(
+      userClickstream,
+      payloads.map((p, order) => ({ data: p, eventTimeMs: Date.parse(p.event_time), arrivalMs: arrival, order })),
+      arrival + 1_000,
+    );
+    expectFeatures(evaluateView(userClickstream, arrival + 1_000, lookupIn(tiles, 'u')).features, reference.features, 'u', 9);
+  });
+});
+
 describe('pre-aggregated tiles evaluated under the window semantics', () => {
   const payloads = clickEvents({ count: 3_000, users: 7, nowMs: NOW, spanMs: 9 * DAY, seed: 11 });
   const events = validEvents(payloads);

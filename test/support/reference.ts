@@ -10,11 +10,15 @@ import type { FeatureView } from '../../src/features/define.js';
 export interface ReferenceEvent {
   readonly data: Record<string, unknown>;
   readonly eventTimeMs: number;
+  /** Arrival on the stream: an event counts at its event time capped at its arrival. @default never caps */
+  readonly arrivalMs?: number;
   /** Stream order: later events win ties for `last`. */
   readonly order: number;
 }
 
-export function referenceFeatures(view: FeatureView, events: readonly ReferenceEvent[], nowMs: number) {
+export function referenceFeatures(view: FeatureView, given: readonly ReferenceEvent[], nowMs: number) {
+  // docs/window-semantics.md: the time an event counts at is the earlier of its event time and its arrival.
+  const events = given.map((e) => ({ ...e, eventTimeMs: Math.min(e.eventTimeMs, e.arrivalMs ?? Number.POSITIVE_INFINITY) }));
   const features: Record<string, unknown> = {};
   const freshness: Record<string, string | null> = {};
   for (const window of view.windows) {
