@@ -58,7 +58,7 @@ export function foldEvent(compiled: CompiledView, states: AggregationState[], ev
   const { aggregations } = compiled.view;
   for (let i = 0; i < aggregations.length; i++) {
     const value = (compiled.contributions[i] as Contribution)(event.data);
-    if (value !== SKIP) opsOf(aggregations[i] as Aggregation).add(states[i] as AggregationState, value, event.eventTimeMs);
+    if (value !== SKIP) opsOf(aggregations[i] as Aggregation).add(states[i] as AggregationState, value, event.windowTimeMs);
   }
 }
 
@@ -105,7 +105,7 @@ export class TileBuilder {
       const hops = view.hopsSeconds;
       for (let h = 0; h < hops.length; h++) {
         const hopSeconds = hops[h] as number;
-        const startMs = tileStartMs(event.eventTimeMs, hopSeconds);
+        const startMs = tileStartMs(event.windowTimeMs, hopSeconds);
         const key = startMs + h; // starts are whole seconds, so adding the hop index keeps keys distinct
         let tile = entityTiles.get(key);
         if (!tile) {
@@ -123,7 +123,7 @@ export class TileBuilder {
         }
         for (let i = 0; i < ops.length; i++) {
           const value = values[i];
-          if (value !== SKIP) (ops[i] as AggregationOps).add(tile.states[i] as AggregationState, value, event.eventTimeMs);
+          if (value !== SKIP) (ops[i] as AggregationOps).add(tile.states[i] as AggregationState, value, event.windowTimeMs);
         }
         if (event.sequence < tile.minSequence) tile.minSequence = event.sequence;
         if (event.sequence > tile.maxSequence) tile.maxSequence = event.sequence;
@@ -144,7 +144,7 @@ function inTile(tile: Tile, event: ValidEvent): boolean {
   return (
     event.source === tile.view.source.name &&
     String(event.data[tile.view.entity.keyField]) === tile.entityId &&
-    tileStartMs(event.eventTimeMs, tile.hopSeconds) === tile.startMs
+    tileStartMs(event.windowTimeMs, tile.hopSeconds) === tile.startMs
   );
 }
 
