@@ -4,12 +4,13 @@
  * with the API handler invoked in-process (no HTTP). Requests interleave, so
  * machine noise hits all three alike.
  */
+
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { createHandler } from '../lambdas/feature-api/handler.js';
 import { dynamoDocumentClient } from '../src/aws/clients.js';
 import { SendSession } from '../src/cli/kinesis/send-session.js';
 import { tilesToRead } from '../src/domain/feature-vector.js';
-import { userClickstream } from '../src/features/catalog.js';
+import { exampleCatalog, userClickstream } from '../src/features/catalog.js';
 import type { LocalStack } from '../src/local/stack.js';
 import { batchGetAll } from '../src/online-store/batch-get.js';
 import { STATES_ATTRIBUTE, tileKey } from '../src/online-store/tile-item.js';
@@ -39,7 +40,10 @@ export async function benchApiLatency(stack: LocalStack, users: number, requests
   const { info } = stack;
   const doc = dynamoDocumentClient(stack.clientEnv);
   const tableName = info.resources.tableName;
-  const handler = createHandler({ ...stack.clientEnv, TABLE_NAME: tableName, POWERTOOLS_LOG_LEVEL: 'ERROR' });
+  const handler = createHandler(
+    { ...stack.clientEnv, TABLE_NAME: tableName, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    { catalog: exampleCatalog },
+  );
   const userIds = Array.from({ length: users }, (_, i) => `user_${String(i + 1).padStart(6, '0')}`);
   const samples = { direct: [] as number[], handler: [] as number[], http: [] as number[] };
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { featureViews } from '../src/features/catalog.js';
+import { exampleCatalog } from '../src/features/catalog.js';
 import { environmentConfig, stackName } from './config/environments.js';
 import { FeaturelakeStack } from './featurelake-stack.js';
 
@@ -33,7 +33,9 @@ function cdkJsonContext(): Record<string, unknown> {
 }
 
 export function createApp(options: CreateAppOptions): { app: App; stack: FeaturelakeStack } {
-  const config = environmentConfig(options.envName, featureViews);
+  // The composition root of the deployment: the functions' index.ts files serve this same catalog.
+  const catalog = exampleCatalog;
+  const config = environmentConfig(options.envName, catalog.featureViews);
   const app = new App({
     context: {
       ...cdkJsonContext(),
@@ -47,6 +49,7 @@ export function createApp(options: CreateAppOptions): { app: App; stack: Feature
   });
   const stack = new FeaturelakeStack(app, stackName(config.name), {
     config,
+    catalog,
     description: `featurelake ${config.name}: real-time ML features (Kinesis → Lambda → DynamoDB → API Gateway)`,
     env: {
       account: config.account ?? process.env.CDK_DEFAULT_ACCOUNT,

@@ -10,17 +10,17 @@ import { dynamoDocumentClient, s3Client } from '../../src/aws/clients.js';
 import { type Env, requireEnv } from '../../src/aws/env.js';
 import { batchResponse, quarantinedCount, toStreamRecord, validationPolicyFromEnv } from '../../src/aws/kinesis-event.js';
 import { powertools } from '../../src/aws/powertools.js';
-import { featureViews, sources } from '../../src/features/catalog.js';
+import type { Catalog } from '../../src/features/define.js';
 
-export function createHandler(env: Env) {
+export function createHandler(env: Env, { catalog }: { readonly catalog: Catalog }) {
   const { logger, metrics } = powertools(env, 'aggregator');
   const aggregate = createAggregator({
     doc: dynamoDocumentClient(env),
     s3: s3Client(env),
     tableName: requireEnv(env, 'TABLE_NAME'),
     quarantineBucket: requireEnv(env, 'QUARANTINE_BUCKET'),
-    sources,
-    views: featureViews,
+    sources: catalog.sources,
+    views: catalog.featureViews,
     policy: validationPolicyFromEnv(env),
   });
 

@@ -11,7 +11,7 @@ import { s3Client } from '../../src/aws/clients.js';
 import { type Env, numberEnv, oneOfEnv, requireEnv } from '../../src/aws/env.js';
 import { lakeLayoutFromEnv } from '../../src/aws/lake-env.js';
 import { powertools } from '../../src/aws/powertools.js';
-import { sources } from '../../src/features/catalog.js';
+import type { Catalog } from '../../src/features/define.js';
 import { type CompactionSummary, compactDay, daysToCompact } from '../../src/lake/compaction.js';
 import { partitionSchemeFor } from '../../src/lake/layout.js';
 import { encodeParquet } from '../../src/lake/parquet/index.js';
@@ -24,7 +24,7 @@ export const compactionEvent = z.union([
   z.object({ day: z.iso.date() }).strict(),
 ]);
 
-export function createHandler(env: Env) {
+export function createHandler(env: Env, { catalog }: { readonly catalog: Catalog }) {
   const { logger, metrics } = powertools(env, 'compactor');
   const { partitioning, compression } = lakeLayoutFromEnv(env);
   const daysBack = numberEnv(env, 'COMPACTION_DAYS_BACK');
@@ -32,7 +32,7 @@ export function createHandler(env: Env) {
   const options = {
     s3: s3Client(env),
     bucket: requireEnv(env, 'LAKE_BUCKET'),
-    sources,
+    sources: catalog.sources,
     scheme: (source: { name: string }) => partitionSchemeFor(source.name, partitioning),
     encode: encodeParquet,
     compression,

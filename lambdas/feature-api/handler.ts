@@ -7,7 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { dynamoDocumentClient } from '../../src/aws/clients.js';
 import { type Env, requireEnv } from '../../src/aws/env.js';
 import { powertools } from '../../src/aws/powertools.js';
-import { featureViews } from '../../src/features/catalog.js';
+import type { Catalog } from '../../src/features/define.js';
 import { readFeatures } from '../../src/online-store/feature-reader.js';
 import { parseFeatureRequest } from '../../src/serving/feature-request.js';
 
@@ -17,12 +17,19 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
   body: JSON.stringify(body),
 });
 
-export function createHandler(env: Env, clock: () => number = Date.now) {
+/** What the handler is given besides its environment: the catalog it serves, and a clock for tests. */
+export interface FeatureApiDeps {
+  readonly catalog: Catalog;
+  /** @default Date.now */
+  readonly clock?: () => number;
+}
+
+export function createHandler(env: Env, { catalog, clock = Date.now }: FeatureApiDeps) {
   const { logger, metrics } = powertools(env, 'feature-api');
   const store = { doc: dynamoDocumentClient(env), tableName: requireEnv(env, 'TABLE_NAME') };
 
   return async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-    const parsed = parseFeatureRequest(featureViews, event.pathParameters, event.queryStringParameters);
+    const parsed = parseFeatureRequest(catalog.featureViews, event.pathParameters, event.queryStringParameters);
     if (!parsed.ok) return json(parsed.error.status, parsed.error.body);
     const { entity, entityId, views } = parsed.request;
     const nowMs = clock();

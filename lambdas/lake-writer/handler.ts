@@ -10,19 +10,19 @@ import { type Env, requireEnv } from '../../src/aws/env.js';
 import { batchResponse, quarantinedCount, toStreamRecord, validationPolicyFromEnv } from '../../src/aws/kinesis-event.js';
 import { lakeLayoutFromEnv } from '../../src/aws/lake-env.js';
 import { powertools } from '../../src/aws/powertools.js';
-import { sources } from '../../src/features/catalog.js';
+import type { Catalog } from '../../src/features/define.js';
 import { createLakeWriter } from '../../src/lake/lake-writer.js';
 import { partitionSchemeFor } from '../../src/lake/layout.js';
 import { encodeParquet } from '../../src/lake/parquet/index.js';
 
-export function createHandler(env: Env) {
+export function createHandler(env: Env, { catalog }: { readonly catalog: Catalog }) {
   const { logger, metrics } = powertools(env, 'lake-writer');
   const { partitioning, compression } = lakeLayoutFromEnv(env);
   const write = createLakeWriter({
     s3: s3Client(env),
     bucket: requireEnv(env, 'LAKE_BUCKET'),
     quarantineBucket: requireEnv(env, 'QUARANTINE_BUCKET'),
-    sources,
+    sources: catalog.sources,
     policy: validationPolicyFromEnv(env),
     scheme: (source) => partitionSchemeFor(source.name, partitioning),
     compression,

@@ -133,7 +133,7 @@ export function createRecordDecoder(sources: readonly EventSource[], policy: Val
         source: source.name,
         data,
         eventTimeMs,
-        windowTimeMs: eventTimeMs > arrival ? arrival : eventTimeMs,
+        windowTimeMs: Math.min(eventTimeMs, arrival),
         sequence: padSequence(record.sequenceNumber),
         record,
       },

@@ -8,7 +8,7 @@
  * define it below and list it in `featureViews`.
  */
 import * as z from 'zod';
-import { defineEntity, defineFeatureView, defineSource } from './define.js';
+import { type Catalog, defineCatalog, defineEntity, defineFeatureView, defineSource } from './define.js';
 
 /**
  * Event time: an ISO-8601 timestamp with a zone (Z or ±hh:mm), or epoch
@@ -192,3 +192,6 @@ export const predictions = defineSource({
 export const sources = [clickstream, appLogs, predictions] as const;
 export const entities = [user] as const;
 export const featureViews = [userClickstream] as const;
+
+/** The example catalog the app deploys and the local stack runs unless given another. */
+export const exampleCatalog: Catalog = defineCatalog({ sources, entities, featureViews });

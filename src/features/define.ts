@@ -199,3 +199,46 @@ export function defineFeatureView(spec: FeatureViewSpec): FeatureView {
 export function featureName(base: string, window: Pick<Window, 'name'>): string {
   return `${base}_${window.name}`;
 }
+
+/**
+ * A feature catalog: the sources on the stream, the entities and the feature
+ * views computed from them. Passed to what needs it (handlers, the local
+ * stack, the CDK app), so one engine serves any catalog.
+ */
+export interface Catalog {
+  readonly sources: readonly EventSource[];
+  readonly entities: readonly Entity[];
+  readonly featureViews: readonly FeatureView[];
+}
+
+/** Checks a catalog as a whole: unique names, every view's source and entity listed. */
+export function defineCatalog(catalog: Catalog): Catalog {
+  const unique = (kind: string, names: readonly string[]) => {
+    const seen = new Set<string>();
+    for (const name of names) {
+      if (seen.has(name)) throw new Error(`catalog: ${kind} "${name}" is defined twice`);
+      seen.add(name);
+    }
+  };
+  unique(
+    'source',
+    catalog.sources.map((s) => s.name),
+  );
+  unique(
+    'entity',
+    catalog.entities.map((e) => e.name),
+  );
+  unique(
+    'feature view',
+    catalog.featureViews.map((v) => v.name),
+  );
+  for (const view of catalog.featureViews) {
+    if (!catalog.sources.includes(view.source)) {
+      throw new Error(`catalog: feature view ${view.name} reads source ${view.source.name}, which the catalog does not list`);
+    }
+    if (!catalog.entities.includes(view.entity)) {
+      throw new Error(`catalog: feature view ${view.name} describes entity ${view.entity.name}, which the catalog does not list`);
+    }
+  }
+  return catalog;
+}

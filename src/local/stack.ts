@@ -11,6 +11,8 @@ import { synthTemplate } from '../../lib/featurelake-app.js';
 import { dynamoDocumentClient, kinesisClient, s3Client } from '../aws/clients.js';
 import type { Env } from '../aws/env.js';
 import { lakeLayoutFromEnv } from '../aws/lake-env.js';
+import { exampleCatalog } from '../features/catalog.js';
+import type { Catalog } from '../features/define.js';
 import { type LocalApi, startLocalApi } from './api-server.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, S3RVER_OBJECT_SUFFIX, startEmulators } from './emulators.js';
 import { type KinesisHandler, LocalEventSourceMapping } from './event-source-mapping.js';
@@ -38,6 +40,8 @@ export interface LocalStackOptions {
   readonly wrapKinesisHandler?: (handler: KinesisHandler, handlerName: string) => KinesisHandler;
   /** Serve the API without the usage plan's throttle and quota (latency benchmarks). @default false */
   readonly withoutUsagePlan?: boolean;
+  /** The feature catalog the handlers serve. @default the example catalog (src/features/catalog.ts) */
+  readonly catalog?: Catalog;
   /** Clock of the API handlers. @default Date.now */
   readonly clock?: () => number;
   readonly apiPort?: number;
@@ -62,7 +66,7 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-type HandlerModule = { createHandler: (env: Env, clock?: () => number) => unknown };
+type HandlerModule = { createHandler: (env: Env, deps: { catalog: Catalog; clock?: () => number }) => unknown };
 
 /** The handler factory of each `lambdas/<name>/` folder, by the FEATURELAKE_FUNCTION name the template carries. */
 const HANDLER_MODULES: Record<string, () => Promise<HandlerModule>> = {
@@ -118,7 +122,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         ...clientEnv,
         POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? options.handlerLogLevel ?? 'WARN',
       };
-      handlers.set(fn.logicalId, module.createHandler(env, options.clock ?? Date.now));
+      handlers.set(
+        fn.logicalId,
+        module.createHandler(env, { catalog: options.catalog ?? exampleCatalog, clock: options.clock ?? Date.now }),
+      );
     }
 
     const arn = (service: string, resource: string) => `arn:aws:${service}:${LOCAL_REGION}:000000000000:${resource}`;

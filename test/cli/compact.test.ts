@@ -4,6 +4,7 @@
  * rows read back by DuckDB are the same; bad invocations are usage errors)
  * and the compactor Lambda's handler (which days an event asks for).
  */
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../../lambdas/compactor/handler.js';
 import { s3Client } from '../../src/aws/clients.js';
 import { groupBy } from '../../src/domain/collections.js';
-import { sources } from '../../src/features/catalog.js';
+import { exampleCatalog, sources } from '../../src/features/catalog.js';
 import { daysToCompact } from '../../src/lake/compaction.js';
 import { createLakeWriter } from '../../src/lake/lake-writer.js';
 import { partitionSchemeFor } from '../../src/lake/layout.js';
@@ -122,7 +123,7 @@ describe('the compactor Lambda', () => {
   });
 
   it('compacts the days before its scheduled time, and a manual {"day"}; refuses anything else', async () => {
-    const handler = createHandler(env());
+    const handler = createHandler(env(), { catalog: exampleCatalog });
     const scheduled = await handler({ 'detail-type': 'Scheduled Event', time: '2026-03-03T03:00:00Z' });
     expect(scheduled.days.map((d) => d.day)).toEqual(['2026-03-01', '2026-03-02']);
     const manual = await handler({ day: '2026-03-02' });
@@ -137,7 +138,7 @@ describe('the compactor Lambda', () => {
     const junk = ['shardId-000000000000-1-2.parquet', 'shardId-000000000000-3-4.parquet'].map((k) => `${partition}${k}`);
     const before = await rows();
     for (const Key of junk) await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'not a parquet file' }));
-    await expect(createHandler(env())({ day: '2026-03-02' })).rejects.toThrow(
+    await expect(createHandler(env(), { catalog: exampleCatalog })({ day: '2026-03-02' })).rejects.toThrow(
       /1 partitions not compacted: events\/clickstream\/dt=2026-03-02\/hr=03\/: /,
     );
     expect((await files()).filter((k) => junk.includes(k))).toHaveLength(2);

@@ -14,6 +14,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../../lambdas/feature-api/handler.js';
+import { exampleCatalog } from '../../src/features/catalog.js';
 import { type LocalStack, startLocalStack } from '../../src/local/stack.js';
 
 let stack: LocalStack;
@@ -25,7 +26,7 @@ beforeAll(async () => {
   // Without the usage plan: the fuzz must reach the handler, not the throttle (tested elsewhere).
   stack = await startLocalStack({ stateDir: dir, withoutUsagePlan: true });
   const fn = stack.model.functions.find((f) => f.handlerName === 'feature-api');
-  handler = createHandler({ ...fn?.env, ...stack.clientEnv, POWERTOOLS_LOG_LEVEL: 'ERROR' });
+  handler = createHandler({ ...fn?.env, ...stack.clientEnv, POWERTOOLS_LOG_LEVEL: 'ERROR' }, { catalog: exampleCatalog });
 });
 
 afterAll(async () => {
