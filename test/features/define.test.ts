@@ -1,7 +1,7 @@
 /** The definition language refuses a wrong aggregation with a message naming the view, the aggregation and the problem. */
 import { describe, expect, it } from 'vitest';
-import { clickstream, user } from '../../src/features/catalog.js';
-import { type Aggregation, defineFeatureView } from '../../src/features/define.js';
+import { clickstream, user, userClickstream } from '../../src/features/catalog.js';
+import { type Aggregation, defineCatalog, defineFeatureView } from '../../src/features/define.js';
 
 const view = (aggregation: Omit<Partial<Aggregation>, 'kind'> & { kind: string }) =>
   defineFeatureView({
@@ -37,5 +37,22 @@ describe('defineFeatureView', () => {
     [{ kind: 'last_k_distinct', field: 'product_id', k: 5 }],
   ])('accepts %j', (aggregation) => {
     expect(() => view(aggregation)).not.toThrow();
+  });
+});
+
+describe('defineCatalog', () => {
+  const catalog = { sources: [clickstream], entities: [user], featureViews: [userClickstream] };
+
+  it('accepts the example catalog', () => {
+    expect(() => defineCatalog(catalog)).not.toThrow();
+  });
+
+  it.each([
+    [{ ...catalog, sources: [] }, /feature view user_clickstream reads source clickstream, which the catalog does not list/],
+    [{ ...catalog, entities: [] }, /feature view user_clickstream describes entity user, which the catalog does not list/],
+    [{ ...catalog, sources: [clickstream, clickstream] }, /source "clickstream" is defined twice/],
+    [{ ...catalog, featureViews: [userClickstream, userClickstream] }, /feature view "user_clickstream" is defined twice/],
+  ])('refuses a catalog that does not hold together (%#)', (bad, message) => {
+    expect(() => defineCatalog(bad)).toThrow(message);
   });
 });
