@@ -10,19 +10,13 @@
  * The function's bundle carries the SQL library (`athena/` beside index.mjs):
  * the SQL is read at run time, and athena/*.sql stays its one source.
  *
- * A run that fails is never dropped silently: as for compaction
- * (lake-compaction.ts), the rule's dead-letter queue covers *delivering* the
- * scheduled event (EventBridge counts an event delivered once Lambda has
- * queued it), and the function's asynchronous invoke configuration covers the
- * *run* (an error or timeout is retried, then sent to the on-failure
- * destination). Both end in `failures` (SSE-SQS, TLS only, kept 14 days);
- * re-invoking the function with a failed event is safe (an hour is replaced).
+ * A run that fails is never dropped silently (./scheduled-failures.ts): it
+ * ends in `failures`, and re-invoking the function with a failed event is
+ * safe (an hour is replaced).
  */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { TimePartitioning } from '../../src/lake/layout.js';
 import { ROLLUP_TABLES } from '../../src/lake/tables.js';
@@ -31,6 +25,7 @@ import type { AthenaSettings } from '../config/environments.js';
 import { FeatureFunction, type FunctionOwnerProps, ownerFunctionProps } from './feature-function.js';
 import type { Lake } from './lake.js';
 import type { QueryWorkgroup } from './query-workgroup.js';
+import { targetWithFailureQueue } from './scheduled-failures.js';
 
 export interface HourlyRollupProps extends FunctionOwnerProps {
   /** Schedule minute, hours rebuilt per run and timeout (lib/config/environments.ts `athena.rollup`). */
@@ -83,18 +78,11 @@ export class HourlyRollup extends Construct {
     });
     const retryAttempts = props.retryAttempts ?? 2;
     const maxEventAge = props.maxEventAge ?? Duration.hours(1);
-    this.failures = new Queue(this, 'Failures', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.failures).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter queue and on-failure destination of the scheduled rollup; nothing consumes it automatically, so it needs no dead-letter queue of its own.',
-    });
-    this.function.configureAsyncInvoke({ onFailure: new SqsDestination(this.failures), retryAttempts, maxEventAge });
     // The scheduled event's `time` is the run's hour; the handler rolls up the hours before it.
-    this.schedule.addTarget(new LambdaFunction(this.function, { deadLetterQueue: this.failures, retryAttempts, maxEventAge }));
+    this.failures = targetWithFailureQueue(this, this.schedule, this.function, {
+      what: 'the scheduled rollup',
+      retryAttempts,
+      maxEventAge,
+    });
   }
 }

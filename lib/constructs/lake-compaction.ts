@@ -6,29 +6,18 @@
  * Least privilege: list, get, put and delete under `events/` and its own
  * manifests under `_compaction/`; nothing else of the bucket.
  *
- * A run that fails is never silently dropped; two different failures, two
- * mechanisms, one queue (`failures`, SSE-SQS, TLS only, kept 14 days):
- * - EventBridge → Lambda is an asynchronous invoke: EventBridge's retry policy
- *   and dead-letter queue cover only *delivering* the event (the function
- *   throttled past the retry window, deleted, or EventBridge denied invoke).
- *   Once Lambda has queued the event, EventBridge counts it delivered.
- * - Lambda's asynchronous invoke configuration covers the *run*: an error,
- *   a timeout or an out-of-memory kill is retried `retryAttempts` times, then
- *   the event (with the error) goes to the on-failure destination.
- * Either way the scheduled event lands in `failures`; re-invoking the function
- * with it is safe (a run finishes what an interrupted one left). SSE-SQS, not
- * a KMS key: neither EventBridge nor Lambda needs key permissions for it, and
- * the AWS managed key (alias/aws/sqs) cannot be granted to EventBridge at all.
+ * A run that fails is never dropped silently (./scheduled-failures.ts): it
+ * ends in `failures`, and re-invoking the function with it is safe (a run
+ * finishes what an interrupted one left).
  */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { LakeSettings } from '../config/environments.js';
 import { FeatureFunction, type FunctionOwnerProps, ownerFunctionProps } from './feature-function.js';
 import { type Lake, lakeLayoutEnvironment } from './lake.js';
+import { targetWithFailureQueue } from './scheduled-failures.js';
 
 export interface LakeCompactionProps extends FunctionOwnerProps {
   /** Schedule, reach and limits (`lake.compaction`), and the layout and codec the writer uses. */
@@ -76,17 +65,10 @@ export class LakeCompaction extends Construct {
     });
     const retryAttempts = props.retryAttempts ?? 2;
     const maxEventAge = props.maxEventAge ?? Duration.hours(6);
-    this.failures = new Queue(this, 'Failures', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    this.failures = targetWithFailureQueue(this, this.schedule, this.function, {
+      what: 'the scheduled compaction',
+      retryAttempts,
+      maxEventAge,
     });
-    Validations.of(this.failures).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter queue and on-failure destination of the scheduled compaction; nothing consumes it automatically, so it needs no dead-letter queue of its own.',
-    });
-    this.function.configureAsyncInvoke({ onFailure: new SqsDestination(this.failures), retryAttempts, maxEventAge });
-    this.schedule.addTarget(new LambdaFunction(this.function, { deadLetterQueue: this.failures, retryAttempts, maxEventAge }));
   }
 }
