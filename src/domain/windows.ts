@@ -10,16 +10,18 @@
  *
  * All times here are epoch milliseconds; window sizes are seconds.
  */
-import type { Window } from '../features/define.js';
+import { LIFETIME_HOP_SECONDS, type Window } from '../features/define.js';
 
-/** Start of the tile of width `hopSeconds` that holds `eventTimeMs`. */
+/** Start of the tile of width `hopSeconds` that holds `eventTimeMs` (a lifetime tile starts at 0). */
 export function tileStartMs(eventTimeMs: number, hopSeconds: number): number {
+  if (hopSeconds === LIFETIME_HOP_SECONDS) return 0;
   const hopMs = hopSeconds * 1000;
   return Math.floor(eventTimeMs / hopMs) * hopMs;
 }
 
 /** Oldest event time included in `window` evaluated at `nowMs`: floor((T − L)/H)·H. */
 export function windowStartMs(nowMs: number, window: Window): number {
+  if (window.hopSeconds === LIFETIME_HOP_SECONDS) return Number.NEGATIVE_INFINITY;
   return tileStartMs(nowMs - window.lengthSeconds * 1000, window.hopSeconds);
 }
 
@@ -30,6 +32,7 @@ export function inWindow(eventTimeMs: number, nowMs: number, window: Window): bo
 
 /** Start times of the tiles `window` reads at `nowMs`, oldest first. */
 export function windowTileStarts(nowMs: number, window: Window): number[] {
+  if (window.hopSeconds === LIFETIME_HOP_SECONDS) return [0];
   const hopMs = window.hopSeconds * 1000;
   const last = tileStartMs(nowMs, window.hopSeconds);
   const starts: number[] = [];

@@ -61,6 +61,8 @@ export const userClickstream = defineFeatureView({
     { name: '1h', length: '1h', hop: '10m' },
     { name: '24h', length: '24h', hop: '1h' },
     { name: '7d', length: '7d', hop: '1d' },
+    // Since the user's first event: one tile per user that never expires (first_event_type_lifetime is the very first).
+    { name: 'lifetime', length: 'lifetime' },
   ],
   ttl: '9d',
   aggregations: [

@@ -61,11 +61,54 @@ export interface RatioFeature {
   readonly description: string;
 }
 
-/** A window of `length`, stored as tiles of width `hop` (see docs/window-semantics.md). */
+/**
+ * A window of `length`, stored as tiles of width `hop` (see docs/window-semantics.md),
+ * or `'lifetime'`: every event since the entity's first, in one tile that never expires.
+ */
 export interface WindowSpec {
   readonly name: string;
-  readonly length: Duration;
-  readonly hop: Duration;
+  readonly length: Duration | 'lifetime';
+  /**
+   * Tile width: the old edge of the window steps by it. @default the finest width that divides
+   * the length in at most TARGET_TILES_PER_WINDOW − 1 tiles (about a twelfth of the window), so a
+   * view of several windows stays within MAX_TILES_PER_VIEW; none for a lifetime window
+   */
+  readonly hop?: Duration;
+}
+
+/**
+ * The hop of a lifetime window: one tile per entity, starting at 0, holding
+ * every event since the first; it never expires.
+ */
+export const LIFETIME_HOP_SECONDS = 0;
+
+/** A request reads L/H + 1 tiles per window: at most this many, so a long window gets a coarse hop. */
+export const MAX_TILES_PER_WINDOW = 60;
+/** What a window reads at its default hop: about a twelfth of the window per tile. */
+export const TARGET_TILES_PER_WINDOW = 13;
+/** Tiles one request reads per feature view (tiles of one width are shared by its windows). */
+export const MAX_TILES_PER_VIEW = 64;
+/** Tile widths a hop is chosen from: each divides a day, or is whole days. */
+const DAY_SECONDS = 86_400;
+const HOP_LADDER_SECONDS = [
+  60,
+  300,
+  600,
+  900,
+  1_800,
+  3_600,
+  7_200,
+  10_800,
+  21_600,
+  43_200,
+  ...[1, 2, 3, 5, 6, 7, 10, 14, 15, 30].map((days) => days * DAY_SECONDS),
+];
+
+/** The finest hop of the ladder that divides `lengthSeconds` in at most TARGET_TILES_PER_WINDOW tiles. */
+export function defaultHopSeconds(lengthSeconds: number): number | undefined {
+  return HOP_LADDER_SECONDS.find(
+    (hop) => hop <= lengthSeconds && lengthSeconds % hop === 0 && lengthSeconds / hop + 1 <= TARGET_TILES_PER_WINDOW,
+  );
 }
 
 export interface FeatureViewSpec {
@@ -172,8 +215,22 @@ export function defineFeatureView(spec: FeatureViewSpec): FeatureView {
     if (!/^[a-z0-9]+$/.test(w.name)) fail(`window name "${w.name}" must be lowercase letters and digits`);
     if (windowNames.has(w.name)) fail(`window "${w.name}" is declared twice`);
     windowNames.add(w.name);
+    if (w.length === 'lifetime') {
+      if (w.hop !== undefined) fail(`window "${w.name}": a lifetime window has no hop`);
+      return { name: w.name, lengthSeconds: Number.POSITIVE_INFINITY, hopSeconds: LIFETIME_HOP_SECONDS };
+    }
     const lengthSeconds = parseDuration(w.length);
-    const hopSeconds = parseDuration(w.hop);
+    const hopSeconds = w.hop === undefined ? defaultHopSeconds(lengthSeconds) : parseDuration(w.hop);
+    if (hopSeconds === undefined) {
+      return fail(
+        `window "${w.name}": no hop of ${HOP_LADDER_SECONDS.join(', ')} s divides ${w.length} in ≤ ${MAX_TILES_PER_WINDOW - 1} tiles; give one`,
+      );
+    }
+    if (lengthSeconds / hopSeconds + 1 > MAX_TILES_PER_WINDOW) {
+      fail(
+        `window "${w.name}": ${w.length} in hops of ${w.hop} reads ${lengthSeconds / hopSeconds + 1} tiles; at most ${MAX_TILES_PER_WINDOW} (a coarser hop)`,
+      );
+    }
     if (hopSeconds > lengthSeconds) fail(`window "${w.name}": hop ${w.hop} is longer than the window ${w.length}`);
     if (lengthSeconds % hopSeconds !== 0) fail(`window "${w.name}": length ${w.length} is not a multiple of hop ${w.hop}`);
     if (86_400 % hopSeconds !== 0 && hopSeconds % 86_400 !== 0) {
@@ -181,7 +238,19 @@ export function defineFeatureView(spec: FeatureViewSpec): FeatureView {
     }
     return { name: w.name, lengthSeconds, hopSeconds };
   });
-  const longestWindowSeconds = Math.max(...windows.map((w) => w.lengthSeconds));
+  // A lifetime tile never expires; the ttl is about the others.
+  const longestWindowSeconds = Math.max(
+    0,
+    ...windows.filter((w) => w.hopSeconds !== LIFETIME_HOP_SECONDS).map((w) => w.lengthSeconds),
+  );
+  // Tiles of one width are shared: per width, the longest window of that width decides how many are read.
+  const tilesRead = [...new Set(windows.map((w) => w.hopSeconds))].reduce((total, hop) => {
+    const longest = Math.max(...windows.filter((w) => w.hopSeconds === hop).map((w) => w.lengthSeconds));
+    return total + (hop === LIFETIME_HOP_SECONDS ? 1 : longest / hop + 1);
+  }, 0);
+  if (tilesRead > MAX_TILES_PER_VIEW) {
+    fail(`its windows read ${tilesRead} tiles per request; at most ${MAX_TILES_PER_VIEW} (coarser hops, or fewer widths)`);
+  }
   const ttlSeconds = parseDuration(spec.ttl);
   if (ttlSeconds < longestWindowSeconds) fail(`ttl ${spec.ttl} is shorter than the longest window`);
 

@@ -9,7 +9,7 @@
  *   fresh   newest event time in the tile (epoch ms)
  *   ttl     expiry, epoch seconds: tile end + the view's ttl
  */
-import type { FeatureView } from '../features/define.js';
+import { type FeatureView, LIFETIME_HOP_SECONDS } from '../features/define.js';
 import { type AggregationState, opsOf } from '../features/kinds/index.js';
 
 export const KEY = { partition: 'pk', sort: 'sk' } as const;
@@ -34,7 +34,9 @@ export function tileKey(view: FeatureView, entityId: string, hopSeconds: number,
   };
 }
 
-export function tileExpiresAt(view: FeatureView, hopSeconds: number, startMs: number): number {
+/** Epoch seconds at which DynamoDB may delete the tile: its end plus the view's ttl; a lifetime tile never expires. */
+export function tileExpiresAt(view: FeatureView, hopSeconds: number, startMs: number): number | undefined {
+  if (hopSeconds === LIFETIME_HOP_SECONDS) return undefined;
   return Math.floor(startMs / 1000) + hopSeconds + view.ttlSeconds;
 }
 

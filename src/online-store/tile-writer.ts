@@ -107,20 +107,26 @@ export async function writeTiles(
           return ops.merge(storedStates[i] ?? ops.empty(), part.states[i] as AggregationState);
         });
         const version = (stored?.[VERSION_ATTRIBUTE] as number | undefined) ?? 0;
+        const expiresAt = tileExpiresAt(tile.view, tile.hopSeconds, tile.startMs);
         try {
           await doc.send(
             new UpdateCommand({
               TableName: tableName,
               Key: key,
-              UpdateExpression: 'SET #a = :a, #v = :v, #wm = :wm, #fresh = :fresh, #ttl = :ttl',
+              // A lifetime tile has no expiry attribute: DynamoDB's TTL never deletes it.
+              UpdateExpression: `SET #a = :a, #v = :v, #wm = :wm, #fresh = :fresh${expiresAt === undefined ? '' : ', #ttl = :ttl'}`,
               ConditionExpression: stored ? '#v = :expected' : `attribute_not_exists(${KEY.partition})`,
-              ExpressionAttributeNames: { ...names, '#fresh': FRESHNESS_ATTRIBUTE, '#ttl': TTL_ATTRIBUTE },
+              ExpressionAttributeNames: {
+                ...names,
+                '#fresh': FRESHNESS_ATTRIBUTE,
+                ...(expiresAt === undefined ? {} : { '#ttl': TTL_ATTRIBUTE }),
+              },
               ExpressionAttributeValues: {
                 ':a': statesToAttribute(tile.view, merged),
                 ':v': version + 1,
                 ':wm': part.maxSequence,
                 ':fresh': Math.max(0, ...merged.map((s) => s.t)),
-                ':ttl': tileExpiresAt(tile.view, tile.hopSeconds, tile.startMs),
+                ...(expiresAt === undefined ? {} : { ':ttl': expiresAt }),
                 ...(stored ? { ':expected': version } : {}),
               },
             }),

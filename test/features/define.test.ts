@@ -56,3 +56,57 @@ describe('defineCatalog', () => {
     expect(() => defineCatalog(bad)).toThrow(message);
   });
 });
+
+describe('windows', () => {
+  const withWindows = (windows: { name: string; length: string; hop?: string }[]) =>
+    defineFeatureView({
+      name: 'v',
+      description: '',
+      entity: user,
+      source: clickstream,
+      windows: windows as never,
+      ttl: '91d',
+      aggregations: [{ name: 'a', kind: 'count', description: '' }],
+    });
+
+  it('chooses a hop of about a twelfth of each window, from 5 minutes to 90 days, within the view’s budget', () => {
+    const view = withWindows([
+      { name: '5m', length: '5m' },
+      { name: '1h', length: '1h' },
+      { name: '24h', length: '24h' },
+      { name: '7d', length: '7d' },
+      { name: '90d', length: '90d' },
+    ]);
+    // Worked out by hand: 5m/1m → 6 tiles; 1h/5m → 13; 24h/2h → 13; 7d/1d → 8; 90d/10d → 10: 50 ≤ 64.
+    expect(view.windows.map((w) => [w.name, w.hopSeconds])).toEqual([
+      ['5m', 60],
+      ['1h', 300],
+      ['24h', 7_200],
+      ['7d', 86_400],
+      ['90d', 864_000],
+    ]);
+  });
+
+  it('refuses a window or a view that would read too many tiles per request', () => {
+    expect(() => withWindows([{ name: '7d', length: '7d', hop: '1h' }])).toThrow(/reads 169 tiles; at most 60/);
+    // 1h/1m shares no width with the rest: 61 tiles alone is too many for one window.
+    expect(() => withWindows([{ name: '1h', length: '1h', hop: '1m' }])).toThrow(/reads 61 tiles/);
+    // 24h/30m → 49 tiles and 7d/6h → 29: 78 in all.
+    expect(() =>
+      withWindows([
+        { name: '24h', length: '24h', hop: '30m' },
+        { name: '7d', length: '7d', hop: '6h' },
+      ]),
+    ).toThrow(/its windows read 78 tiles per request; at most 64/);
+  });
+
+  it('takes a lifetime window: one tile that never expires, whatever the ttl', () => {
+    const view = withWindows([
+      { name: '1h', length: '1h', hop: '10m' },
+      { name: 'lifetime', length: 'lifetime' },
+    ]);
+    expect(view.windows[1]).toEqual({ name: 'lifetime', lengthSeconds: Number.POSITIVE_INFINITY, hopSeconds: 0 });
+    expect(view.longestWindowSeconds).toBe(3_600);
+    expect(() => withWindows([{ name: 'lifetime', length: 'lifetime', hop: '1d' }])).toThrow(/a lifetime window has no hop/);
+  });
+});

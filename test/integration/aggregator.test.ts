@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAggregator } from '../../src/aggregator/aggregate-batch.js';
 import { dynamoDocumentClient, s3Client } from '../../src/aws/clients.js';
@@ -131,6 +131,25 @@ describe('aggregator on dynalite + s3rver', () => {
     await aggregate(records.slice(600, 900)); // a bisected half, re-delivered
     await aggregate(records.slice(800, 2_000)); // a replay overlapping what was applied
     await expectFeaturesMatchReference(tableName, payloads);
+  });
+
+  it('writes the lifetime tile without an expiry (DynamoDB TTL never deletes it) and the others with one', async () => {
+    const { tableName, aggregate } = await freshStore();
+    await aggregate(records);
+    const userId = (payloads[0] as { user_id: string }).user_id;
+    const items = await doc.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `user#${userId}` },
+      }),
+    );
+    const lifetime = (items.Items ?? []).filter((i) => /#0#000000000000$/.test(i.sk as string));
+    const windowed = (items.Items ?? []).filter((i) => !/#0#000000000000$/.test(i.sk as string));
+    expect(lifetime).toHaveLength(1);
+    expect(lifetime[0]).not.toHaveProperty('ttl');
+    expect(windowed.length).toBeGreaterThan(0);
+    for (const item of windowed) expect(typeof item.ttl).toBe('number');
   });
 
   it('accepts events of a source no view reads without quarantining or aggregating them', async () => {

@@ -23,7 +23,8 @@ export function referenceFeatures(view: FeatureView, given: readonly ReferenceEv
   const freshness: Record<string, string | null> = {};
   for (const window of view.windows) {
     const hopMs = window.hopSeconds * 1000;
-    const startMs = Math.floor((nowMs - window.lengthSeconds * 1000) / hopMs) * hopMs;
+    // A lifetime window (hop 0) holds every event up to now.
+    const startMs = hopMs === 0 ? Number.NEGATIVE_INFINITY : Math.floor((nowMs - window.lengthSeconds * 1000) / hopMs) * hopMs;
     const inWindow = events.filter((e) => e.eventTimeMs >= startMs && e.eventTimeMs <= nowMs);
     const values: Record<string, unknown> = {};
     for (const agg of view.aggregations) {
