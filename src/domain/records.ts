@@ -9,6 +9,7 @@
  * exactly as the first attempt did.
  */
 import type { EventSource } from '../features/define.js';
+import { parseDuration } from './duration.js';
 
 /** A stream record as every consumer sees it, independent of the AWS event shape. */
 export interface StreamRecord {
@@ -91,7 +92,16 @@ export function eventTimeMsOf(source: EventSource, data: Readonly<Record<string,
 export function createRecordDecoder(sources: readonly EventSource[], policy: ValidationPolicy) {
   const bySource = new Map(sources.map((s) => [s.name, s]));
   const known = [...bySource.keys()].join(', ');
-  const { maxLatenessMs, maxClockSkewMs } = policy;
+  // Each source's bounds: its own where it declares them, within the consumer's.
+  const bounds = new Map(
+    sources.map((s) => [
+      s.name,
+      {
+        maxLatenessMs: Math.min(policy.maxLatenessMs, s.allowedLateness ? parseDuration(s.allowedLateness) * 1000 : Infinity),
+        maxClockSkewMs: Math.min(policy.maxClockSkewMs, s.clockSkew ? parseDuration(s.clockSkew) * 1000 : Infinity),
+      },
+    ]),
+  );
 
   return function decode(record: StreamRecord): Decoded {
     let body: unknown;
@@ -118,6 +128,7 @@ export function createRecordDecoder(sources: readonly EventSource[], policy: Val
     }
     const data = parsed.data as Record<string, unknown>;
     const eventTimeMs = eventTimeMsOf(source, data);
+    const { maxLatenessMs, maxClockSkewMs } = bounds.get(source.name) as ValidationPolicy;
     const arrival = record.arrivalTimeMs;
     if (eventTimeMs < arrival - maxLatenessMs) {
       const detail = `${source.eventTimeField} ${iso(eventTimeMs)} is more than ${maxLatenessMs / 1000}s before arrival ${iso(arrival)}`;

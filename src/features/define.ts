@@ -20,6 +20,17 @@ export interface EventSource<S extends z.ZodObject = z.ZodObject> {
   readonly schema: S;
   /** Field holding the event time: epoch milliseconds or an ISO-8601 string with offset. */
   readonly eventTimeField: keyof z.infer<S> & string;
+  /**
+   * How late (event time before arrival) this source's events may be. It tightens each
+   * consumer's own bound (the environment's `maxLatenessSeconds`), never loosens it.
+   * @default the consumer's bound
+   */
+  readonly allowedLateness?: Duration;
+  /**
+   * How far ahead of arrival this source's producers' clocks may run; tightens the consumers'
+   * `maxClockSkewSeconds` likewise. @default the consumer's bound
+   */
+  readonly clockSkew?: Duration;
 }
 
 /** A thing features describe (a user, a product), identified by one key field. */
@@ -159,6 +170,9 @@ function assertName(kind: string, name: string): void {
 
 export function defineSource<S extends z.ZodObject>(source: EventSource<S>): EventSource<S> {
   assertName('source', source.name);
+  // Parsed here so a typo fails at definition, not on the first event.
+  if (source.allowedLateness !== undefined) parseDuration(source.allowedLateness);
+  if (source.clockSkew !== undefined) parseDuration(source.clockSkew);
   if (!(source.eventTimeField in source.schema.shape)) {
     throw new Error(`source ${source.name}: eventTimeField "${source.eventTimeField}" is not in its schema`);
   }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { createRecordDecoder, padSequence } from '../../src/domain/records.js';
 import { clickstream } from '../../src/features/catalog.js';
+import { defineSource } from '../../src/features/define.js';
 import { asRecords } from '../support/events.js';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0);
@@ -45,5 +47,56 @@ describe('record validation', () => {
   it('pads sequence numbers so string order is numeric order', () => {
     expect(padSequence('9') < padSequence('10')).toBe(true);
     expect(padSequence('49590338271490256608559692538361571095921575989136588898')).toHaveLength(64);
+  });
+});
+
+describe('per-source lateness and clock skew (the catalog)', () => {
+  // A prediction-log-like source written in real time: 10 minutes late at most, clocks within 5 s.
+  const strict = defineSource({
+    name: 'strict_source',
+    description: '',
+    eventTimeField: 'event_time',
+    allowedLateness: '10m',
+    clockSkew: '5s',
+    schema: z.object({ id: z.string(), event_time: z.number() }),
+  });
+  // The consumer's own bounds: 1 h late, 60 s ahead.
+  const both = createRecordDecoder([clickstream, strict], { maxLatenessMs: 3_600_000, maxClockSkewMs: 60_000 });
+  const decodeAt = (payload: unknown) => both(asRecords([payload], { arrivalTimeMs: NOW })[0] as never);
+  const strictEvent = (offsetMs: number) => ({ source: 'strict_source', id: 'x', event_time: NOW + offsetMs });
+  const clickEvent = (offsetMs: number) => ({ ...good, event_time: NOW + offsetMs });
+
+  it('tightens the consumer’s bounds for the source that declares its own', () => {
+    const late = decodeAt(strictEvent(-11 * 60_000));
+    expect(late.ok).toBe(false);
+    if (!late.ok)
+      expect(late.rejected).toMatchObject({
+        reason: 'late_event',
+        detail: expect.stringMatching(/more than 600s before arrival/),
+      });
+    const ahead = decodeAt(strictEvent(6_000));
+    expect(ahead.ok).toBe(false);
+    if (!ahead.ok)
+      expect(ahead.rejected).toMatchObject({
+        reason: 'future_event',
+        detail: expect.stringMatching(/more than 5s after arrival/),
+      });
+    expect(decodeAt(strictEvent(-10 * 60_000)).ok).toBe(true);
+    expect(decodeAt(strictEvent(5_000)).ok).toBe(true);
+  });
+
+  it('leaves the other sources at the consumer’s bounds, and never loosens them', () => {
+    expect(decodeAt(clickEvent(-11 * 60_000)).ok).toBe(true);
+    expect(decodeAt(clickEvent(30_000)).ok).toBe(true);
+    const loose = defineSource({ ...strict, name: 'loose_source', allowedLateness: '7d', clockSkew: '1h' });
+    const decodeLoose = createRecordDecoder([loose], { maxLatenessMs: 3_600_000, maxClockSkewMs: 60_000 });
+    const tooLate = decodeLoose(
+      asRecords([{ source: 'loose_source', id: 'x', event_time: NOW - 2 * 3_600_000 }], { arrivalTimeMs: NOW })[0] as never,
+    );
+    expect(tooLate.ok).toBe(false);
+  });
+
+  it('refuses a malformed duration when the source is defined', () => {
+    expect(() => defineSource({ ...strict, name: 'bad', allowedLateness: 'soon' as never })).toThrow(/invalid duration "soon"/);
   });
 });
