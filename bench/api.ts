@@ -20,7 +20,7 @@ import { summarize } from './stats.js';
 export async function loadDemoData(stack: LocalStack, events: number, users: number) {
   const session = await SendSession.open(
     { streamName: stack.info.resources.streamName, env: stack.clientEnv, endpoint: stack.info.endpoints.kinesis },
-    { concurrency: 4 },
+    { catalog: exampleCatalog, concurrency: 4 },
   );
   const spanMs = 6 * 3_600_000;
   for (const event of workloads.clickstream?.generate({

@@ -19,6 +19,7 @@ import { paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient, kinesisClient } from '../src/aws/clients.js';
 import { SendSession } from '../src/cli/kinesis/send-session.js';
 import { forEachConcurrent, sleep } from '../src/domain/concurrency.js';
+import { exampleCatalog } from '../src/features/catalog.js';
 import { type LocalStack, startLocalStack } from '../src/local/stack.js';
 import type { EventSourceMappingModel } from '../src/local/template-model.js';
 import { KEY, VERSION_ATTRIBUTE } from '../src/online-store/tile-item.js';
@@ -154,7 +155,7 @@ async function runOnce(options: EndToEndOptions, variant: Partial<EventSourceMap
     const raw = await rawWriteRate(stack, options.rawWrites);
     const session = await SendSession.open(
       { streamName: stack.info.resources.streamName, env: stack.clientEnv, endpoint: stack.info.endpoints.kinesis },
-      { concurrency: 4 },
+      { catalog: exampleCatalog, concurrency: 4 },
     );
     const nowMs = Date.now();
     const firstPut = performance.now();

@@ -24,7 +24,7 @@ import { ENVIRONMENTS, type EnvironmentName } from '../lib/config/environments.j
 import { SendSession } from '../src/cli/kinesis/send-session.js';
 import { localStackLakeStorage } from '../src/cli/lake-target.js';
 import { sleep } from '../src/domain/concurrency.js';
-import { sources, userClickstream } from '../src/features/catalog.js';
+import { exampleCatalog, sources, userClickstream } from '../src/features/catalog.js';
 import { lakeTables } from '../src/lake/tables.js';
 import type { LocalEventSourceMapping } from '../src/local/event-source-mapping.js';
 import { type LocalStack, startLocalStack } from '../src/local/stack.js';
@@ -234,7 +234,7 @@ async function soak(stack: LocalStack, options: SoakOptions, log: (line: string)
   const lakeWriters = stack.mappingsOf('lake-writer');
   const session = await SendSession.open(
     { streamName: stack.info.resources.streamName, env: stack.clientEnv, endpoint: stack.info.endpoints.kinesis },
-    { concurrency: 4 },
+    { catalog: exampleCatalog, concurrency: 4 },
   );
   const total = Math.round(options.ratePerSecond * options.seconds);
   const sentPerUser = new Map<string, number>();

@@ -10,7 +10,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { ENVIRONMENT_NAMES, ENVIRONMENTS, type EnvironmentName } from '../../lib/config/environments.js';
 import { athenaClient, s3Client } from '../aws/clients.js';
 import type { Env } from '../aws/env.js';
-import { sources } from '../features/catalog.js';
+import type { EventSource } from '../features/define.js';
 import { glueDatabaseName, type LakeTable, lakeTables } from '../lake/tables.js';
 import { athenaCostUsd, athenaEngine } from '../query/athena-engine.js';
 import { deleteS3Prefix, directoryStorage, type LakeStorage, s3Storage } from '../query/lake-storage.js';
@@ -50,7 +50,7 @@ export function environmentName(value: string | undefined): EnvironmentName {
 }
 
 /** The lake's tables as an environment partitions them. */
-export function tablesFor(envName: EnvironmentName): LakeTable[] {
+export function tablesFor(envName: EnvironmentName, sources: readonly EventSource[]): LakeTable[] {
   return lakeTables(sources, ENVIRONMENTS[envName].lake);
 }
 
@@ -91,7 +91,12 @@ export function localStackLakeStorage(info: LocalStackInfo): { storage: LakeStor
 
 export async function resolveLakeTarget(
   flags: LakeTargetFlags,
-  options: { env?: Env; onPoll?: (state: string, elapsedMs: number, bytes: number) => void } = {},
+  options: {
+    /** The catalog's sources: the lake's tables. */
+    sources: readonly EventSource[];
+    env?: Env;
+    onPoll?: (state: string, elapsedMs: number, bytes: number) => void;
+  },
 ): Promise<LakeTarget> {
   const env = options.env ?? process.env;
   if (flags.athena) {
@@ -138,7 +143,7 @@ export async function resolveLakeTarget(
     storage = local.storage;
     description = `local DuckDB over the local stack's bucket ${local.bucket}`;
   }
-  const lake = await openLocalLake({ storage, tables: tablesFor(envName) });
+  const lake = await openLocalLake({ storage, tables: tablesFor(envName, options.sources) });
   return {
     description,
     layout: layoutOf(envName),

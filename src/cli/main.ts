@@ -3,6 +3,8 @@
  * (endpoint unreachable, records rejected), 2 the invocation was wrong.
  */
 import { Command, CommanderError } from 'commander';
+import { exampleCatalog } from '../features/catalog.js';
+import type { Catalog } from '../features/define.js';
 import { registerCompact } from './commands/compact.js';
 import { registerFeatures } from './commands/features.js';
 import { registerGenerate } from './commands/generate.js';
@@ -12,7 +14,8 @@ import { registerQuery } from './commands/query.js';
 import { registerSend } from './commands/send.js';
 import { CliError } from './errors.js';
 
-export function createProgram(): Command {
+/** The CLI for a feature catalog (the example one unless given): sources, views and entity keys come from it. */
+export function createProgram(catalog: Catalog = exampleCatalog): Command {
   const program = new Command('featurelake')
     .description(
       'Serverless real-time ML feature pipeline: generate and send events, read features, query the lake, run the local stack.',
@@ -20,13 +23,13 @@ export function createProgram(): Command {
     .showHelpAfterError('(add --help for usage)')
     // Throw instead of exiting so main() decides the code; subcommands created below inherit it.
     .exitOverride();
-  registerGenerate(program);
-  registerSend(program);
-  registerFeatures(program);
-  registerLocal(program);
-  registerQuery(program);
-  registerImport(program);
-  registerCompact(program);
+  registerGenerate(program, catalog);
+  registerSend(program, catalog);
+  registerFeatures(program, catalog);
+  registerLocal(program, catalog);
+  registerQuery(program, catalog);
+  registerImport(program, catalog);
+  registerCompact(program, catalog);
   return program;
 }
 

@@ -3,7 +3,8 @@ import { s3Client } from '../aws/clients.js';
 import { objectsUnder } from '../aws/s3-objects.js';
 import { SendSession } from '../cli/kinesis/send-session.js';
 import { localStackLakeStorage } from '../cli/lake-target.js';
-import { sources, userClickstream } from '../features/catalog.js';
+import { userClickstream } from '../features/catalog.js';
+import type { Catalog } from '../features/define.js';
 import { EVENTS_PREFIX } from '../lake/layout.js';
 import { lakeTables } from '../lake/tables.js';
 import { QUARANTINE_PREFIX } from '../quarantine/quarantine.js';
@@ -13,6 +14,8 @@ import type { LocalEventSourceMapping } from './event-source-mapping.js';
 import { type LocalStack, startLocalStack } from './stack.js';
 
 export interface RunLocalOptions {
+  /** The feature catalog the stack serves. */
+  readonly catalog: Catalog;
   readonly envName: string;
   readonly stateDir: string;
   readonly keepAlive: boolean;
@@ -32,6 +35,7 @@ export async function runLocalStack(options: RunLocalOptions): Promise<number> {
   const stack = await startLocalStack({
     envName: options.envName,
     stateDir: options.stateDir,
+    catalog: options.catalog,
     // The demo's summary reports what the handlers would warn about; a stack kept up shows their warnings.
     handlerLogLevel: options.keepAlive ? 'WARN' : 'ERROR',
     ...(options.lakeWindowSeconds === undefined
@@ -45,7 +49,7 @@ export async function runLocalStack(options: RunLocalOptions): Promise<number> {
   log(`up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   let exitCode = 0;
   try {
-    if (options.demoEvents > 0) exitCode = await runDemo(stack, options.demoEvents, log);
+    if (options.demoEvents > 0) exitCode = await runDemo(stack, options.catalog, options.demoEvents, log);
     if (options.keepAlive) {
       printEndpoints(stack, log);
       await waitForSignal();
@@ -57,12 +61,12 @@ export async function runLocalStack(options: RunLocalOptions): Promise<number> {
   return exitCode;
 }
 
-async function runDemo(stack: LocalStack, events: number, log: (line: string) => void): Promise<number> {
+async function runDemo(stack: LocalStack, catalog: Catalog, events: number, log: (line: string) => void): Promise<number> {
   const { info } = stack;
   const nowMs = Date.now();
   const session = await SendSession.open(
     { streamName: info.resources.streamName, env: stack.clientEnv, endpoint: info.endpoints.kinesis },
-    { concurrency: 4 },
+    { catalog, concurrency: 4 },
   );
   const userEvents = new Map<string, number>();
   let poison = 0;
@@ -156,7 +160,7 @@ async function runDemo(stack: LocalStack, events: number, log: (line: string) =>
     `${QUARANTINE_PREFIX}consumer=lake-writer/`,
   );
   const lakeFiles = await countObjects(stack, info.resources.lakeBucket, `${EVENTS_PREFIX}clickstream/`);
-  const lakeRows = await countLakeRows(stack);
+  const lakeRows = await countLakeRows(stack, catalog);
   log(
     `  lake rows             ${lakeRows.toLocaleString('en-US')} (expected ${events.toLocaleString('en-US')}) in ${lakeFiles} Parquet files under s3://${info.resources.lakeBucket}/${EVENTS_PREFIX}clickstream/`,
   );
@@ -172,10 +176,13 @@ async function runDemo(stack: LocalStack, events: number, log: (line: string) =>
 }
 
 /** Rows of the clickstream table on the local stack's lake, counted by DuckDB over the emulator's files. */
-async function countLakeRows(stack: LocalStack): Promise<number> {
+async function countLakeRows(stack: LocalStack, catalog: Catalog): Promise<number> {
   const { info } = stack;
   const { storage } = localStackLakeStorage(info);
-  const lake = await openLocalLake({ storage, tables: lakeTables(sources, ENVIRONMENTS[info.env as EnvironmentName].lake) });
+  const lake = await openLocalLake({
+    storage,
+    tables: lakeTables(catalog.sources, ENVIRONMENTS[info.env as EnvironmentName].lake),
+  });
   try {
     const result = await lake.run('SELECT count(*) AS n FROM clickstream');
     return Number(result.rows[0]?.n ?? 0);

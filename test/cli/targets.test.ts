@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/errors.js';
-import { partitionKeyFor } from '../../src/cli/kinesis/partition-key.js';
+import { entityKeyFields, partitionKeyFor } from '../../src/cli/kinesis/partition-key.js';
 import { readLocalStackInfo } from '../../src/cli/local-stack-info.js';
 import { resolveApiTarget, resolveStreamTarget } from '../../src/cli/targets.js';
+import { exampleCatalog } from '../../src/features/catalog.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'featurelake-targets-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -79,11 +80,12 @@ describe('endpoint and stream discovery', () => {
 
 describe('partition keys', () => {
   it("use the entity key of the event's source, else a hash of the line", () => {
+    const keys = entityKeyFields(exampleCatalog);
     const line = '{"source":"clickstream","user_id":"user_000009"}';
-    expect(partitionKeyFor(line, JSON.parse(line))).toBe('user_000009');
+    expect(partitionKeyFor(line, JSON.parse(line), keys)).toBe('user_000009');
     const unknown = '{"source":"weather","user_id":"user_000009"}';
-    expect(partitionKeyFor(unknown, JSON.parse(unknown))).toMatch(/^[0-9a-f]{40}$/);
-    expect(partitionKeyFor('not json', undefined)).toBe(partitionKeyFor('not json', undefined));
-    expect(partitionKeyFor('{"source":"clickstream"}', { source: 'clickstream' })).toMatch(/^[0-9a-f]{40}$/);
+    expect(partitionKeyFor(unknown, JSON.parse(unknown), keys)).toMatch(/^[0-9a-f]{40}$/);
+    expect(partitionKeyFor('not json', undefined, keys)).toBe(partitionKeyFor('not json', undefined, keys));
+    expect(partitionKeyFor('{"source":"clickstream"}', { source: 'clickstream' }, keys)).toMatch(/^[0-9a-f]{40}$/);
   });
 });

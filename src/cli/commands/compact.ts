@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { ENVIRONMENTS } from '../../../lib/config/environments.js';
 import { s3Client } from '../../aws/clients.js';
 import { DAY_MS, isIsoDay, utcDay } from '../../domain/days.js';
-import { sources } from '../../features/catalog.js';
+import type { Catalog } from '../../features/define.js';
 import { compactDay } from '../../lake/compaction.js';
 import { partitionSchemeFor } from '../../lake/layout.js';
 import { encodeParquet } from '../../lake/parquet/index.js';
@@ -48,7 +48,7 @@ function daysOf(options: CompactOptions): string[] {
   return Array.from({ length: (last - from) / DAY_MS + 1 }, (_, i) => utcDay(from + i * DAY_MS));
 }
 
-async function compact(options: CompactOptions): Promise<void> {
+async function compact(catalog: Catalog, options: CompactOptions): Promise<void> {
   const days = daysOf(options);
   let s3: S3Client;
   let bucket: string;
@@ -82,7 +82,7 @@ async function compact(options: CompactOptions): Promise<void> {
         {
           s3,
           bucket,
-          sources,
+          sources: catalog.sources,
           scheme: (source) => partitionSchemeFor(source.name, lake),
           encode: encodeParquet,
           compression: lake.compression,
@@ -115,7 +115,7 @@ async function compact(options: CompactOptions): Promise<void> {
   }
 }
 
-export function registerCompact(program: Command): void {
+export function registerCompact(program: Command, catalog: Catalog): void {
   program
     .command('compact')
     .description(
@@ -131,5 +131,5 @@ export function registerCompact(program: Command): void {
     .option('--env <name>', "environment whose layout, codec and limits to use (default: the local stack's, else dev)")
     .option('--min-age-hours <n>', "leave files younger than this (default: the environment's)")
     .addOption(stateDirOption())
-    .action(compact);
+    .action((options: CompactOptions) => compact(catalog, options));
 }

@@ -1,6 +1,6 @@
 /** `featurelake features <entityType> <id>`: read an entity's online features through the HTTP API. */
 import type { Command } from 'commander';
-import { featureViews } from '../../features/catalog.js';
+import type { Catalog } from '../../features/define.js';
 import { parseFeatureRequest } from '../../serving/feature-request.js';
 import { runtimeError, unreachableReason, usageError } from '../errors.js';
 import { type FeatureResponse, renderFeatureTable } from '../feature-table.js';
@@ -17,10 +17,10 @@ interface FeaturesOptions {
   timeout: number;
 }
 
-async function features(entityType: string, id: string, options: FeaturesOptions): Promise<void> {
+async function features(catalog: Catalog, entityType: string, id: string, options: FeaturesOptions): Promise<void> {
   // Check against the catalog first: a typo is an argument error, not a trip to the API.
   const query = options.views ? { views: options.views.join(',') } : {};
-  const checked = parseFeatureRequest(featureViews, { entityType, entityId: id }, query);
+  const checked = parseFeatureRequest(catalog.featureViews, { entityType, entityId: id }, query);
   if (!checked.ok) {
     const { field, message, allowed } = checked.error.body;
     const flag = field === 'views' ? '--views' : `<${field}>`;
@@ -55,7 +55,8 @@ async function features(entityType: string, id: string, options: FeaturesOptions
   process.stdout.write(options.json ? `${JSON.stringify(body, null, 2)}\n` : renderFeatureTable(body as FeatureResponse));
 }
 
-export function registerFeatures(program: Command): void {
+export function registerFeatures(program: Command, catalog: Catalog): void {
+  const { featureViews } = catalog;
   program
     .command('features')
     .summary("print an entity's online features from the HTTP API")
@@ -72,5 +73,5 @@ export function registerFeatures(program: Command): void {
     .option('--json', 'print the raw JSON response')
     .addOption(stateDirOption())
     .option('--timeout <ms>', 'give up on the API after this long', positiveInteger, 10_000)
-    .action(features);
+    .action((entityType: string, id: string, options: FeaturesOptions) => features(catalog, entityType, id, options));
 }

@@ -13,6 +13,7 @@ import { createWriteStream, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { sleep } from '../../domain/concurrency.js';
+import type { Catalog } from '../../features/define.js';
 import { appLogDayFile } from '../../workloads/app-logs.js';
 import { workloads } from '../../workloads/index.js';
 import { hash32 } from '../../workloads/random.js';
@@ -107,7 +108,7 @@ async function generateDailyCsv(options: GenerateOptions): Promise<void> {
   );
 }
 
-async function generate(options: GenerateOptions): Promise<void> {
+async function generate(catalog: Catalog, options: GenerateOptions): Promise<void> {
   if (options.days !== undefined || options.perDay !== undefined) {
     if (options.days === undefined) throw usageError('--per-day goes with --days');
     return generateDailyCsv(options);
@@ -124,7 +125,7 @@ async function generate(options: GenerateOptions): Promise<void> {
   const startMs = options.start ?? (paced ? Date.now() : Date.now() - Math.floor(((eventCount - 1) * 1000) / rate));
 
   const session = options.send
-    ? await SendSession.open(resolveStreamTarget(options), { concurrency: options.concurrency })
+    ? await SendSession.open(resolveStreamTarget(options), { catalog, concurrency: options.concurrency })
     : undefined;
   const writer = openOut(options.out, options.send === true);
   const progress = createProgress({
@@ -177,7 +178,7 @@ async function generate(options: GenerateOptions): Promise<void> {
   }
 }
 
-export function registerGenerate(program: Command): void {
+export function registerGenerate(program: Command, catalog: Catalog): void {
   program
     .command('generate')
     .summary('generate synthetic events as JSONL, or send them with --send')
@@ -219,5 +220,5 @@ export function registerGenerate(program: Command): void {
       new Option('--concurrency <n>', 'with --send: PutRecords requests in flight').argParser(positiveInteger).default(4),
     )
     .option('--no-progress', 'no progress bar on stderr')
-    .action(generate);
+    .action((options: GenerateOptions) => generate(catalog, options));
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { ENVIRONMENTS } from '../../../lib/config/environments.js';
 import { s3Client } from '../../aws/clients.js';
-import { sources } from '../../features/catalog.js';
+import type { Catalog } from '../../features/define.js';
 import { formatOf, type ImportRejection, importFiles, readValidRows } from '../../lake/import.js';
 import type { Compression } from '../../lake/lake-writer.js';
 import { partitionSchemeFor } from '../../lake/layout.js';
@@ -56,7 +56,8 @@ function lakeStorage(options: ImportCommandOptions): { storage: LakeStorage; whe
   return { storage: local.storage, where: `the local stack's bucket ${local.bucket}`, envName: options.env ?? local.envName };
 }
 
-async function importCommand(files: string[], options: ImportCommandOptions): Promise<void> {
+async function importCommand(catalog: Catalog, files: string[], options: ImportCommandOptions): Promise<void> {
+  const { sources } = catalog;
   const source = sources.find((s) => s.name === options.source);
   if (!source) throw usageError(`--source: unknown source "${options.source}" (known: ${sources.map((s) => s.name).join(', ')})`);
   for (const file of files) {
@@ -88,7 +89,7 @@ async function importCommand(files: string[], options: ImportCommandOptions): Pr
     if (options.toStream) {
       if (options.lakeDir || options.bucket)
         throw usageError('--to-stream sends to Kinesis: --lake-dir and --bucket do not apply');
-      const session = await SendSession.open(resolveStreamTarget(options), { concurrency: 4 });
+      const session = await SendSession.open(resolveStreamTarget(options), { catalog, concurrency: 4 });
       let rows = 0;
       let bytesBefore = 0;
       try {
@@ -145,7 +146,7 @@ async function importCommand(files: string[], options: ImportCommandOptions): Pr
   if (rejected > 0) process.exitCode = 1;
 }
 
-export function registerImport(program: Command): void {
+export function registerImport(program: Command, catalog: Catalog): void {
   program
     .command('import')
     .summary('load CSV or JSONL files into the lake as Parquet (or replay them through the stream)')
@@ -156,7 +157,7 @@ export function registerImport(program: Command): void {
     )
     .argument('<files...>', 'CSV (.csv) or JSONL (.jsonl, .ndjson) files')
     .addOption(
-      new Option('--source <name>', 'event source of the rows').choices(sources.map((s) => s.name)).makeOptionMandatory(),
+      new Option('--source <name>', 'event source of the rows').choices(catalog.sources.map((s) => s.name)).makeOptionMandatory(),
     )
     .option('--lake-dir <dir>', 'write into this folder (lake layout) instead of the local stack')
     .option('--bucket <name>', 'write into this S3 bucket (the LakeBucketName output; endpoint from AWS_ENDPOINT_URL_S3)')
@@ -175,5 +176,5 @@ export function registerImport(program: Command): void {
     .option('--rejects <file>', 'write every rejected row (file, line, reason) to this JSONL file')
     .addOption(stateDirOption())
     .option('--no-progress', 'no progress bar on stderr')
-    .action(importCommand);
+    .action((files: string[], options: ImportCommandOptions) => importCommand(catalog, files, options));
 }

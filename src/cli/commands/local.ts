@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { ENVIRONMENT_NAMES } from '../../../lib/config/environments.js';
+import type { Catalog } from '../../features/define.js';
 import { runtimeError } from '../errors.js';
 import { nonNegativeInteger } from '../options.js';
 import { stateDirOption } from './shared.js';
@@ -17,7 +18,7 @@ interface LocalOptions {
   lakeWindow?: number;
 }
 
-async function run(options: LocalOptions, keepAlive: boolean): Promise<void> {
+async function run(catalog: Catalog, options: LocalOptions, keepAlive: boolean): Promise<void> {
   // Loaded on demand: the local stack pulls in the emulators, which the other commands never need.
   let stack: typeof import('../../local/run-local.js');
   try {
@@ -29,6 +30,7 @@ async function run(options: LocalOptions, keepAlive: boolean): Promise<void> {
   }
   const { runLocalStack } = stack;
   process.exitCode = await runLocalStack({
+    catalog,
     envName: options.env,
     stateDir: path.resolve(options.stateDir),
     keepAlive,
@@ -40,6 +42,7 @@ async function run(options: LocalOptions, keepAlive: boolean): Promise<void> {
 
 function register(
   program: Command,
+  catalog: Catalog,
   name: string,
   summary: string,
   description: string,
@@ -58,12 +61,13 @@ function register(
       "the lake writer's batching window here, instead of the environment's (lake.maxBatchingWindowSeconds)",
       nonNegativeInteger,
     )
-    .action((options: LocalOptions) => run(options, keepAlive));
+    .action((options: LocalOptions) => run(catalog, options, keepAlive));
 }
 
-export function registerLocal(program: Command): void {
+export function registerLocal(program: Command, catalog: Catalog): void {
   register(
     program,
+    catalog,
     'local',
     'run the local stack until Ctrl-C',
     'Run the local stack (Kinesis, DynamoDB, S3 emulators, the Lambdas and the API) until Ctrl-C; writes <state-dir>/local-stack.json.',
@@ -72,6 +76,7 @@ export function registerLocal(program: Command): void {
   );
   register(
     program,
+    catalog,
     'start',
     'run the local stack with demo events, then stop',
     'Start the local stack, send demo events through the pipeline, show the results and stop.',

@@ -4,6 +4,7 @@
  * clickstream_hourly rollup.
  */
 import { type Command, Option } from 'commander';
+import type { Catalog } from '../../features/define.js';
 import { hourStart, hoursToRollUp, rollupHour } from '../../query/rollup.js';
 import {
   type BindOptions,
@@ -50,8 +51,8 @@ function pollReporter() {
   };
 }
 
-async function withTarget<T>(flags: LakeTargetFlags, work: (target: LakeTarget) => Promise<T>): Promise<T> {
-  const target = await resolveLakeTarget(flags, { onPoll: pollReporter() });
+async function withTarget<T>(catalog: Catalog, flags: LakeTargetFlags, work: (target: LakeTarget) => Promise<T>): Promise<T> {
+  const target = await resolveLakeTarget(flags, { sources: catalog.sources, onPoll: pollReporter() });
   try {
     return await work(target);
   } catch (error) {
@@ -63,7 +64,7 @@ async function withTarget<T>(flags: LakeTargetFlags, work: (target: LakeTarget) 
   }
 }
 
-async function query(nameOrFile: string | undefined, options: QueryOptions): Promise<void> {
+async function query(catalog: Catalog, nameOrFile: string | undefined, options: QueryOptions): Promise<void> {
   if (options.list) {
     process.stdout.write(listLibrary());
     return;
@@ -86,7 +87,7 @@ async function query(nameOrFile: string | undefined, options: QueryOptions): Pro
     process.stdout.write(`${sql.trim()}\n`);
     return;
   }
-  await withTarget(options, async (target) => {
+  await withTarget(catalog, options, async (target) => {
     const result = await target.run(bind(target.layout));
     await writeResult(process.stdout, result.columns, result.rows, options.format);
     process.stderr.write(`featurelake: ${target.summary(result)}\n`);
@@ -99,7 +100,7 @@ interface RollupOptions extends LakeTargetFlags {
   to?: number;
 }
 
-async function rollup(options: RollupOptions): Promise<void> {
+async function rollup(catalog: Catalog, options: RollupOptions): Promise<void> {
   let hours: Date[];
   if (options.hour !== undefined) {
     if (options.from !== undefined || options.to !== undefined) throw usageError('--hour and --from/--to are exclusive');
@@ -112,7 +113,7 @@ async function rollup(options: RollupOptions): Promise<void> {
   } else {
     throw usageError('say which hours: --hour TIME, or --from TIME [--to TIME]');
   }
-  await withTarget(options, async (target) => {
+  await withTarget(catalog, options, async (target) => {
     let total = 0;
     const started = performance.now();
     for (const [i, hour] of hours.entries()) {
@@ -138,7 +139,7 @@ function lakeTargetOptions(command: Command): Command {
     .addOption(stateDirOption());
 }
 
-export function registerQuery(program: Command): void {
+export function registerQuery(program: Command, catalog: Catalog): void {
   lakeTargetOptions(
     program
       .command('query')
@@ -151,7 +152,7 @@ export function registerQuery(program: Command): void {
       .addOption(new Option('--format <format>', 'output format').choices(RESULT_FORMATS).default('table'))
       .option('--list', 'list the library: queries, descriptions and parameters')
       .option('--sql', 'print the bound SQL instead of running it'),
-  ).action(query);
+  ).action((nameOrFile: string | undefined, options: QueryOptions) => query(catalog, nameOrFile, options));
 
   lakeTargetOptions(
     program
@@ -162,5 +163,5 @@ export function registerQuery(program: Command): void {
       .option('--from <time>', 'first hour of a backfill', isoInstant)
       .option('--to <time>', 'end of a backfill, exclusive (default now)', isoInstant)
       .option('--bucket <name>', 'with --athena: the lake bucket (default $FEATURELAKE_LAKE_BUCKET)'),
-  ).action(rollup);
+  ).action((options: RollupOptions) => rollup(catalog, options));
 }

@@ -3,6 +3,7 @@ import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { type Command, Option } from 'commander';
+import type { Catalog } from '../../features/define.js';
 import { CliError, usageError } from '../errors.js';
 import { LineTooLongError, readLines } from '../io.js';
 import { MiB } from '../kinesis/batches.js';
@@ -43,7 +44,7 @@ function parseJson(line: string): { ok: true; value: unknown } | { ok: false; er
   }
 }
 
-async function send(file: string, options: SendOptions): Promise<void> {
+async function send(catalog: Catalog, file: string, options: SendOptions): Promise<void> {
   const { input, name, bytes } = openInput(file);
   const target = resolveStreamTarget(options);
   const progress = createProgress({
@@ -54,6 +55,7 @@ async function send(file: string, options: SendOptions): Promise<void> {
     label: 'sent',
   });
   const session = await SendSession.open(target, {
+    catalog,
     concurrency: options.concurrency,
     onBatch: (stats) => progress.update((input as { bytesRead?: number }).bytesRead ?? 0, stats.records),
   });
@@ -88,7 +90,7 @@ async function send(file: string, options: SendOptions): Promise<void> {
   process.stdout.write(`${summary}\n`);
 }
 
-export function registerSend(program: Command): void {
+export function registerSend(program: Command, catalog: Catalog): void {
   program
     .command('send')
     .summary('put JSONL events (file or stdin) on the Kinesis stream')
@@ -108,5 +110,5 @@ export function registerSend(program: Command): void {
     .option('--strict', 'reject a line that is not JSON (naming file:line) instead of sending it')
     .addOption(new Option('--concurrency <n>', 'PutRecords requests in flight').argParser(positiveInteger).default(4))
     .option('--no-progress', 'no progress bar on stderr')
-    .action(send);
+    .action((file: string, options: SendOptions) => send(catalog, file, options));
 }

@@ -6,18 +6,31 @@
  * evenly over the shards.
  */
 import { createHash } from 'node:crypto';
-import { featureViews } from '../../features/catalog.js';
+import type { Catalog } from '../../features/define.js';
 
 /** Kinesis partition keys are 1–256 Unicode characters. */
 const MAX_KEY_LENGTH = 256;
 
-const keyFieldBySource: ReadonlyMap<string, string> = new Map(featureViews.map((v) => [v.source.name, v.entity.keyField]));
+/** Source name → the key field of the entity its feature views describe. */
+export type EntityKeyFields = ReadonlyMap<string, string>;
+
+const keyFieldsByCatalog = new WeakMap<Catalog, EntityKeyFields>();
+
+/** The entity key field of each source of a catalog that a feature view reads (computed once per catalog). */
+export function entityKeyFields(catalog: Catalog): EntityKeyFields {
+  let fields = keyFieldsByCatalog.get(catalog);
+  if (!fields) {
+    fields = new Map(catalog.featureViews.map((v) => [v.source.name, v.entity.keyField]));
+    keyFieldsByCatalog.set(catalog, fields);
+  }
+  return fields;
+}
 
 /** The entity key of a parsed event, if it has one that can serve as a partition key. */
-export function entityKey(event: unknown): string | undefined {
+export function entityKey(event: unknown, keyFields: EntityKeyFields): string | undefined {
   if (typeof event !== 'object' || event === null) return undefined;
   const record = event as Record<string, unknown>;
-  const field = typeof record.source === 'string' ? keyFieldBySource.get(record.source) : undefined;
+  const field = typeof record.source === 'string' ? keyFields.get(record.source) : undefined;
   const value = field === undefined ? undefined : record[field];
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;
   const key = String(value);
@@ -29,6 +42,6 @@ export function hashKey(line: string): string {
 }
 
 /** `parsed` is the line's JSON value, or undefined when the line is not JSON. */
-export function partitionKeyFor(line: string, parsed: unknown): string {
-  return entityKey(parsed) ?? hashKey(line);
+export function partitionKeyFor(line: string, parsed: unknown, keyFields: EntityKeyFields): string {
+  return entityKey(parsed, keyFields) ?? hashKey(line);
 }

@@ -3,15 +3,18 @@
  * `generate --send`: connect, queue lines as records, and end with either a
  * summary line or an error that says how many records failed.
  */
+import type { Catalog } from '../../features/define.js';
 import { type CliError, runtimeError, usageError } from '../errors.js';
 import type { StreamTarget } from '../targets.js';
 import { RecordTooLargeError } from './batches.js';
 import { connectKinesis, describeKinesisError, type KinesisConnection } from './connect.js';
-import { partitionKeyFor } from './partition-key.js';
+import { type EntityKeyFields, entityKeyFields, partitionKeyFor } from './partition-key.js';
 import { PutRecordsFailedError } from './retry.js';
 import { type SendStats, StreamSender } from './stream-sender.js';
 
 export interface SendSessionOptions {
+  /** The catalog whose entity keys partition the records (all events of an entity on one shard). */
+  readonly catalog: Catalog;
   readonly concurrency: number;
   readonly onBatch?: (stats: Readonly<SendStats>) => void;
 }
@@ -21,6 +24,7 @@ const count = (n: number) => n.toLocaleString('en-US');
 export class SendSession {
   readonly sender: StreamSender;
   private readonly startedAt = performance.now();
+  private readonly keyFields: EntityKeyFields;
 
   private constructor(
     private readonly target: StreamTarget,
@@ -28,6 +32,7 @@ export class SendSession {
     options: SendSessionOptions,
   ) {
     this.sender = new StreamSender(connection.put, { concurrency: options.concurrency, onBatch: options.onBatch });
+    this.keyFields = entityKeyFields(options.catalog);
   }
 
   static async open(target: StreamTarget, options: SendSessionOptions): Promise<SendSession> {
@@ -37,7 +42,11 @@ export class SendSession {
   /** Queues one line; `parsed` is its JSON value (undefined if it is not JSON). */
   async add(line: string, parsed: unknown, origin: string): Promise<void> {
     try {
-      await this.sender.add({ data: Buffer.from(line, 'utf8'), partitionKey: partitionKeyFor(line, parsed), origin });
+      await this.sender.add({
+        data: Buffer.from(line, 'utf8'),
+        partitionKey: partitionKeyFor(line, parsed, this.keyFields),
+        origin,
+      });
     } catch (error) {
       throw this.explain(error);
     }
