@@ -33,9 +33,8 @@ function cdkJsonContext(): Record<string, unknown> {
 }
 
 export function createApp(options: CreateAppOptions): { app: App; stack: FeaturelakeStack } {
-  // The composition root of the deployment: the functions' index.ts files serve this same catalog.
-  const catalog = exampleCatalog;
-  const config = environmentConfig(options.envName, catalog.featureViews);
+  // The functions' index.ts files and the stack serve the example catalog: validate the environment against it.
+  const config = environmentConfig(options.envName, exampleCatalog.featureViews);
   const app = new App({
     context: {
       ...cdkJsonContext(),
@@ -49,7 +48,6 @@ export function createApp(options: CreateAppOptions): { app: App; stack: Feature
   });
   const stack = new FeaturelakeStack(app, stackName(config.name), {
     config,
-    catalog,
     description: `featurelake ${config.name}: real-time ML features (Kinesis → Lambda → DynamoDB → API Gateway)`,
     env: {
       account: config.account ?? process.env.CDK_DEFAULT_ACCOUNT,

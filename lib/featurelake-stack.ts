@@ -7,7 +7,7 @@
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { Catalog } from '../src/features/define.js';
+import { exampleCatalog } from '../src/features/catalog.js';
 import type { EnvironmentConfig } from './config/environments.js';
 import { Aggregator } from './constructs/aggregator.js';
 import { dataRemovalPolicy, quarantineRetention } from './constructs/defaults.js';
@@ -26,8 +26,6 @@ import { QueryWorkgroup } from './constructs/query-workgroup.js';
 export interface FeaturelakeStackProps extends StackProps {
   /** A validated environment (environmentConfig() in lib/config/environments.ts). */
   readonly config: EnvironmentConfig;
-  /** The feature catalog the stack serves: its sources become the lake's tables. */
-  readonly catalog: Catalog;
 }
 
 export class FeaturelakeStack extends Stack {
@@ -87,7 +85,8 @@ export class FeaturelakeStack extends Stack {
     this.catalog = new LakeCatalog(this, 'Catalog', {
       envName,
       bucket: this.lake.bucket,
-      sources: props.catalog.sources,
+      // The catalog the functions' index.ts files serve: the stack and they are the deployment's composition root.
+      sources: exampleCatalog.sources,
       settings: config.lake,
     });
     this.queries = new QueryWorkgroup(this, 'Queries', {

@@ -57,6 +57,11 @@ export interface FeatureFunctionProps {
   readonly logLevel?: FunctionLogLevel;
   /** @default - "featurelake <name> (<envName>)" */
   readonly description?: string;
+  /**
+   * Runs of this function that may overlap (Lambda's reserved concurrency). 1 for a job whose runs
+   * must not interleave; throttled asynchronous invocations wait and are retried. @default - unreserved
+   */
+  readonly reservedConcurrentExecutions?: number;
   /** Folder holding one sub-folder per function. @default the repository's `lambdas/` */
   readonly lambdasDir?: string;
   /**
@@ -98,6 +103,9 @@ export class FeatureFunction extends NodejsFunction {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(30),
       description: props.description ?? `featurelake ${props.name} (${props.envName})`,
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       role,
       logGroup,
       loggingFormat: LoggingFormat.JSON,

@@ -58,6 +58,8 @@ export class HourlyRollup extends Construct {
       ...ownerFunctionProps(props),
       memorySize: 256,
       timeout: Duration.seconds(settings.timeoutSeconds),
+      // Two runs over one hour would each delete it, then each insert it: its rows twice.
+      reservedConcurrentExecutions: 1,
       environment: {
         LAKE_BUCKET: lake.bucket.bucketName,
         ATHENA_WORKGROUP: queries.workgroup.ref,

@@ -44,6 +44,8 @@ export class LakeCompaction extends Construct {
       ...ownerFunctionProps(props),
       memorySize: compaction.memoryMb,
       timeout: Duration.seconds(compaction.timeoutSeconds),
+      // Two runs that listed different files (one aged in between) would merge the shared ones twice.
+      reservedConcurrentExecutions: 1,
       environment: {
         LAKE_BUCKET: lake.bucket.bucketName,
         ...lakeLayoutEnvironment(settings),

@@ -51,10 +51,21 @@ export function athenaClient(env: Env): AthenaClient {
   return new AthenaClient(common('athena', env));
 }
 
+/**
+ * How the online store's values cross into DynamoDB and back: every number is
+ * a JavaScript double on both sides. Aggregation states hold doubles (a sum of
+ * byte counts over a lifetime, a variance's sum of squared deviations) that
+ * pass 2^53; the SDK's default refuses to write those and turns large integers
+ * it reads into BigInt. DynamoDB keeps 38 significant digits, more than a
+ * double has, so nothing is lost either way.
+ */
+export const DOCUMENT_TRANSLATION = {
+  marshallOptions: { removeUndefinedValues: true, allowImpreciseNumbers: true },
+  unmarshallOptions: { wrapNumbers: (value: string) => Number(value) },
+} as const;
+
 export function dynamoDocumentClient(env: Env): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient(common('dynamodb', env)), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  return DynamoDBDocumentClient.from(new DynamoDBClient(common('dynamodb', env)), DOCUMENT_TRANSLATION);
 }
 
 export function s3Client(env: Env): S3Client {

@@ -115,11 +115,15 @@ const HOP_LADDER_SECONDS = [
   ...[1, 2, 3, 5, 6, 7, 10, 14, 15, 30].map((days) => days * DAY_SECONDS),
 ];
 
-/** The finest hop of the ladder that divides `lengthSeconds` in at most TARGET_TILES_PER_WINDOW tiles. */
+/**
+ * The finest hop of the ladder that divides `lengthSeconds` in at most TARGET_TILES_PER_WINDOW tiles,
+ * else in at most MAX_TILES_PER_WINDOW.
+ */
 export function defaultHopSeconds(lengthSeconds: number): number | undefined {
-  return HOP_LADDER_SECONDS.find(
-    (hop) => hop <= lengthSeconds && lengthSeconds % hop === 0 && lengthSeconds / hop + 1 <= TARGET_TILES_PER_WINDOW,
-  );
+  const fits = (tiles: number) => (hop: number) =>
+    hop <= lengthSeconds && lengthSeconds % hop === 0 && lengthSeconds / hop + 1 <= tiles;
+  // A length no ladder width divides in about twelve (25 h, 31 d) takes the finest that fits the window's maximum.
+  return HOP_LADDER_SECONDS.find(fits(TARGET_TILES_PER_WINDOW)) ?? HOP_LADDER_SECONDS.find(fits(MAX_TILES_PER_WINDOW));
 }
 
 export interface FeatureViewSpec {
@@ -237,7 +241,7 @@ export function defineFeatureView(spec: FeatureViewSpec): FeatureView {
     const hopSeconds = w.hop === undefined ? defaultHopSeconds(lengthSeconds) : parseDuration(w.hop);
     if (hopSeconds === undefined) {
       return fail(
-        `window "${w.name}": no hop of ${HOP_LADDER_SECONDS.join(', ')} s divides ${w.length} in ≤ ${MAX_TILES_PER_WINDOW - 1} tiles; give one`,
+        `window "${w.name}": no hop of ${HOP_LADDER_SECONDS.join(', ')} s divides ${w.length} in ≤ ${MAX_TILES_PER_WINDOW - 1} hops (${MAX_TILES_PER_WINDOW} tiles); give one`,
       );
     }
     if (lengthSeconds / hopSeconds + 1 > MAX_TILES_PER_WINDOW) {

@@ -87,6 +87,15 @@ describe('windows', () => {
     ]);
   });
 
+  it('falls back to the finest hop within 60 tiles for lengths no width divides in twelve', () => {
+    // 25h/30m → 51 tiles, 31d/1d → 32 (12 h would be 63), 13m/1m → 14 (each alone in its view).
+    expect(withWindows([{ name: '25h', length: '25h' }]).windows[0]?.hopSeconds).toBe(1_800);
+    expect(withWindows([{ name: '31d', length: '31d' }]).windows[0]?.hopSeconds).toBe(86_400);
+    expect(withWindows([{ name: '13m', length: '13m' }]).windows[0]?.hopSeconds).toBe(60);
+    // 61 min has no ladder divisor but the minute, and 1 min gives 62 tiles.
+    expect(() => withWindows([{ name: 'odd', length: '61m' }])).toThrow(/divides 61m in ≤ 59 hops \(60 tiles\); give one/);
+  });
+
   it('refuses a window or a view that would read too many tiles per request', () => {
     expect(() => withWindows([{ name: '7d', length: '7d', hop: '1h' }])).toThrow(/reads 169 tiles; at most 60/);
     // 1h/1m shares no width with the rest: 61 tiles alone is too many for one window.

@@ -64,6 +64,10 @@ describe('distinct_count', () => {
     expect(Math.abs(withSmall - 150_050) / 150_050).toBeLessThanOrEqual(0.02);
   });
 
+  it('refuses to read a stored state it cannot decode instead of serving 0', () => {
+    expect(() => opsOf(distinct).decode({ n: 5, t: 1, r: 'AAAA' })).toThrow(/no hashes \(h\) and no registers/);
+  });
+
   it('stores a hot entity’s sketch in at most 16 KiB (dense), a sparse one in 4 bytes per register', () => {
     const sparse = opsOf(distinct).encode(foldAll(distinct, ids(0, 1_000)));
     expect(sparse.s).toBeInstanceOf(Uint8Array);

@@ -44,6 +44,16 @@ const logicalId = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalI
 const queueId = logicalId(stack.compaction.failures);
 const queueArn = { 'Fn::GetAtt': [queueId, 'Arn'] };
 
+describe('LakeCompaction: one run at a time', () => {
+  it('never runs twice at once (runs that listed different files would merge the shared ones twice)', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: Match.absent(),
+      Environment: { Variables: Match.objectLike({ FEATURELAKE_FUNCTION: 'compactor' }) },
+      ReservedConcurrentExecutions: 1,
+    });
+  });
+});
+
 describe('LakeCompaction: failed runs are kept', () => {
   it('the schedule retries delivery, then sends the event to an encrypted dead-letter queue', () => {
     template.hasResourceProperties('AWS::Events::Rule', {

@@ -109,6 +109,11 @@ describe('the rollup’s failures and permissions (prod template)', () => {
     return found[0];
   };
 
+  it('never runs twice at once (two runs over one hour would each delete it, then each insert it)', () => {
+    const fn = idOf('AWS::Lambda::Function', '/Rollup/Function/');
+    expect(resources[fn].Properties.ReservedConcurrentExecutions).toBe(1);
+  });
+
   it('dead-letters undeliverable scheduled events to an encrypted, TLS-only queue, after 2 retries within an hour', () => {
     const queue = idOf('AWS::SQS::Queue', '/Rollup/Failures/');
     expect(resources[queue].Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });

@@ -111,6 +111,10 @@ const ops: AggregationOps<DistinctState> = {
   }),
   decode(stored) {
     const registers = decodeRegisters(stored);
+    // A state with neither form is not one this kind wrote: serving 0 for it would hide the problem.
+    if (!registers && !Array.isArray(stored.h)) {
+      throw new Error(`distinct_count state has no hashes (h) and no registers (r, s): ${Object.keys(stored).join(', ')}`);
+    }
     return {
       ...storedBase(stored),
       exact: registers ? undefined : new Set(((stored.h ?? []) as unknown[]).map(Number)),

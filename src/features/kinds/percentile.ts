@@ -7,8 +7,9 @@ import { type AggregationKindDef, type AggregationOps, type AggregationState, ne
  * logarithmic buckets of ratio γ = (1 + α)/(1 − α), so any quantile comes
  * back within a relative error α of the exact one. α = 1 %. Buckets are kept
  * as index → count; past MAX_BUCKETS per sign the smallest magnitudes are
- * collapsed into one (DDSketch's own bound: only the lowest quantiles lose
- * the guarantee, and only for data spanning more than γ^2048 ≈ 10¹⁷).
+ * collapsed into one (DDSketch's own bound: only the quantiles of the values
+ * nearest zero lose the guarantee — the lowest positive ones, or for negative
+ * values the highest — and only for data spanning more than γ^2048 ≈ 10¹⁷).
  */
 export const RELATIVE_ACCURACY = 0.01;
 const GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY);
@@ -31,11 +32,12 @@ const bucketValue = (index: number) => (2 * GAMMA ** index) / (GAMMA + 1);
 
 function collapse(buckets: Map<number, number>): void {
   if (buckets.size <= MAX_BUCKETS) return;
+  // Fold the smallest magnitudes into the lowest bucket kept, leaving exactly MAX_BUCKETS.
   const indices = [...buckets.keys()].sort((a, b) => a - b);
-  const keep = indices.slice(indices.length - MAX_BUCKETS + 1);
-  const lowest = keep[0] as number;
+  const cut = indices.length - MAX_BUCKETS;
+  const lowest = indices[cut] as number;
   let folded = 0;
-  for (const index of indices.slice(0, indices.length - MAX_BUCKETS + 1)) {
+  for (const index of indices.slice(0, cut)) {
     folded += buckets.get(index) as number;
     buckets.delete(index);
   }
