@@ -133,6 +133,26 @@ describe('aggregator on dynalite + s3rver', () => {
     await expectFeaturesMatchReference(tableName, payloads);
   });
 
+  it('stores and serves states past 2^53 (a variance of large prices) through DynamoDB', async () => {
+    const { tableName, aggregate } = await freshStore();
+    const at = (ms: number) => new Date(ms).toISOString();
+    const big = [0, 2e8, 3e8].map((price, i) => ({
+      source: 'clickstream',
+      event_id: `big-${i}`,
+      user_id: 'big_spender',
+      event_type: 'page_view',
+      price,
+      event_time: at(NOW - 60_000 * (i + 1)),
+    }));
+    const result = await aggregate(asRecords(big, { arrivalTimeMs: NOW }));
+    expect(result.retryFrom).toEqual([]);
+    const served = (await readFeatures('big_spender', [userClickstream], NOW, { doc, tableName })).user_clickstream;
+    // Sample stddev of 0, 2e8, 3e8, worked out by hand: mean 5e8/3, squared deviations sum to 4.666…e16, over 2.
+    const expected = Math.sqrt((0 - 5e8 / 3) ** 2 / 2 + (2e8 - 5e8 / 3) ** 2 / 2 + (3e8 - 5e8 / 3) ** 2 / 2);
+    expect(served?.features.price_viewed_stddev_1h as number).toBeCloseTo(expected, 3);
+    expect(served?.features.price_viewed_stddev_lifetime as number).toBeCloseTo(expected, 3);
+  });
+
   it('writes the lifetime tile without an expiry (DynamoDB TTL never deletes it) and the others with one', async () => {
     const { tableName, aggregate } = await freshStore();
     await aggregate(records);
