@@ -134,7 +134,7 @@ export function resolveQuery(nameOrFile: string, dir: string = ATHENA_DIR): SqlQ
 }
 
 /** A query with `start` and `end` timestamps also takes `from` and an inclusive `to` (seed 004's spellings). */
-function rangeAliases(query: SqlQuery, values: Readonly<Record<string, string>>): Record<string, string> {
+function rangeAliases(query: SqlQuery, values: Readonly<Record<string, string>>, now: number): Record<string, string> {
   const declared = (name: string) => query.params.some((p) => p.name === name && p.type.kind === 'timestamp');
   const out = { ...values };
   if (!declared('start') || !declared('end') || query.params.some((p) => p.name === 'from' || p.name === 'to')) return out;
@@ -145,15 +145,15 @@ function rangeAliases(query: SqlQuery, values: Readonly<Record<string, string>>)
   }
   if (out.to !== undefined) {
     if (out.end !== undefined) throw new QueryParamError('give end (exclusive) or to (inclusive), not both');
-    out.end = inclusiveEnd(out.to);
+    out.end = inclusiveEnd(out.to, now);
     delete out.to;
   }
   return out;
 }
 
 /** An inclusive `to` as the exclusive end after it: a day → the next midnight; a time → one unit of its precision later. */
-function inclusiveEnd(to: string): string {
-  const time = parseTime('to', to, Date.now());
+function inclusiveEnd(to: string, now: number): string {
+  const time = parseTime('to', to, now);
   if (!('at' in time)) throw new QueryParamError(`parameter to: "${to}" is not a time`);
   const precise = /:\d{2}:\d{2}\.\d+/.test(to) ? 1 : /:\d{2}:\d{2}/.test(to) ? 1000 : /T|\s\d/.test(to) ? 60_000 : 86_400_000;
   return new Date(time.at + precise).toISOString();
@@ -197,7 +197,7 @@ export function bindParams(
   options: BindOptions = {},
   now: number = Date.now(),
 ): string {
-  const given = rangeAliases(query, values);
+  const given = rangeAliases(query, values, now);
   const known = new Set(query.params.map((p) => p.name));
   for (const key of Object.keys(given)) {
     if (!known.has(key)) {

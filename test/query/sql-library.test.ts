@@ -103,6 +103,13 @@ describe('ranges, lists, limits and saved queries', () => {
     expect(bind(values, 'date')).toContain("WHERE dt BETWEEN '2024-03-04' AND '2024-03-05'");
   });
 
+  it('resolves an inclusive to=today against the same now as the rest (a fixed now in tests, midnight-safe)', () => {
+    // now is 2024-03-05T10:20Z: from yesterday through today ends at the next midnight.
+    expect(bind({ from: 'today-1d', to: 'today' })).toContain(
+      "SELECT TIMESTAMP '2024-03-04 00:00:00.000', TIMESTAMP '2024-03-06 00:00:00.000'",
+    );
+  });
+
   it('defaults to the last full UTC day; from and an inclusive to are the seed tools’ spellings', () => {
     expect(bind({})).toContain("SELECT TIMESTAMP '2024-03-04 00:00:00.000', TIMESTAMP '2024-03-05 00:00:00.000'");
     expect(bind({ from: '2024-03-01', to: '2024-03-02' })).toContain(
