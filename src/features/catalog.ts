@@ -169,6 +169,53 @@ export const appLogs = defineSource({
   }),
 });
 
+/** A user of seed 004's apps, keyed by the logs' `user` field (user1 … user100). */
+export const appUser = defineEntity({
+  name: 'app_user',
+  description: 'A user of the applications in the usage logs (seed 004), keyed by its user field.',
+  keyField: 'user',
+});
+
+/** An application of seed 004's logs (facebook, maps, …). */
+export const app = defineEntity({
+  name: 'app',
+  description: 'An application in the usage logs (seed 004), keyed by its app field.',
+  keyField: 'app',
+});
+
+const METRICS = Array.from({ length: 9 }, (_, i) => `metric_${i + 1}` as const);
+
+/** Seed 004's sums of metric_1 … metric_9, online, over the last 30 minutes and the last day. */
+const metricSums = (who: string) => ({
+  windows: [
+    { name: '30m', length: '30m' },
+    { name: '1d', length: '1d' },
+  ] as const,
+  // 30 min reads 7 five-minute tiles, a day 13 two-hour ones (default hops). Tiles must outlive a replay of
+  // the stream (lateness + retention: 8 days in prod) to stay exactly-once.
+  ttl: '9d' as const,
+  aggregations: [
+    { name: 'actions', kind: 'count' as const, description: `Log rows of the ${who}.` },
+    ...METRICS.map((metric) => ({ name: metric, kind: 'sum' as const, field: metric, description: `Sum of ${metric}.` })),
+  ],
+});
+
+export const appUserMetrics = defineFeatureView({
+  name: 'app_user_metrics',
+  description: 'Seed 004 per user: log rows and sums of metric_1 … metric_9 over 30 min and a day.',
+  entity: appUser,
+  source: appLogs,
+  ...metricSums('user'),
+});
+
+export const appMetrics = defineFeatureView({
+  name: 'app_metrics',
+  description: 'Seed 004 per app: log rows and sums of metric_1 … metric_9 over 30 min and a day.',
+  entity: app,
+  source: appLogs,
+  ...metricSums('app'),
+});
+
 /** Model predictions (seed 001's prediction log), for the inference endpoint to come. */
 export const predictions = defineSource({
   name: 'predictions',
@@ -192,8 +239,8 @@ export const predictions = defineSource({
 });
 
 export const sources = [clickstream, appLogs, predictions] as const;
-export const entities = [user] as const;
-export const featureViews = [userClickstream] as const;
+export const entities = [user, appUser, app] as const;
+export const featureViews = [userClickstream, appUserMetrics, appMetrics] as const;
 
 /** The example catalog the app deploys and the local stack runs unless given another. */
 export const exampleCatalog: Catalog = defineCatalog({ sources, entities, featureViews });

@@ -13,9 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAggregator } from '../../src/aggregator/aggregate-batch.js';
 import { dynamoDocumentClient, s3Client } from '../../src/aws/clients.js';
 import type { StreamRecord } from '../../src/domain/records.js';
-import { sources, userClickstream } from '../../src/features/catalog.js';
+import { appMetrics, appUserMetrics, sources, userClickstream } from '../../src/features/catalog.js';
+import type { FeatureView } from '../../src/features/define.js';
 import { type Emulators, startEmulators } from '../../src/local/emulators.js';
 import { readFeatures } from '../../src/online-store/feature-reader.js';
+import { workloads } from '../../src/workloads/index.js';
 import { asRecords, clickEvents } from '../support/events.js';
 import { expectFeatures, referenceFeatures } from '../support/reference.js';
 
@@ -42,7 +44,7 @@ afterAll(async () => {
 });
 
 /** A fresh table and bucket per test, so tests cannot see each other's tiles. */
-async function freshStore() {
+async function freshStore(views: readonly FeatureView[] = [userClickstream]) {
   const tableName = `tiles-${++tableCounter}`;
   const bucket = `quarantine-${tableCounter}`;
   await (doc as unknown as DynamoDBClient).send(
@@ -60,7 +62,7 @@ async function freshStore() {
     }),
   );
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  const options = { doc, s3, tableName, quarantineBucket: bucket, policy, sources, views: [userClickstream] };
+  const options = { doc, s3, tableName, quarantineBucket: bucket, policy, sources, views };
   return { tableName, bucket, options, aggregate: createAggregator(options) };
 }
 
@@ -131,6 +133,37 @@ describe('aggregator on dynalite + s3rver', () => {
     await aggregate(records.slice(600, 900)); // a bisected half, re-delivered
     await aggregate(records.slice(800, 2_000)); // a replay overlapping what was applied
     await expectFeaturesMatchReference(tableName, payloads);
+  });
+
+  it('serves seed 004’s metric sums per user and per app as a brute-force scan of the logs gives', async () => {
+    const { tableName, aggregate } = await freshStore([appUserMetrics, appMetrics]);
+    // 1,500 log rows of 12 users over the last 26 hours: inside and outside both windows, out of order by user.
+    const logs = [
+      ...(workloads['app-logs']?.generate({
+        events: 1_500,
+        seed: 4,
+        startMs: NOW - 26 * 3_600_000,
+        ratePerSecond: 1_500 / (26 * 3_600),
+        entities: 12,
+      }) ?? []),
+    ] as unknown as Record<string, unknown>[];
+    const result = await aggregate(asRecords(logs, { arrivalTimeMs: NOW }));
+    expect(result.summary.valid).toBe(logs.length);
+    expect(result.retryFrom).toEqual([]);
+    const asReference = (rows: Record<string, unknown>[]) =>
+      rows.map((data, order) => ({ data, eventTimeMs: Date.parse(data.timestamp as string), order }));
+    for (const [view, field] of [
+      [appUserMetrics, 'user'],
+      [appMetrics, 'app'],
+    ] as const) {
+      const ids = [...new Set(logs.map((l) => l[field] as string))];
+      expect(ids.length).toBeGreaterThan(1);
+      for (const id of ids) {
+        const expected = referenceFeatures(view, asReference(logs.filter((l) => l[field] === id)), NOW);
+        const served = (await readFeatures(id, [view], NOW, { doc, tableName }))[view.name];
+        expectFeatures(served?.features, expected.features, `${view.name} ${id}`);
+      }
+    }
   });
 
   it('stores and serves states past 2^53 (a variance of large prices) through DynamoDB', async () => {
