@@ -3,8 +3,7 @@ import { s3Client } from '../aws/clients.js';
 import { objectsUnder } from '../aws/s3-objects.js';
 import { SendSession } from '../cli/kinesis/send-session.js';
 import { localStackLakeStorage } from '../cli/lake-target.js';
-import { userClickstream } from '../features/catalog.js';
-import type { Catalog } from '../features/define.js';
+import type { Catalog, FeatureView } from '../features/define.js';
 import { EVENTS_PREFIX } from '../lake/layout.js';
 import { lakeTables } from '../lake/tables.js';
 import { QUARANTINE_PREFIX } from '../quarantine/quarantine.js';
@@ -20,12 +19,14 @@ export interface RunLocalOptions {
   readonly stateDir: string;
   readonly keepAlive: boolean;
   readonly demoEvents: number;
+  /** The workload the demo sends (src/workloads/): its source's feature views are shown. @default 'clickstream' */
+  readonly workload?: string;
   /** Seconds the lake writer gathers records locally, instead of the environment's window. */
   readonly lakeWindowSeconds?: number;
   readonly log: (line: string) => void;
 }
 
-/** Demo: events over the last 3 hours from 200 users, one invalid record per 500. */
+/** Demo: events over the last 3 hours from 200 entities, one invalid record per 500. */
 const DEMO = { users: 200, spanMs: 3 * 3_600_000, poisonEvery: 500, seed: 42, shownUsers: 3 };
 
 export async function runLocalStack(options: RunLocalOptions): Promise<number> {
@@ -49,7 +50,9 @@ export async function runLocalStack(options: RunLocalOptions): Promise<number> {
   log(`up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   let exitCode = 0;
   try {
-    if (options.demoEvents > 0) exitCode = await runDemo(stack, options.catalog, options.demoEvents, log);
+    if (options.demoEvents > 0) {
+      exitCode = await runDemo(stack, options.catalog, options.workload ?? 'clickstream', options.demoEvents, log);
+    }
     if (options.keepAlive) {
       printEndpoints(stack, log);
       await waitForSignal();
@@ -61,31 +64,53 @@ export async function runLocalStack(options: RunLocalOptions): Promise<number> {
   return exitCode;
 }
 
-async function runDemo(stack: LocalStack, catalog: Catalog, events: number, log: (line: string) => void): Promise<number> {
+async function runDemo(
+  stack: LocalStack,
+  catalog: Catalog,
+  workloadName: string,
+  events: number,
+  log: (line: string) => void,
+): Promise<number> {
   const { info } = stack;
   const nowMs = Date.now();
+  const workload = workloads[workloadName];
+  if (!workload) throw new Error(`unknown workload "${workloadName}"; known: ${Object.keys(workloads).join(', ')}`);
+  // What the demo shows and checks follows from the workload's source: its views, their entity key, its lake table.
+  const generated = [
+    ...workload.generate({
+      events,
+      seed: DEMO.seed,
+      startMs: nowMs - DEMO.spanMs,
+      ratePerSecond: events / (DEMO.spanMs / 1000),
+      entities: DEMO.users,
+    }),
+  ] as unknown as Record<string, unknown>[];
+  const sourceName = String(generated[0]?.source ?? '');
+  const source = catalog.sources.find((s) => s.name === sourceName);
+  const views = catalog.featureViews.filter((v) => v.source.name === sourceName);
+  const [firstView] = views;
+  if (!source || !firstView)
+    throw new Error(`the catalog serves no feature view of ${sourceName}, the ${workloadName} workload's source`);
+  const keyField = firstView.entity.keyField;
   const session = await SendSession.open(
     { streamName: info.resources.streamName, env: stack.clientEnv, endpoint: info.endpoints.kinesis },
     { catalog, concurrency: 4 },
   );
-  const userEvents = new Map<string, number>();
+  const entityEvents = new Map<string, number>();
   let poison = 0;
   const sendStarted = performance.now();
   let index = 0;
-  for (const event of workloads.clickstream?.generate({
-    events,
-    seed: DEMO.seed,
-    startMs: nowMs - DEMO.spanMs,
-    ratePerSecond: events / (DEMO.spanMs / 1000),
-    entities: DEMO.users,
-  }) ?? []) {
+  for (const event of generated) {
     const line = JSON.stringify(event);
     await session.add(line, event, 'demo');
-    const userId = (event as { user_id?: string }).user_id ?? '';
-    userEvents.set(userId, (userEvents.get(userId) ?? 0) + 1);
+    const entityId = String(event[keyField] ?? '');
+    entityEvents.set(entityId, (entityEvents.get(entityId) ?? 0) + 1);
     if (++index % DEMO.poisonEvery === 0) {
+      // Every other one not JSON at all, the rest a schema violation (an event time that is no time).
       const bad =
-        poison++ % 2 === 0 ? `{"source":"clickstream","user_id":"${userId}",` : JSON.stringify({ ...event, event_type: 'hover' });
+        poison++ % 2 === 0
+          ? `{"source":"${sourceName}","${keyField}":"${entityId}",`
+          : JSON.stringify({ ...event, [source.eventTimeField]: 'yesterday' });
       await session.add(bad, undefined, 'demo-poison');
     }
   }
@@ -118,7 +143,9 @@ async function runDemo(stack: LocalStack, catalog: Catalog, events: number, log:
 
   log('');
   log('summary');
-  log(`  events sent           ${events.toLocaleString('en-US')} valid + ${poison} invalid, users: ${userEvents.size}`);
+  log(
+    `  events sent           ${events.toLocaleString('en-US')} ${sourceName} events + ${poison} invalid, ${firstView.entity.name}s: ${entityEvents.size}`,
+  );
   log(`  aggregator            ${invocations} invocations, drained ${processSeconds.toFixed(1)} s after the last put`);
   log(
     `  quarantined           ${quarantined} (expected ${poison}) under s3://${stack.info.resources.quarantineBucket}/invalid/consumer=aggregator/`,
@@ -126,14 +153,24 @@ async function runDemo(stack: LocalStack, catalog: Catalog, events: number, log:
   log(`  failed batches        ${toDestination} records sent to the on-failure destination`);
   log(`  end to end            ${(events / totalSeconds).toFixed(0)} events/s from first put to features served`);
 
-  const busiest = [...userEvents.entries()].sort((a, b) => b[1] - a[1]).slice(0, DEMO.shownUsers);
-  for (const [userId] of busiest) {
-    const response = await fetch(`${info.api.url}/features/${userClickstream.entity.name}/${encodeURIComponent(userId)}`, {
-      headers: { 'x-api-key': info.api.key },
-    });
-    const body = (await response.json()) as { views: Record<string, { features: Record<string, unknown> }> };
-    log('');
-    log(renderGrid(userId, body.views[userClickstream.name]?.features ?? {}));
+  const busiest = [...entityEvents.entries()].sort((a, b) => b[1] - a[1]).slice(0, DEMO.shownUsers);
+  for (const view of views) {
+    // Each view's busiest entities of its own key (a source may feed views of several entities).
+    const counts = new Map<string, number>();
+    for (const event of generated) {
+      const id = String(event[view.entity.keyField] ?? '');
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    const shown = view === firstView ? busiest : [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, DEMO.shownUsers);
+    for (const [entityId] of shown) {
+      const response = await fetch(
+        `${info.api.url}/features/${view.entity.name}/${encodeURIComponent(entityId)}?views=${view.name}`,
+        { headers: { 'x-api-key': info.api.key } },
+      );
+      const body = (await response.json()) as { views: Record<string, { features: Record<string, unknown> }> };
+      log('');
+      log(renderGrid(view, `${view.entity.name} ${entityId}`, body.views[view.name]?.features ?? {}));
+    }
   }
 
   // The lake writer gathers records for up to its batching window before it writes.
@@ -159,15 +196,13 @@ async function runDemo(stack: LocalStack, catalog: Catalog, events: number, log:
     stack.info.resources.quarantineBucket,
     `${QUARANTINE_PREFIX}consumer=lake-writer/`,
   );
-  const lakeFiles = await countObjects(stack, info.resources.lakeBucket, `${EVENTS_PREFIX}clickstream/`);
-  const lakeRows = await countLakeRows(stack, catalog);
+  const lakeFiles = await countObjects(stack, info.resources.lakeBucket, `${EVENTS_PREFIX}${sourceName}/`);
+  const lakeRows = await countLakeRows(stack, catalog, sourceName);
   log(
-    `  lake rows             ${lakeRows.toLocaleString('en-US')} (expected ${events.toLocaleString('en-US')}) in ${lakeFiles} Parquet files under s3://${info.resources.lakeBucket}/${EVENTS_PREFIX}clickstream/`,
+    `  lake rows             ${lakeRows.toLocaleString('en-US')} (expected ${events.toLocaleString('en-US')}) in ${lakeFiles} Parquet files under s3://${info.resources.lakeBucket}/${EVENTS_PREFIX}${sourceName}/`,
   );
   log(`  lake quarantined      ${lakeQuarantined} (expected ${poison}) under …/invalid/consumer=lake-writer/`);
-  log(
-    '  query it              featurelake query clickstream_active_users -p start=<ISO> -p end=<ISO>   (while `featurelake local` runs)',
-  );
+  log('  query it              featurelake query --list, then featurelake query <name> -p …   (while `featurelake local` runs)');
 
   const ok = quarantined === poison && toDestination === 0 && lakeRows === events && lakeQuarantined === poison;
   log('');
@@ -175,8 +210,8 @@ async function runDemo(stack: LocalStack, catalog: Catalog, events: number, log:
   return ok ? 0 : 1;
 }
 
-/** Rows of the clickstream table on the local stack's lake, counted by DuckDB over the emulator's files. */
-async function countLakeRows(stack: LocalStack, catalog: Catalog): Promise<number> {
+/** Rows of a source's table on the local stack's lake, counted by DuckDB over the emulator's files. */
+async function countLakeRows(stack: LocalStack, catalog: Catalog, sourceName: string): Promise<number> {
   const { info } = stack;
   const { storage } = localStackLakeStorage(info);
   const lake = await openLocalLake({
@@ -184,21 +219,21 @@ async function countLakeRows(stack: LocalStack, catalog: Catalog): Promise<numbe
     tables: lakeTables(catalog.sources, ENVIRONMENTS[info.env as EnvironmentName].lake),
   });
   try {
-    const result = await lake.run('SELECT count(*) AS n FROM clickstream');
+    const result = await lake.run(`SELECT count(*) AS n FROM ${sourceName}`);
     return Number(result.rows[0]?.n ?? 0);
   } finally {
     lake.close();
   }
 }
 
-/** Features of one user as aggregation × window. */
-function renderGrid(userId: string, features: Record<string, unknown>): string {
-  const windows = userClickstream.windows.map((w) => w.name);
-  const names = [...userClickstream.aggregations.map((a) => a.name), ...userClickstream.ratios.map((r) => r.name)];
+/** Features of one entity of a view as aggregation × window. */
+function renderGrid(view: FeatureView, title: string, features: Record<string, unknown>): string {
+  const windows = view.windows.map((w) => w.name);
+  const names = [...view.aggregations.map((a) => a.name), ...view.ratios.map((r) => r.name)];
   const cell = (v: unknown) =>
     v === null || v === undefined ? '—' : typeof v === 'number' ? String(Number(v.toFixed(3))) : String(v);
   const rows = names.map((n) => [n, ...windows.map((w) => cell(features[`${n}_${w}`]))]);
-  const header = [`${userId}`, ...windows];
+  const header = [title, ...windows];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')}`;

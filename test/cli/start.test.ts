@@ -23,4 +23,27 @@ describe('featurelake start', () => {
     expect(result.stdout).toContain('demo OK');
     expect(result.code).toBe(0);
   });
+
+  it('runs any workload: seed 004’s app logs, shown per user and per app, checked the same way', async () => {
+    const result = await runCli([
+      'start',
+      '--events',
+      '1000',
+      '--workload',
+      'app-logs',
+      '--lake-window',
+      '1',
+      '--state-dir',
+      dir,
+    ]);
+    expect(result.stdout).toMatch(/events sent +1,000 app_logs events \+ 2 invalid/);
+    expect(result.stdout).toMatch(/quarantined +2 \(expected 2\) under s3:\/\/.+\/invalid\/consumer=aggregator\//);
+    // A grid per view: rows are its aggregations, columns its windows.
+    expect(result.stdout).toMatch(/app_user user\d+ +30m +1d\n +actions +\d+ +\d+/);
+    expect(result.stdout).toMatch(/app \w+ +30m +1d\n +actions +\d+ +\d+/);
+    expect(result.stdout).toMatch(/lake rows +1,000 \(expected 1,000\) in \d+ Parquet files under s3:\/\/.+\/events\/app_logs\//);
+    expect(result.stdout).toMatch(/lake quarantined +2 \(expected 2\)/);
+    expect(result.stdout).toContain('demo OK');
+    expect(result.code).toBe(0);
+  });
 });

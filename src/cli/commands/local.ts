@@ -7,6 +7,7 @@ import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { ENVIRONMENT_NAMES } from '../../../lib/config/environments.js';
 import type { Catalog } from '../../features/define.js';
+import { workloads } from '../../workloads/index.js';
 import { runtimeError } from '../errors.js';
 import { nonNegativeInteger } from '../options.js';
 import { stateDirOption } from './shared.js';
@@ -15,6 +16,7 @@ interface LocalOptions {
   env: string;
   stateDir: string;
   events: number;
+  workload: string;
   lakeWindow?: number;
 }
 
@@ -35,6 +37,7 @@ async function run(catalog: Catalog, options: LocalOptions, keepAlive: boolean):
     stateDir: path.resolve(options.stateDir),
     keepAlive,
     demoEvents: options.events,
+    workload: options.workload,
     ...(options.lakeWindow === undefined ? {} : { lakeWindowSeconds: options.lakeWindow }),
     log: (line: string) => process.stdout.write(`${line}\n`),
   });
@@ -55,7 +58,12 @@ function register(
     .description(description)
     .addOption(new Option('--env <name>', 'environment whose settings the stack runs').choices(ENVIRONMENT_NAMES).default('dev'))
     .addOption(stateDirOption())
-    .option('--events <n>', 'demo clickstream events to send once the stack is up', nonNegativeInteger, defaultEvents)
+    .option('--events <n>', 'demo events to send once the stack is up', nonNegativeInteger, defaultEvents)
+    .addOption(
+      new Option('--workload <name>', 'what the demo sends: its source’s feature views are shown and checked')
+        .choices(Object.keys(workloads))
+        .default('clickstream'),
+    )
     .option(
       '--lake-window <seconds>',
       "the lake writer's batching window here, instead of the environment's (lake.maxBatchingWindowSeconds)",
