@@ -19,7 +19,8 @@ import { paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDocumentClient, kinesisClient } from '../src/aws/clients.js';
 import { SendSession } from '../src/cli/kinesis/send-session.js';
 import { forEachConcurrent, sleep } from '../src/domain/concurrency.js';
-import { exampleCatalog } from '../src/features/catalog.js';
+import { exampleCatalog, userClickstream } from '../src/features/catalog.js';
+import { servedFeatures } from '../src/local/run-local.js';
 import { type LocalStack, startLocalStack } from '../src/local/stack.js';
 import type { EventSourceMappingModel } from '../src/local/template-model.js';
 import { KEY, VERSION_ATTRIBUTE } from '../src/online-store/tile-item.js';
@@ -99,9 +100,7 @@ async function tileWrites(stack: LocalStack): Promise<number> {
 }
 
 async function eventsCounted(stack: LocalStack, userId: string): Promise<number> {
-  const response = await fetch(`${stack.info.api.url}/features/user/${userId}`, { headers: { 'x-api-key': stack.info.api.key } });
-  const body = (await response.json()) as { views: { user_clickstream: { features: { events_1h: number } } } };
-  return body.views.user_clickstream.features.events_1h;
+  return Number((await servedFeatures(stack, userClickstream, userId)).events_1h ?? 0);
 }
 
 /** Put one event of a new user, then poll the API until it counts it. */

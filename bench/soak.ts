@@ -20,15 +20,12 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { ENVIRONMENTS, type EnvironmentName } from '../lib/config/environments.js';
 import { SendSession } from '../src/cli/kinesis/send-session.js';
-import { localStackLakeStorage } from '../src/cli/lake-target.js';
 import { sleep } from '../src/domain/concurrency.js';
 import { exampleCatalog, sources, userClickstream } from '../src/features/catalog.js';
-import { lakeTables } from '../src/lake/tables.js';
 import type { LocalEventSourceMapping } from '../src/local/event-source-mapping.js';
+import { countLakeRows, servedFeatures } from '../src/local/run-local.js';
 import { type LocalStack, startLocalStack } from '../src/local/stack.js';
-import { openLocalLake } from '../src/query/local-engine.js';
 import { clickstreamEvents } from '../src/workloads/clickstream.js';
 import { percentile } from './stats.js';
 
@@ -196,28 +193,8 @@ const delivered = (mappings: readonly LocalEventSourceMapping[]) => mappings.red
 
 /** `events_24h` of a user as the API serves it (0 for a user with no tiles yet). */
 async function servedCount(stack: LocalStack, userId: string): Promise<number> {
-  const response = await fetch(`${stack.info.api.url}/features/${userClickstream.entity.name}/${encodeURIComponent(userId)}`, {
-    headers: { 'x-api-key': stack.info.api.key },
-  });
-  if (response.status === 404) return 0;
-  if (response.status !== 200) throw new Error(`GET /features answered ${response.status}: ${await response.text()}`);
-  const body = (await response.json()) as { views: Record<string, { features: Record<string, unknown> }> };
-  const value = body.views[userClickstream.name]?.features.events_24h;
+  const value = (await servedFeatures(stack, userClickstream, userId)).events_24h;
   return typeof value === 'number' ? value : 0;
-}
-
-async function countLakeRows(stack: LocalStack): Promise<number> {
-  const { storage } = localStackLakeStorage(stack.info);
-  const lake = await openLocalLake({
-    storage,
-    tables: lakeTables(sources, ENVIRONMENTS[stack.info.env as EnvironmentName].lake),
-  });
-  try {
-    const result = await lake.run('SELECT count(*) AS n FROM clickstream');
-    return Number(result.rows[0]?.n ?? 0);
-  } finally {
-    lake.close();
-  }
 }
 
 export async function benchSoak(options: SoakOptions, log: (line: string) => void): Promise<SoakResult> {
@@ -402,7 +379,7 @@ async function soak(stack: LocalStack, options: SoakOptions, log: (line: string)
     }
   }
   const expected = [...sentPerUser.values()].reduce((s, n) => s + n, 0);
-  const lakeRows = drained ? await countLakeRows(stack) : undefined;
+  const lakeRows = drained ? await countLakeRows(stack, sources, 'clickstream') : undefined;
 
   const half = samples.filter((s) => s.sending && s.t >= sendSeconds / 2);
   const lagSlope = slope(half.map((s) => [s.t, s.aggregatorLag]));

@@ -3,7 +3,7 @@ import { s3Client } from '../aws/clients.js';
 import { objectsUnder } from '../aws/s3-objects.js';
 import { SendSession } from '../cli/kinesis/send-session.js';
 import { localStackLakeStorage } from '../cli/lake-target.js';
-import type { Catalog, FeatureView } from '../features/define.js';
+import type { Catalog, EventSource, FeatureView } from '../features/define.js';
 import { EVENTS_PREFIX } from '../lake/layout.js';
 import { lakeTables } from '../lake/tables.js';
 import { QUARANTINE_PREFIX } from '../quarantine/quarantine.js';
@@ -163,13 +163,8 @@ async function runDemo(
     }
     const shown = view === firstView ? busiest : [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, DEMO.shownUsers);
     for (const [entityId] of shown) {
-      const response = await fetch(
-        `${info.api.url}/features/${view.entity.name}/${encodeURIComponent(entityId)}?views=${view.name}`,
-        { headers: { 'x-api-key': info.api.key } },
-      );
-      const body = (await response.json()) as { views: Record<string, { features: Record<string, unknown> }> };
       log('');
-      log(renderGrid(view, `${view.entity.name} ${entityId}`, body.views[view.name]?.features ?? {}));
+      log(renderGrid(view, `${view.entity.name} ${entityId}`, await servedFeatures(stack, view, entityId)));
     }
   }
 
@@ -197,7 +192,7 @@ async function runDemo(
     `${QUARANTINE_PREFIX}consumer=lake-writer/`,
   );
   const lakeFiles = await countObjects(stack, info.resources.lakeBucket, `${EVENTS_PREFIX}${sourceName}/`);
-  const lakeRows = await countLakeRows(stack, catalog, sourceName);
+  const lakeRows = await countLakeRows(stack, catalog.sources, sourceName);
   log(
     `  lake rows             ${lakeRows.toLocaleString('en-US')} (expected ${events.toLocaleString('en-US')}) in ${lakeFiles} Parquet files under s3://${info.resources.lakeBucket}/${EVENTS_PREFIX}${sourceName}/`,
   );
@@ -210,14 +205,22 @@ async function runDemo(
   return ok ? 0 : 1;
 }
 
+/** One view's features of one entity, as the local stack's API serves them (GET /features). */
+export async function servedFeatures(stack: LocalStack, view: FeatureView, entityId: string): Promise<Record<string, unknown>> {
+  const { api } = stack.info;
+  const response = await fetch(`${api.url}/features/${view.entity.name}/${encodeURIComponent(entityId)}?views=${view.name}`, {
+    headers: { 'x-api-key': api.key },
+  });
+  if (response.status !== 200) throw new Error(`GET /features answered ${response.status}: ${await response.text()}`);
+  const body = (await response.json()) as { views: Record<string, { features: Record<string, unknown> }> };
+  return body.views[view.name]?.features ?? {};
+}
+
 /** Rows of a source's table on the local stack's lake, counted by DuckDB over the emulator's files. */
-async function countLakeRows(stack: LocalStack, catalog: Catalog, sourceName: string): Promise<number> {
+export async function countLakeRows(stack: LocalStack, sources: readonly EventSource[], sourceName: string): Promise<number> {
   const { info } = stack;
   const { storage } = localStackLakeStorage(info);
-  const lake = await openLocalLake({
-    storage,
-    tables: lakeTables(catalog.sources, ENVIRONMENTS[info.env as EnvironmentName].lake),
-  });
+  const lake = await openLocalLake({ storage, tables: lakeTables(sources, ENVIRONMENTS[info.env as EnvironmentName].lake) });
   try {
     const result = await lake.run(`SELECT count(*) AS n FROM ${sourceName}`);
     return Number(result.rows[0]?.n ?? 0);
