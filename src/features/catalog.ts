@@ -8,7 +8,15 @@
  * define it below and list it in `featureViews`.
  */
 import * as z from 'zod';
-import { type Catalog, defineCatalog, defineEntity, defineFeatureView, defineSource } from './define.js';
+import {
+  type Catalog,
+  defineCatalog,
+  defineEntity,
+  defineFeatureView,
+  defineSource,
+  type Entity,
+  type FeatureView,
+} from './define.js';
 
 /**
  * Event time: an ISO-8601 timestamp with a zone (Z or ±hh:mm), or epoch
@@ -185,36 +193,29 @@ export const app = defineEntity({
 
 const METRICS = Array.from({ length: 9 }, (_, i) => `metric_${i + 1}` as const);
 
-/** Seed 004's sums of metric_1 … metric_9, online, over the last 30 minutes and the last day. */
-const metricSums = (who: string) => ({
-  windows: [
-    { name: '30m', length: '30m' },
-    { name: '1d', length: '1d' },
-  ] as const,
-  // 30 min reads 7 five-minute tiles, a day 13 two-hour ones (default hops). Tiles must outlive a replay of
-  // the stream (lateness + retention: 8 days in prod) to stay exactly-once.
-  ttl: '9d' as const,
-  aggregations: [
-    { name: 'actions', kind: 'count' as const, description: `Log rows of the ${who}.` },
-    ...METRICS.map((metric) => ({ name: metric, kind: 'sum' as const, field: metric, description: `Sum of ${metric}.` })),
-  ],
-});
+/** Seed 004's log rows and sums of metric_1 … metric_9 of one entity of the logs, over 30 minutes and a day. */
+function metricSumsView(name: string, entity: Entity, who: string): FeatureView {
+  return defineFeatureView({
+    name,
+    description: `Seed 004 per ${who}: log rows and sums of metric_1 … metric_9 over 30 min and a day.`,
+    entity,
+    source: appLogs,
+    // 30 min reads 7 five-minute tiles, a day 13 two-hour ones (default hops).
+    windows: [
+      { name: '30m', length: '30m' },
+      { name: '1d', length: '1d' },
+    ],
+    // Tiles must outlive a replay of the stream (lateness + retention: 8 days in prod) to stay exactly-once.
+    ttl: '9d',
+    aggregations: [
+      { name: 'actions', kind: 'count', description: `Log rows of the ${who}.` },
+      ...METRICS.map((metric) => ({ name: metric, kind: 'sum' as const, field: metric, description: `Sum of ${metric}.` })),
+    ],
+  });
+}
 
-export const appUserMetrics = defineFeatureView({
-  name: 'app_user_metrics',
-  description: 'Seed 004 per user: log rows and sums of metric_1 … metric_9 over 30 min and a day.',
-  entity: appUser,
-  source: appLogs,
-  ...metricSums('user'),
-});
-
-export const appMetrics = defineFeatureView({
-  name: 'app_metrics',
-  description: 'Seed 004 per app: log rows and sums of metric_1 … metric_9 over 30 min and a day.',
-  entity: app,
-  source: appLogs,
-  ...metricSums('app'),
-});
+export const appUserMetrics = metricSumsView('app_user_metrics', appUser, 'user');
+export const appMetrics = metricSumsView('app_metrics', app, 'app');
 
 /** Model predictions (seed 001's prediction log), for the inference endpoint to come. */
 export const predictions = defineSource({
