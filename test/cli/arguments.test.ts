@@ -30,6 +30,7 @@ describe('bad arguments exit 2 and name what is wrong', () => {
     ['unknown view', ['features', 'user', 'u1', '--views', 'nope', '--api-url', 'http://127.0.0.1:1'], /--views.*nope/],
     ['unknown --env', ['local', '--env', 'moon'], /--env.*'moon'/],
     ['negative demo --events', ['start', '--events', '-1'], /--events/],
+    ['unknown demo --workload', ['start', '--workload', 'weather'], /--workload.*'weather'.*app-logs/],
     ['unknown command', ['launch'], /unknown command 'launch'/],
   ];
   // Concurrent: each case is a separate process; the local `expect` keeps reports apart.

@@ -25,6 +25,9 @@ describe('defineFeatureView', () => {
     [{ kind: 'last_k_distinct', field: 'product_id' }, /aggregation "a" \(last_k_distinct\) needs k, an integer 1–100/],
     [{ kind: 'last_k_distinct', field: 'product_id', k: 101 }, /needs k/],
     [{ kind: 'last', field: 'nope' }, /reads unknown field "nope"/],
+    [{ kind: 'percentile', field: 'price' }, /\(percentile\) needs quantile, a number from 0 to 1/],
+    [{ kind: 'percentile', field: 'price', quantile: 1.5 }, /needs quantile/],
+    [{ kind: 'percentile', field: 'event_type', quantile: 0.5 }, /needs a numeric field/],
   ])('refuses %j', (aggregation, message) => {
     expect(() => view(aggregation)).toThrow(message);
   });

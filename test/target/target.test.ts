@@ -57,6 +57,19 @@ describe('a local-stack.json target', () => {
     expect(target.lake).toEqual({ timePartitioning: 'date', batchingWindowSeconds: 1 });
   });
 
+  it('refuses lake settings it cannot wait by, naming the file', () => {
+    const withLake = (lake: unknown) => ({ ...localStackJson, lake });
+    for (const lake of [
+      { timePartitioning: 'weekly', batchingWindowSeconds: 1 },
+      { timePartitioning: 'hour', batchingWindowSeconds: -1 },
+      { timePartitioning: 'hour', batchingWindowSeconds: 'soon' },
+    ]) {
+      expect(() => targetFrom(withLake(lake), 'f.json', {}), JSON.stringify(lake)).toThrow(
+        /f\.json looks like a local-stack\.json but is malformed/,
+      );
+    }
+  });
+
   it('puts its endpoints and credentials above the caller’s AWS_* variables', () => {
     const env = clientEnv(targetFrom(localStackJson, 'f', {}), { AWS_ENDPOINT_URL: 'http://localhost:4566', AWS_PROFILE: 'x' });
     expect(env).toMatchObject({
