@@ -5,8 +5,6 @@
  * and the compactor Lambda's handler (which days an event asks for).
  */
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   CreateBucketCommand,
@@ -15,7 +13,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHandler } from '../../lambdas/compactor/handler.js';
 import { s3Client } from '../../src/aws/clients.js';
 import { groupBy } from '../../src/domain/collections.js';
@@ -24,8 +22,9 @@ import { daysToCompact } from '../../src/lake/compaction.js';
 import { createLakeWriter } from '../../src/lake/lake-writer.js';
 import { partitionSchemeFor } from '../../src/lake/layout.js';
 import { encodeParquet } from '../../src/lake/parquet/index.js';
-import { type Emulators, S3RVER_OBJECT_SUFFIX, startEmulators } from '../../src/local/emulators.js';
+import { type Emulators, S3RVER_OBJECT_SUFFIX } from '../../src/local/emulators.js';
 import { duckdbQuery, sqlString } from '../support/duckdb.js';
+import { useEmulators } from '../support/emulators.js';
 import { asRecords, clickEvents } from '../support/events.js';
 import { cleanEnv, runCli } from './support.js';
 
@@ -35,11 +34,9 @@ const BUCKET = 'compact-cli';
 
 let emulators: Emulators;
 let s3: S3Client;
-let dir: string;
 
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'featurelake-compact-'));
-  emulators = await startEmulators(dir);
+useEmulators('featurelake-compact-', async (started) => {
+  emulators = started;
   s3 = s3Client(emulators.env);
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await s3.send(new CreateBucketCommand({ Bucket: `${BUCKET}-quarantine` }));
@@ -58,11 +55,6 @@ beforeAll(async () => {
     arrivalTimeMs: NOW,
   });
   for (let i = 0; i < records.length; i += 100) await write(records.slice(i, i + 100));
-});
-
-afterAll(async () => {
-  await emulators?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 async function files(): Promise<string[]> {

@@ -11,9 +11,6 @@
  *   request carries), and evaluated against the role's policy as synthesized,
  *   and against the lake bucket's policy (which denies non-TLS requests).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -25,7 +22,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '../../lib/config/environments.js';
 import { createApp } from '../../lib/featurelake-app.js';
 import { s3Client } from '../../src/aws/clients.js';
@@ -34,7 +31,8 @@ import { type CompactionOptions, compactDay } from '../../src/lake/compaction.js
 import { createLakeWriter } from '../../src/lake/lake-writer.js';
 import { COMPACTION_PREFIX, partitionSchemeFor } from '../../src/lake/layout.js';
 import { encodeParquet } from '../../src/lake/parquet/index.js';
-import { type Emulators, startEmulators } from '../../src/local/emulators.js';
+import type { Emulators } from '../../src/local/emulators.js';
+import { useEmulators } from '../support/emulators.js';
 import { asRecords, clickEvents } from '../support/events.js';
 import { failingClient } from '../support/faults.js';
 
@@ -231,17 +229,10 @@ function authorizationsOf(command: unknown): Authorization[] {
 
 let emulators: Emulators;
 let s3: S3Client;
-let dir: string;
 
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'featurelake-compaction-policy-'));
-  emulators = await startEmulators(dir);
+useEmulators('featurelake-compaction-policy-', async (started) => {
+  emulators = started;
   s3 = s3Client(emulators.env);
-});
-
-afterAll(async () => {
-  await emulators?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("LakeCompaction: the role allows every S3 request compaction makes (prod's template)", () => {

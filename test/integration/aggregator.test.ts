@@ -3,21 +3,19 @@
  * (dynalite, s3rver): exact features, exactly-once under duplicate delivery,
  * a crash halfway through a batch, overlapping replays, and quarantine.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAggregator } from '../../src/aggregator/aggregate-batch.js';
 import { dynamoDocumentClient, s3Client } from '../../src/aws/clients.js';
 import type { StreamRecord } from '../../src/domain/records.js';
 import { appMetrics, appUserMetrics, sources, userClickstream } from '../../src/features/catalog.js';
 import type { FeatureView } from '../../src/features/define.js';
-import { type Emulators, startEmulators } from '../../src/local/emulators.js';
+import type { Emulators } from '../../src/local/emulators.js';
 import { readFeatures } from '../../src/online-store/feature-reader.js';
 import { workloads } from '../../src/workloads/index.js';
+import { useEmulators } from '../support/emulators.js';
 import { asRecords, clickEvents } from '../support/events.js';
 import { expectFeatures, referenceFeatures } from '../support/reference.js';
 
@@ -28,19 +26,12 @@ const policy = { maxLatenessMs: 8 * DAY, maxClockSkewMs: 300_000 };
 let emulators: Emulators;
 let doc: DynamoDBDocumentClient;
 let s3: S3Client;
-let dir: string;
 let tableCounter = 0;
 
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'featurelake-agg-'));
-  emulators = await startEmulators(dir);
+useEmulators('featurelake-agg-', async (started) => {
+  emulators = started;
   doc = dynamoDocumentClient(emulators.env);
   s3 = s3Client(emulators.env);
-});
-
-afterAll(async () => {
-  await emulators?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** A fresh table and bucket per test, so tests cannot see each other's tiles. */

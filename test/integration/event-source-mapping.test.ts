@@ -3,29 +3,21 @@
  * Lambda's documented semantics: batch size, partial batch responses, bisect
  * on error, bounded retries and the on-failure destination.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { CreateStreamCommand, PutRecordsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { kinesisClient, s3Client } from '../../src/aws/clients.js';
-import { type Emulators, startEmulators } from '../../src/local/emulators.js';
+import type { Emulators } from '../../src/local/emulators.js';
 import { type KinesisHandler, LocalEventSourceMapping } from '../../src/local/event-source-mapping.js';
 import type { EventSourceMappingModel } from '../../src/local/template-model.js';
+import { useEmulators } from '../support/emulators.js';
 
 let emulators: Emulators;
-let dir: string;
 let n = 0;
 
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'featurelake-esm-'));
-  emulators = await startEmulators(dir);
-});
-afterAll(async () => {
-  await emulators?.stop();
-  rmSync(dir, { recursive: true, force: true });
+useEmulators('featurelake-esm-', async (started) => {
+  emulators = started;
 });
 
 const settings: EventSourceMappingModel = {

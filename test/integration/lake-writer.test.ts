@@ -5,8 +5,6 @@
  * replays and a partition write failing mid-batch. Expected rows are computed
  * from the input events, not by the writer.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   CreateBucketCommand,
@@ -15,7 +13,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { s3Client } from '../../src/aws/clients.js';
 import { groupBy } from '../../src/domain/collections.js';
 import type { StreamRecord } from '../../src/domain/records.js';
@@ -24,8 +22,9 @@ import { type CompactionOptions, compactDay } from '../../src/lake/compaction.js
 import { type Compression, createLakeWriter } from '../../src/lake/lake-writer.js';
 import { COMPACTION_PREFIX, partitionSchemeFor } from '../../src/lake/layout.js';
 import { encodeParquet } from '../../src/lake/parquet/index.js';
-import { type Emulators, S3RVER_OBJECT_SUFFIX, startEmulators } from '../../src/local/emulators.js';
+import { type Emulators, S3RVER_OBJECT_SUFFIX } from '../../src/local/emulators.js';
 import { duckdbQuery, sqlString } from '../support/duckdb.js';
+import { useEmulators } from '../support/emulators.js';
 import { asRecords, clickEvents } from '../support/events.js';
 import { failingClient } from '../support/faults.js';
 
@@ -37,18 +36,11 @@ const policy = { maxLatenessMs: 7 * DAY, maxClockSkewMs: 300_000 };
 
 let emulators: Emulators;
 let s3: S3Client;
-let dir: string;
 let counter = 0;
 
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'featurelake-lake-'));
-  emulators = await startEmulators(dir);
+useEmulators('featurelake-lake-', async (started) => {
+  emulators = started;
   s3 = s3Client(emulators.env);
-});
-
-afterAll(async () => {
-  await emulators?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 async function freshLake(options: { compression?: Compression; s3?: S3Client; timePartitioning?: 'date' | 'hour' } = {}) {

@@ -10,8 +10,6 @@
  *   reported, the partition is left alone this run, the others go on.
  * Expected rows are what DuckDB reads before compaction, not what compaction says.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   CreateBucketCommand,
@@ -21,15 +19,16 @@ import {
   ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { s3Client } from '../../src/aws/clients.js';
 import { sources } from '../../src/features/catalog.js';
 import { type CompactionOptions, compactDay } from '../../src/lake/compaction.js';
 import { type Compression, createLakeWriter } from '../../src/lake/lake-writer.js';
 import { COMPACTION_PREFIX, partitionSchemeFor } from '../../src/lake/layout.js';
 import { encodeParquet } from '../../src/lake/parquet/index.js';
-import { type Emulators, S3RVER_OBJECT_SUFFIX, startEmulators } from '../../src/local/emulators.js';
+import { type Emulators, S3RVER_OBJECT_SUFFIX } from '../../src/local/emulators.js';
 import { duckdbQuery, sqlString } from '../support/duckdb.js';
+import { useEmulators } from '../support/emulators.js';
 import { asRecords, clickEvents } from '../support/events.js';
 import { failingClient, s3ServiceError } from '../support/faults.js';
 
@@ -42,18 +41,11 @@ const records = asRecords(events, { arrivalTimeMs: NOW });
 
 let emulators: Emulators;
 let s3: S3Client;
-let dir: string;
 let counter = 0;
 
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'featurelake-compaction-'));
-  emulators = await startEmulators(dir);
+useEmulators('featurelake-compaction-', async (started) => {
+  emulators = started;
   s3 = s3Client(emulators.env);
-});
-
-afterAll(async () => {
-  await emulators?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 async function batchedLake(compression: Compression) {
