@@ -71,8 +71,8 @@ function fromLocalStackInfo(json: Record<string, unknown>, file: string): Target
     throw new Error(`${file} looks like a local-stack.json but is malformed: ${parsed.error.issues[0]?.message ?? ''}`);
   const info = parsed.data;
   const config = ENVIRONMENTS[info.env as EnvironmentName];
-  // The file may say how its lake writer runs (a --lake-window override); otherwise the environment's settings apply.
-  const lake = isObject(json.lake) ? json.lake : {};
+  // The file says how its lake writer runs (validated with the file; a --lake-window override); older files do not.
+  const lake = info.lake;
   return {
     description: `the embedded local stack of ${file} (pid ${info.pid})`,
     kind: 'embedded',
@@ -86,8 +86,8 @@ function fromLocalStackInfo(json: Record<string, unknown>, file: string): Target
     quarantineBucket: info.resources.quarantineBucket,
     api: { url: trimSlash(info.api.url), key: info.api.key, auth: config?.api.auth ?? 'apiKey' },
     lake: {
-      timePartitioning: partitioning(lake.timePartitioning ?? config?.lake.timePartitioning ?? 'hour', file),
-      batchingWindowSeconds: seconds(lake.batchingWindowSeconds ?? config?.lake.maxBatchingWindowSeconds ?? 60, file),
+      timePartitioning: lake?.timePartitioning ?? partitioning(config?.lake.timePartitioning ?? 'hour', file),
+      batchingWindowSeconds: lake?.batchingWindowSeconds ?? config?.lake.maxBatchingWindowSeconds ?? 60,
     },
     aggregatorWindowSeconds: config?.aggregator.maxBatchingWindowSeconds ?? 5,
   };
