@@ -59,7 +59,7 @@ export interface EndToEndRun {
 const DEMO_SPAN_MS = 3 * 3_600_000;
 
 /** Conditional UpdateItems of tile-shaped items straight at the emulator, as the tile writer makes them. */
-async function rawWriteRate(stack: LocalStack, writes: number): Promise<number> {
+export async function rawWriteRate(stack: LocalStack, writes: number): Promise<number> {
   const doc = dynamoDocumentClient(stack.clientEnv);
   const states = JSON.stringify(Array.from({ length: 12 }, (_, i) => ({ n: i, s: i * 1.5, t: Date.now() })));
   const started = performance.now();

@@ -279,6 +279,12 @@ if (selected.has('soak')) {
       '—',
     ]);
     rows.push([
+      '  beside the emulated DynamoDB’s raw UpdateItem rate, same stack, before sending',
+      `${fmt(s.rawWritesPerSecond)} writes/s`,
+      '—',
+      '—',
+    ]);
+    rows.push([
       '  no loss: every user served exactly the events put for it; lake rows',
       `${fmt(s.final.served)} / ${fmt(s.final.expected)} served (${s.final.usersMismatched} of ${s.final.usersChecked} users off); lake ${s.final.lakeRows === undefined ? 'not checked' : fmt(s.final.lakeRows)}`,
       'all, once',

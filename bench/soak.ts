@@ -27,6 +27,7 @@ import type { LocalEventSourceMapping } from '../src/local/event-source-mapping.
 import { countLakeRows, servedFeatures } from '../src/local/run-local.js';
 import { type LocalStack, startLocalStack } from '../src/local/stack.js';
 import { clickstreamEvents } from '../src/workloads/clickstream.js';
+import { rawWriteRate } from './e2e.js';
 import { percentile } from './stats.js';
 
 export interface SoakOptions {
@@ -97,6 +98,8 @@ export interface SoakResult {
   readonly sent: number;
   readonly achievedPutRate: number;
   readonly aggregatorRate: { readonly sendingEventsPerSecond: number };
+  /** The emulated DynamoDB's raw conditional-UpdateItem rate, measured on this stack before the soak: its ceiling. */
+  readonly rawWritesPerSecond: number;
   readonly drained: boolean;
   readonly drainedAfterLastPutSeconds?: number;
   readonly aggregatorLagSlopePerSecond: number;
@@ -209,6 +212,8 @@ export async function benchSoak(options: SoakOptions, log: (line: string) => voi
 async function soak(stack: LocalStack, options: SoakOptions, log: (line: string) => void): Promise<SoakResult> {
   const aggregators = stack.mappingsOf('aggregator');
   const lakeWriters = stack.mappingsOf('lake-writer');
+  // The baseline of this run: what the emulator takes with no featurelake code in the loop.
+  const rawWritesPerSecond = await rawWriteRate(stack, 3_000);
   const session = await SendSession.open(
     { streamName: stack.info.resources.streamName, env: stack.clientEnv, endpoint: stack.info.endpoints.kinesis },
     { catalog: exampleCatalog, concurrency: 4 },
@@ -421,6 +426,7 @@ async function soak(stack: LocalStack, options: SoakOptions, log: (line: string)
     },
     sent: putTotal,
     achievedPutRate: achieved,
+    rawWritesPerSecond,
     aggregatorRate: { sendingEventsPerSecond: (samples.filter((s) => s.sending).at(-1)?.aggregatorDelivered ?? 0) / sendSeconds },
     drained,
     ...(drained ? { drainedAfterLastPutSeconds: drainedAfter } : {}),
