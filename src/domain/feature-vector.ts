@@ -2,7 +2,7 @@
  * Evaluates a feature view's windows at time T from its tiles: the online
  * read path, and the reference the offline SQL must agree with.
  */
-import type { FeatureView, Window } from '../features/define.js';
+import type { FeatureView, TrendFeature, Window } from '../features/define.js';
 import { featureName } from '../features/define.js';
 import { type AggregationState, type FeatureValue, opsOf } from '../features/kinds/index.js';
 import { windowTileStarts } from './windows.js';
@@ -81,7 +81,20 @@ export function evaluateView(view: FeatureView, nowMs: number, lookup: TileLooku
       freshness[name] = iso(Math.max(numerator.t, denominator.t));
     }
   }
+  for (const trend of view.trends) {
+    const recent = view.windows.find((w) => w.name === trend.recent) as Window;
+    const baseline = view.windows.find((w) => w.name === trend.baseline) as Window;
+    const top = features[featureName(trend.aggregation, recent)] as number;
+    const bottom = trendBaseline(trend, features[featureName(trend.aggregation, baseline)] as number, recent, baseline);
+    features[trend.name] = bottom === 0 ? trend.whenUndefined : top / bottom;
+    freshness[trend.name] = freshness[featureName(trend.aggregation, baseline)] ?? null;
+  }
   return { features, freshness };
+}
+
+/** A trend's denominator: the baseline scaled to the recent window's length, at least `minBaseline`. */
+export function trendBaseline(trend: TrendFeature, baselineValue: number, recent: Window, baseline: Window): number {
+  return Math.max(trend.minBaseline ?? 0, (baselineValue * recent.lengthSeconds) / baseline.lengthSeconds);
 }
 
 /** What an entity with no events at all serves: the documented defaults. */

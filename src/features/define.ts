@@ -73,6 +73,26 @@ export interface RatioFeature {
 }
 
 /**
+ * One aggregation over a recent window against its pace over a longer baseline
+ * window (seed 000's `recent_access_trend`): served once, as `name`, equal to
+ * recent / max(minBaseline, baseline × recent length / baseline length). With
+ * a 24 h recent and a 7 d baseline window: count_24h / max(1, count_7d / 7).
+ */
+export interface TrendFeature {
+  readonly name: string;
+  /** A numeric aggregation of the view (count, sum…). */
+  readonly aggregation: string;
+  /** Window names of the view. */
+  readonly recent: string;
+  readonly baseline: string;
+  /** Floor of the scaled baseline, so a quiet history does not blow the trend up. @default 0 */
+  readonly minBaseline?: number;
+  /** Served when the scaled baseline (after the floor) is zero. */
+  readonly whenUndefined: number | null;
+  readonly description: string;
+}
+
+/**
  * A window of `length`, stored as tiles of width `hop` (see docs/window-semantics.md),
  * or `'lifetime'`: every event since the entity's first, in one tile that never expires.
  */
@@ -133,6 +153,7 @@ export interface FeatureViewSpec {
   readonly source: EventSource;
   readonly aggregations: readonly Aggregation[];
   readonly ratios?: readonly RatioFeature[];
+  readonly trends?: readonly TrendFeature[];
   readonly windows: readonly WindowSpec[];
   /** How long a tile stays in the online store after its end. At least the longest window. */
   readonly ttl: Duration;
@@ -146,9 +167,10 @@ export interface Window {
 }
 
 /** A validated feature view with durations resolved; what the rest of the code consumes. */
-export interface FeatureView extends Omit<FeatureViewSpec, 'windows' | 'ttl' | 'ratios'> {
+export interface FeatureView extends Omit<FeatureViewSpec, 'windows' | 'ttl' | 'ratios' | 'trends'> {
   readonly windows: readonly Window[];
   readonly ratios: readonly RatioFeature[];
+  readonly trends: readonly TrendFeature[];
   readonly ttlSeconds: number;
   /** Distinct tile widths, ascending: one tile per hop per entity is written. */
   readonly hopsSeconds: readonly number[];
@@ -269,6 +291,27 @@ export function defineFeatureView(spec: FeatureViewSpec): FeatureView {
   if (tilesRead > MAX_TILES_PER_VIEW) {
     fail(`its windows read ${tilesRead} tiles per request; at most ${MAX_TILES_PER_VIEW} (coarser hops, or fewer widths)`);
   }
+  const trends = spec.trends ?? [];
+  const featureNames = new Set(
+    windows.flatMap((w) => [...aggregationNames, ...ratios.map((r) => r.name)].map((n) => `${n}_${w.name}`)),
+  );
+  for (const trend of trends) {
+    assertName('trend', trend.name);
+    if (aggregationNames.has(trend.name) || ratios.some((r) => r.name === trend.name) || featureNames.has(trend.name)) {
+      fail(`trend "${trend.name}" has the name of another feature`);
+    }
+    const agg = spec.aggregations.find((a) => a.name === trend.aggregation);
+    if (!agg) fail(`trend "${trend.name}" refers to unknown aggregation "${trend.aggregation}"`);
+    else if (!['count', 'sum'].includes(agg.kind)) fail(`trend "${trend.name}" needs a count or sum, not ${agg.kind}`);
+    const recent = windows.find((w) => w.name === trend.recent);
+    const baseline = windows.find((w) => w.name === trend.baseline);
+    if (!recent) fail(`trend "${trend.name}" refers to unknown window "${trend.recent}"`);
+    if (!baseline) fail(`trend "${trend.name}" refers to unknown window "${trend.baseline}"`);
+    if (recent && baseline && !(recent.lengthSeconds < baseline.lengthSeconds && Number.isFinite(baseline.lengthSeconds))) {
+      fail(`trend "${trend.name}": window ${trend.recent} must be shorter than ${trend.baseline}, and neither a lifetime`);
+    }
+  }
+  if (new Set(trends.map((t) => t.name)).size !== trends.length) fail('a trend is declared twice');
   const ttlSeconds = parseDuration(spec.ttl);
   if (ttlSeconds < longestWindowSeconds) fail(`ttl ${spec.ttl} is shorter than the longest window`);
 
@@ -276,6 +319,7 @@ export function defineFeatureView(spec: FeatureViewSpec): FeatureView {
     ...spec,
     windows,
     ratios,
+    trends,
     ttlSeconds,
     longestWindowSeconds,
     hopsSeconds: [...new Set(windows.map((w) => w.hopSeconds))].sort((a, b) => a - b),

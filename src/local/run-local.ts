@@ -240,7 +240,8 @@ function renderGrid(view: FeatureView, title: string, features: Record<string, u
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')}`;
-  return [line(header), ...rows.map(line)].join('\n');
+  const trends = view.trends.map((t) => `  ${t.name.padEnd(widths[0] ?? 0)}  ${cell(features[t.name])}`);
+  return [line(header), ...rows.map(line), ...trends].join('\n');
 }
 
 async function countObjects(stack: LocalStack, bucket: string, prefix: string): Promise<number> {

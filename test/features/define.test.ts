@@ -1,7 +1,10 @@
 /** The definition language refuses a wrong aggregation with a message naming the view, the aggregation and the problem. */
 import { describe, expect, it } from 'vitest';
+import { evaluateView } from '../../src/domain/feature-vector.js';
+import { tileStartMs } from '../../src/domain/windows.js';
 import { clickstream, user, userClickstream } from '../../src/features/catalog.js';
 import { type Aggregation, defineCatalog, defineFeatureView } from '../../src/features/define.js';
+import { count } from '../../src/features/kinds/count.js';
 
 const view = (aggregation: Omit<Partial<Aggregation>, 'kind'> & { kind: string }) =>
   defineFeatureView({
@@ -120,5 +123,62 @@ describe('windows', () => {
     expect(view.windows[1]).toEqual({ name: 'lifetime', lengthSeconds: Number.POSITIVE_INFINITY, hopSeconds: 0 });
     expect(view.longestWindowSeconds).toBe(3_600);
     expect(() => withWindows([{ name: 'lifetime', length: 'lifetime', hop: '1d' }])).toThrow(/a lifetime window has no hop/);
+  });
+});
+
+describe('trends (a count over a recent window against its pace over a baseline)', () => {
+  const trendView = (trend: Record<string, unknown>) =>
+    defineFeatureView({
+      name: 'v',
+      description: '',
+      entity: user,
+      source: clickstream,
+      windows: [
+        { name: '1d', length: '1d' },
+        { name: '7d', length: '7d' },
+        { name: 'all', length: 'lifetime' },
+      ],
+      ttl: '8d',
+      aggregations: [
+        { name: 'events', kind: 'count', description: '' },
+        { name: 'last_type', kind: 'last', field: 'event_type', description: '' },
+      ],
+      trends: [
+        { name: 'trend', aggregation: 'events', recent: '1d', baseline: '7d', whenUndefined: null, description: '', ...trend },
+      ],
+    });
+
+  it.each([
+    [{ aggregation: 'nope' }, /trend "trend" refers to unknown aggregation "nope"/],
+    [{ aggregation: 'last_type' }, /trend "trend" needs a count or sum, not last/],
+    [{ recent: '2d' }, /unknown window "2d"/],
+    [{ recent: '7d', baseline: '1d' }, /window 7d must be shorter than 1d/],
+    [{ baseline: 'all' }, /neither a lifetime/],
+    [{ name: 'events_1d' }, /has the name of another feature/],
+  ])('refuses %j', (trend, message) => {
+    expect(() => trendView(trend)).toThrow(message);
+  });
+
+  it("serves seed 000's recent_access_trend: count_24h / max(1, count_7d / 7)", () => {
+    const view = trendView({ minBaseline: 1 });
+    const now = Date.UTC(2026, 0, 10, 12);
+    // 3 events in the last day, 11 more over the week before: 3 / max(1, 14 / 7) = 1.5.
+    const times = [1, 2, 3]
+      .map((h) => now - h * 3_600_000)
+      .concat(Array.from({ length: 11 }, (_, i) => now - (2 + i * 0.4) * 86_400_000));
+    const ops = count.bind(view.aggregations[0] as Aggregation);
+    const lookupOf = (eventTimes: number[]) => (hop: number, start: number) => {
+      const state = ops.empty();
+      for (const t of eventTimes) if (tileStartMs(t, hop) === start) ops.add(state, undefined, t);
+      return state.n ? [state, undefined] : undefined;
+    };
+    const served = evaluateView(view, now, lookupOf(times)).features;
+    expect(served.events_1d).toBe(3);
+    expect(served.events_7d).toBe(14);
+    expect(served.trend).toBeCloseTo(3 / Math.max(1, 14 / 7), 12);
+    // A quiet week: the floor of 1 keeps the trend at the recent count (2 / max(1, 2 / 7)), not a blow-up.
+    expect(evaluateView(view, now, lookupOf(times.slice(0, 2))).features.trend).toBeCloseTo(2, 12);
+    // Without a floor and with no events the trend is undefined.
+    expect(evaluateView(trendView({}), now, () => undefined).features.trend).toBeNull();
   });
 });

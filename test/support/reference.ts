@@ -100,6 +100,18 @@ export function referenceFeatures(view: FeatureView, given: readonly ReferenceEv
       freshness[`${ratio.name}_${window.name}`] = times.length ? (times.sort().at(-1) as string) : null;
     }
   }
+  // Trends (seed 000's recent_access_trend): recent / max(floor, baseline × recent length / baseline length).
+  for (const trend of view.trends) {
+    const recent = view.windows.find((w) => w.name === trend.recent);
+    const baseline = view.windows.find((w) => w.name === trend.baseline);
+    if (!recent || !baseline) throw new Error(`trend ${trend.name}: unknown window`);
+    const top = features[`${trend.aggregation}_${recent.name}`] as number;
+    const scaled =
+      ((features[`${trend.aggregation}_${baseline.name}`] as number) * recent.lengthSeconds) / baseline.lengthSeconds;
+    const bottom = Math.max(trend.minBaseline ?? 0, scaled);
+    features[trend.name] = bottom === 0 ? trend.whenUndefined : top / bottom;
+    freshness[trend.name] = freshness[`${trend.aggregation}_${baseline.name}`] ?? null;
+  }
   return { features, freshness };
 }
 
