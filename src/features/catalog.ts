@@ -17,6 +17,7 @@ import {
   type Entity,
   type FeatureView,
 } from './define.js';
+import { defineLabel } from './labels.js';
 
 /**
  * Event time: an ISO-8601 timestamp with a zone (Z or ±hh:mm), or epoch
@@ -243,5 +244,19 @@ export const sources = [clickstream, appLogs, predictions] as const;
 export const entities = [user, appUser, app] as const;
 export const featureViews = [userClickstream, appUserMetrics, appMetrics] as const;
 
+/** Seed 002's target: after a page view, does the user buy within the hour? */
+export const purchaseWithin1h = defineLabel({
+  name: 'purchase_within_1h',
+  description: 'At each page view of a user: 1 when the user makes a purchase in the next hour, else 0.',
+  entity: user,
+  source: clickstream,
+  where: { field: 'event_type', equals: 'purchase' },
+  horizon: '1h',
+  atLeast: 1,
+  observe: { where: { field: 'event_type', equals: 'page_view' } },
+});
+
+export const labels = [purchaseWithin1h] as const;
+
 /** The example catalog the app deploys and the local stack runs unless given another. */
-export const exampleCatalog: Catalog = defineCatalog({ sources, entities, featureViews });
+export const exampleCatalog: Catalog = defineCatalog({ sources, entities, featureViews, labels });

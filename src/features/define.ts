@@ -9,6 +9,7 @@
 import type { z } from 'zod';
 import { type Duration, parseDuration } from '../domain/duration.js';
 import { AGGREGATION_KINDS, type AggregationKind, isAggregationKind, kindOf } from './kinds/index.js';
+import type { Label } from './labels.js';
 
 export type { AggregationKind } from './kinds/index.js';
 
@@ -340,6 +341,8 @@ export interface Catalog {
   readonly sources: readonly EventSource[];
   readonly entities: readonly Entity[];
   readonly featureViews: readonly FeatureView[];
+  /** Labels `featurelake training-set --labels <name>` computes from the stream (./labels.ts). */
+  readonly labels?: readonly Label[];
 }
 
 /** Checks a catalog as a whole: unique names, every view's source and entity listed. */
@@ -363,6 +366,16 @@ export function defineCatalog(catalog: Catalog): Catalog {
     'feature view',
     catalog.featureViews.map((v) => v.name),
   );
+  unique(
+    'label',
+    (catalog.labels ?? []).map((l) => l.name),
+  );
+  for (const label of catalog.labels ?? []) {
+    for (const source of [label.source, label.observe.source]) {
+      if (!catalog.sources.includes(source))
+        throw new Error(`catalog: label ${label.name} reads source ${source.name}, which the catalog does not list`);
+    }
+  }
   for (const view of catalog.featureViews) {
     if (!catalog.sources.includes(view.source)) {
       throw new Error(`catalog: feature view ${view.name} reads source ${view.source.name}, which the catalog does not list`);
