@@ -8,6 +8,7 @@
  * define it below and list it in `featureViews`.
  */
 import * as z from 'zod';
+import { defineBatchSource } from './batch-source.js';
 import {
   type Catalog,
   defineCatalog,
@@ -258,5 +259,24 @@ export const purchaseWithin1h = defineLabel({
 
 export const labels = [purchaseWithin1h] as const;
 
+/** Seed 002's user profiles (its batch generator's file, Feast's user_profile_features): one row per user, as of updated_at. */
+export const userProfiles = defineBatchSource({
+  name: 'user_profiles',
+  description: "Shop users' profile attributes from seed 002's batch files: age, country, subscription tier, activity weight.",
+  entity: user,
+  asOfField: 'updated_at',
+  schema: z.object({
+    user_id: id,
+    age: z.number().int().min(13).max(120),
+    country: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 code (e.g. DE)'),
+    subscription_tier: z.enum(['free', 'basic', 'premium']),
+    activity_weight: z.number().finite().nonnegative().optional(),
+    updated_at: eventTime,
+  }),
+  features: ['age', 'country', 'subscription_tier', 'activity_weight'],
+});
+
+export const batchSources = [userProfiles] as const;
+
 /** The example catalog the app deploys and the local stack runs unless given another. */
-export const exampleCatalog: Catalog = defineCatalog({ sources, entities, featureViews, labels });
+export const exampleCatalog: Catalog = defineCatalog({ sources, entities, featureViews, labels, batchSources });

@@ -8,6 +8,7 @@
  */
 import type { z } from 'zod';
 import { type Duration, parseDuration } from '../domain/duration.js';
+import type { BatchSource } from './batch-source.js';
 import { AGGREGATION_KINDS, type AggregationKind, isAggregationKind, kindOf } from './kinds/index.js';
 import type { Label } from './labels.js';
 
@@ -343,6 +344,8 @@ export interface Catalog {
   readonly featureViews: readonly FeatureView[];
   /** Labels `featurelake training-set --labels <name>` computes from the stream (./labels.ts). */
   readonly labels?: readonly Label[];
+  /** Entity attributes from files (./batch-source.ts), served beside the views of their entity. @default none */
+  readonly batchSources?: readonly BatchSource[];
 }
 
 /** Checks a catalog as a whole: unique names, every view's source and entity listed. */
@@ -375,6 +378,16 @@ export function defineCatalog(catalog: Catalog): Catalog {
       if (!catalog.sources.includes(source))
         throw new Error(`catalog: label ${label.name} reads source ${source.name}, which the catalog does not list`);
     }
+  }
+  // A batch source is named beside the views in the API (?views=) and beside the sources in the lake.
+  const batchSources = catalog.batchSources ?? [];
+  unique('feature view or batch source', [...catalog.featureViews.map((v) => v.name), ...batchSources.map((b) => b.name)]);
+  unique('source or batch source (lake table)', [...catalog.sources.map((s) => s.name), ...batchSources.map((b) => b.name)]);
+  for (const batch of batchSources) {
+    if (!catalog.entities.includes(batch.entity))
+      throw new Error(
+        `catalog: batch source ${batch.name} describes entity ${batch.entity.name}, which the catalog does not list`,
+      );
   }
   for (const view of catalog.featureViews) {
     if (!catalog.sources.includes(view.source)) {
