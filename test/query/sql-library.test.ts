@@ -164,7 +164,10 @@ describe('parseParamPairs', () => {
 describe('rewrite', () => {
   it('renames the functions DuckDB spells differently, whole words only', () => {
     expect(toDuckDb('SELECT approx_percentile(x, 0.5), to_unixtime(t), my_approx_percentile(y)')).toBe(
-      'SELECT quantile_cont(x, 0.5), epoch(t), my_approx_percentile(y)',
+      'SELECT quantile_disc(x, 0.5), epoch(t), my_approx_percentile(y)',
+    );
+    expect(toDuckDb('SELECT slice(array_distinct(a), 1, 3), list_slice(b, 1, 2)')).toBe(
+      'SELECT list_slice(array_distinct_ordered(a), 1, 3), list_slice(b, 1, 2)',
     );
   });
 

@@ -11,6 +11,7 @@ const ops: AggregationOps = {
   defaultValue: 0,
   encode: (state) => ({ n: state.n, t: state.t }),
   decode: (stored): AggregationState => storedBase(stored),
+  sql: (rows) => `count(CASE WHEN ${rows.hit} THEN 1 END)`,
 };
 
 /** Events (that pass the aggregation's filter). */

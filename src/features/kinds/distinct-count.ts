@@ -103,6 +103,8 @@ const ops: AggregationOps<DistinctState> = {
     return merged;
   },
   value: (state) => (state.exact ? state.exact.size : Math.round(estimate(state.registers as Uint8Array))),
+  // Exact offline: the online value is exact to 100 values, then within the sketch's error.
+  sql: (rows) => `count(DISTINCT ${rows.value})`,
   defaultValue: 0,
   encode: (state) => ({
     n: state.n,

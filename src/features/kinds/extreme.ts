@@ -6,7 +6,10 @@ export interface ValueState extends AggregationState {
 }
 
 /** min and max: keep the value that `wins` over the other. */
-export function extremeOps(wins: (candidate: number, kept: number) => boolean): AggregationOps<ValueState> {
+export function extremeOps(
+  wins: (candidate: number, kept: number) => boolean,
+  sqlFunction: 'min' | 'max',
+): AggregationOps<ValueState> {
   return {
     empty: () => ({ n: 0, t: 0, v: undefined }),
     add(state, value, t) {
@@ -24,5 +27,6 @@ export function extremeOps(wins: (candidate: number, kept: number) => boolean): 
     defaultValue: null,
     encode: (state) => ({ n: state.n, t: state.t, v: state.v }),
     decode: (stored) => ({ ...storedBase(stored), v: stored.v as Scalar | undefined }),
+    sql: (rows) => `${sqlFunction}(${rows.value})`,
   };
 }

@@ -57,4 +57,12 @@ export function opsOf(aggregation: Aggregation): AggregationOps {
   return ops;
 }
 
-export type { AggregationKindDef, AggregationOps, AggregationState, FeatureValue, Scalar, ServeContext } from './kind.js';
+export type {
+  AggregationKindDef,
+  AggregationOps,
+  AggregationState,
+  FeatureValue,
+  Scalar,
+  ServeContext,
+  SqlRows,
+} from './kind.js';

@@ -33,6 +33,26 @@ export interface ServeContext {
  */
 export type FieldRequirement = 'none' | 'any' | 'number';
 
+/**
+ * What the offline SQL (src/query/feature-sql.ts) gives a kind to render itself
+ * as one aggregate over the events joined to a row: Trino SQL (Athena), which
+ * src/query/rewrite.ts turns into DuckDB's.
+ */
+export interface SqlRows {
+  /** The field's value where the event is in the window and passes the filter, else NULL (NULL for kinds without a field). */
+  readonly value: string;
+  /** TRUE where the event counts: in the window, past the filter, and (for kinds with a field) the value is not NULL. */
+  readonly hit: string;
+  /** A VARCHAR that orders events as the stream does: window time, then sequence number. */
+  readonly order: string;
+  /** The event's window time and the row's time, epoch ms (BIGINT). */
+  readonly timeMs: string;
+  readonly asOfMs: string;
+}
+
+/** A number as Trino SQL types it DOUBLE, not DECIMAL (docs/sql.md). */
+export const sqlDouble = (x: number): string => `CAST(${x} AS DOUBLE)`;
+
 /** The operations of one aggregation: the kind with that aggregation's options bound. */
 export interface AggregationOps<S extends AggregationState = AggregationState> {
   empty(): S;
@@ -46,6 +66,11 @@ export interface AggregationOps<S extends AggregationState = AggregationState> {
   /** The state as stored in the tile item's `a` map (a DynamoDB document value). */
   encode(state: S): Record<string, unknown>;
   decode(stored: Readonly<Record<string, unknown>>): S;
+  /**
+   * The aggregate computing the served value over `rows` (NULL where the window holds no matching
+   * event: the SQL generator applies `defaultValue`). Same semantics as `value`, within a sketch's error.
+   */
+  sql(rows: SqlRows): string;
 }
 
 export interface AggregationKindDef<S extends AggregationState = AggregationState> {

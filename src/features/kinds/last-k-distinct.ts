@@ -48,6 +48,9 @@ function opsFor(k: number): AggregationOps<LastKState> {
       ...storedBase(stored),
       items: ((stored.k ?? []) as [Scalar, number][]).map(([v, t]) => [v, Number(t)] as [Scalar, number]),
     }),
+    // Newest first by window time then stream order; array_distinct keeps each value's first (newest) place.
+    sql: (rows) =>
+      `slice(array_distinct(array_agg(${rows.value} ORDER BY ${rows.order} DESC) FILTER (WHERE ${rows.hit})), 1, ${k})`,
   };
 }
 

@@ -19,6 +19,8 @@ const ops: AggregationOps<ValueState> = {
   defaultValue: null,
   encode: (state) => ({ n: state.n, t: state.t, v: state.v }),
   decode: (stored) => ({ ...storedBase(stored), v: stored.v as ValueState['v'] }),
+  // The newest by window time, then by stream order: what `add` and `merge` keep.
+  sql: (rows) => `max_by(${rows.value}, CASE WHEN ${rows.hit} THEN ${rows.order} END)`,
 };
 
 /** The field's value in the newest event (ties on event time: the later in the stream). */

@@ -1,7 +1,7 @@
 import { extremeOps, type ValueState } from './extreme.js';
 import type { AggregationKindDef } from './kind.js';
 
-const ops = extremeOps((candidate, kept) => candidate > kept);
+const ops = extremeOps((candidate, kept) => candidate > kept, 'max');
 
 export const max: AggregationKindDef<ValueState> = {
   name: 'max',

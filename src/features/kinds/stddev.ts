@@ -4,7 +4,7 @@ import { type MomentsState, momentsOps, sampleVariance } from './variance.js';
 const ops = momentsOps((state) => {
   const v = sampleVariance(state);
   return v === null ? null : Math.sqrt(v);
-});
+}, 'stddev_samp');
 
 export const stddev: AggregationKindDef<MomentsState> = {
   name: 'stddev',

@@ -5,7 +5,11 @@ export interface SumState extends AggregationState {
   s: number;
 }
 
-export const sumOps = (value: (state: SumState) => number | null, defaultValue: number | null): AggregationOps<SumState> => ({
+export const sumOps = (
+  value: (state: SumState) => number | null,
+  defaultValue: number | null,
+  sqlFunction: 'sum' | 'avg',
+): AggregationOps<SumState> => ({
   empty: () => ({ n: 0, t: 0, s: 0 }),
   add(state, value, t) {
     state.s += value as number;
@@ -17,9 +21,10 @@ export const sumOps = (value: (state: SumState) => number | null, defaultValue: 
   defaultValue,
   encode: (state) => ({ n: state.n, t: state.t, s: state.s }),
   decode: (stored) => ({ ...storedBase(stored), s: Number(stored.s ?? 0) }),
+  sql: (rows) => `${sqlFunction}(${rows.value})`,
 });
 
-const ops = sumOps((state) => state.s, 0);
+const ops = sumOps((state) => state.s, 0, 'sum');
 
 /** Sum of a numeric field; 0 for an empty window. */
 export const sum: AggregationKindDef<SumState> = {

@@ -9,6 +9,7 @@ const ops: AggregationOps = {
   value: (state, { nowMs }) => Math.max(0, nowMs - state.t) / 1000,
   defaultValue: null,
   decode: (stored): AggregationState => counted.decode(stored),
+  sql: (rows) => `CAST(${rows.asOfMs} - max(CASE WHEN ${rows.hit} THEN ${rows.timeMs} END) AS DOUBLE) / 1000`,
 };
 
 /** Seconds from the newest event of the window to the time of the read; null when the window is empty. */

@@ -12,7 +12,10 @@ export interface MomentsState extends AggregationState {
 /** The sample variance (n − 1), as Athena's and DuckDB's `variance`/`var_samp`; null below two values. */
 export const sampleVariance = (state: MomentsState): number | null => (state.n < 2 ? null : state.q / (state.n - 1));
 
-export const momentsOps = (value: (state: MomentsState) => number | null): AggregationOps<MomentsState> => ({
+export const momentsOps = (
+  value: (state: MomentsState) => number | null,
+  sqlFunction: 'var_samp' | 'stddev_samp',
+): AggregationOps<MomentsState> => ({
   empty: () => ({ n: 0, t: 0, m: 0, q: 0 }),
   add(state, value, t) {
     const x = value as number;
@@ -38,9 +41,10 @@ export const momentsOps = (value: (state: MomentsState) => number | null): Aggre
   defaultValue: null,
   encode: (state) => ({ n: state.n, t: state.t, m: state.m, q: state.q }),
   decode: (stored) => ({ ...storedBase(stored), m: Number(stored.m ?? 0), q: Number(stored.q ?? 0) }),
+  sql: (rows) => `${sqlFunction}(${rows.value})`,
 });
 
-const ops = momentsOps(sampleVariance);
+const ops = momentsOps(sampleVariance, 'var_samp');
 
 export const variance: AggregationKindDef<MomentsState> = {
   name: 'variance',
