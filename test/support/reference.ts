@@ -76,6 +76,16 @@ export function referenceFeatures(view: FeatureView, given: readonly ReferenceEv
           value = newest ? Math.max(0, nowMs - newest.eventTimeMs) / 1000 : null;
           break;
         }
+        case 'distinct_count':
+          // Exact: the online sketch is exact up to 100 values, then within its documented error.
+          value = new Set(withValue.map((e) => e.data[agg.field as string])).size;
+          break;
+        case 'percentile': {
+          // The inverted CDF: the sorted values' element ⌈q·n⌉ − 1 (the online sketch is within 1 % of it).
+          const sorted = [...nums].sort((a, b) => a - b);
+          value = sorted.length ? sorted[Math.max(0, Math.ceil((agg.quantile as number) * sorted.length) - 1)] : null;
+          break;
+        }
         case 'last_k_distinct': {
           const distinct: unknown[] = [];
           for (const e of [...byTime].reverse()) {
