@@ -32,7 +32,7 @@ const ops: AggregationOps<FirstState> = {
   defaultValue: null,
   encode: (state) => ({ n: state.n, t: state.t, v: state.v, f: state.f }),
   decode: (stored) => ({ ...storedBase(stored), v: stored.v as Scalar | undefined, f: Number(stored.f ?? 0) }),
-  sql: (rows) => `min_by(${rows.value}, CASE WHEN ${rows.hit} THEN ${rows.order} END)`,
+  sql: (rows) => `min_by(${rows.value}, ${rows.order}) FILTER (WHERE ${rows.hit})`,
 };
 
 /** The field's value in the oldest event of the window (ties on event time: the earlier in the stream). */

@@ -19,8 +19,9 @@ const ops: AggregationOps<ValueState> = {
   defaultValue: null,
   encode: (state) => ({ n: state.n, t: state.t, v: state.v }),
   decode: (stored) => ({ ...storedBase(stored), v: stored.v as ValueState['v'] }),
-  // The newest by window time, then by stream order: what `add` and `merge` keep.
-  sql: (rows) => `max_by(${rows.value}, CASE WHEN ${rows.hit} THEN ${rows.order} END)`,
+  // The newest by window time, then by stream order: what `add` and `merge` keep. FILTER, as Trino's
+  // max_by does not skip rows on a NULL key.
+  sql: (rows) => `max_by(${rows.value}, ${rows.order}) FILTER (WHERE ${rows.hit})`,
 };
 
 /** The field's value in the newest event (ties on event time: the later in the stream). */

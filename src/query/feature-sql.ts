@@ -1,0 +1,220 @@
+/**
+ * Offline features, generated from the same definitions as the online ones:
+ * the SQL (Trino, for Athena; DuckDB through ./rewrite.ts) that computes every
+ * feature of a view as of any time, with the online semantics written in
+ * docs/window-semantics.md:
+ *
+ * - an event counts at its window time, min(event time, arrival);
+ * - a window of length L and hop H at time T holds the events with window
+ *   time in [floor((T − L) / H) · H, T]; a lifetime window every one ≤ T;
+ * - events the aggregator rejects (more than its lateness bound before their
+ *   arrival, or more than its clock-skew bound after) count nowhere, though
+ *   the lake keeps them longer;
+ * - each kind renders its own aggregate (AggregationOps.sql), and an empty
+ *   window serves the kind's default.
+ *
+ * A row sees only events with window time at or before its time: no leakage.
+ * The input is a spine, a relation of (entity key, `__as_of_ms`) pairs; the
+ * output has one row per distinct pair and a column per served feature.
+ */
+
+import { parseDuration } from '../domain/duration.js';
+import { type EventFilter, type FeatureView, featureName, LIFETIME_HOP_SECONDS, type Window } from '../features/define.js';
+import { type FeatureValue, opsOf, type SqlRows } from '../features/kinds/index.js';
+import { type BindOptions, partitionsBetween } from './sql-params.js';
+
+/** The aggregator's bounds (an environment's `aggregator` settings): the offline SQL drops what it drops. */
+export interface EventTimePolicy {
+  readonly maxLatenessSeconds: number;
+  readonly maxClockSkewSeconds: number;
+}
+
+export interface FeatureSqlOptions {
+  readonly policy: EventTimePolicy;
+  /** The lake's partitioning, for pruning. */
+  readonly layout: BindOptions;
+}
+
+/** Double-quoted identifier (Trino and DuckDB). */
+export const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/** A SQL literal of a filter value. */
+function literal(value: string | number | boolean): string {
+  if (typeof value === 'string') return `'${value.replaceAll("'", "''")}'`;
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  return Number.isInteger(value) ? String(value) : `CAST(${value} AS DOUBLE)`;
+}
+
+export function filterSql(where: EventFilter, column: (field: string) => string): string {
+  if ('equals' in where) return `${column(where.field)} = ${literal(where.equals)}`;
+  return `${column(where.field)} IN (${where.in.map(literal).join(', ')})`;
+}
+
+/** Epoch milliseconds of a timestamp expression, as BIGINT. */
+export const epochMs = (timestamp: string): string => `CAST(to_unixtime(${timestamp}) * 1000 AS BIGINT)`;
+
+/** A served default as a SQL literal. */
+function defaultSql(value: FeatureValue): string {
+  if (value === null) return 'NULL';
+  if (Array.isArray(value)) return 'ARRAY[]';
+  return literal(value as string | number | boolean);
+}
+
+/** The bounds of one source, tightened by its own `allowedLateness` and `clockSkew` as the stream decoder does. */
+export function sourceBounds(view: Pick<FeatureView, 'source'>, policy: EventTimePolicy): EventTimePolicy {
+  const { allowedLateness, clockSkew } = view.source;
+  return {
+    maxLatenessSeconds: Math.min(policy.maxLatenessSeconds, allowedLateness ? parseDuration(allowedLateness) : Infinity),
+    maxClockSkewSeconds: Math.min(policy.maxClockSkewSeconds, clockSkew ? parseDuration(clockSkew) : Infinity),
+  };
+}
+
+/** How far back of a row's time the view reads (the longest window plus its hop), or undefined with a lifetime window. */
+export function lookbackMs(view: FeatureView): number | undefined {
+  if (view.windows.some((w) => w.hopSeconds === LIFETIME_HOP_SECONDS)) return undefined;
+  return Math.max(...view.windows.map((w) => (w.lengthSeconds + w.hopSeconds) * 1000));
+}
+
+/** Columns the events relation carries for a view: the fields its aggregations read or filter on. */
+function fieldsRead(view: FeatureView): string[] {
+  const fields = new Set<string>();
+  for (const agg of view.aggregations) {
+    if (agg.field) fields.add(agg.field);
+    if (agg.where) fields.add(agg.where.field);
+  }
+  return [...fields];
+}
+
+export interface EventsSqlOptions extends FeatureSqlOptions {
+  /** Window times the query needs, epoch ms: [fromMs, toMs]; fromMs undefined reads from the lake's start. */
+  readonly fromMs: number | undefined;
+  readonly toMs: number;
+}
+
+/**
+ * The events of a view's source as the aggregator counts them: entity key (`__entity`, VARCHAR),
+ * window time (`__time_ms`), stream order (`__order`) and the fields read, with the partitions
+ * pruned to the window times asked for.
+ */
+export function eventsSql(
+  source: FeatureView['source'],
+  keyField: string,
+  fields: readonly string[],
+  options: EventsSqlOptions & { readonly bounds: EventTimePolicy },
+): string {
+  const time = ident(source.eventTimeField);
+  const windowTime = `least(${time}, arrival_time)`;
+  const { maxLatenessSeconds, maxClockSkewSeconds } = options.bounds;
+  // An event's partition is its event time's, up to the skew allowance after its window time.
+  const partitions = partitionsBetween(
+    { at: options.fromMs ?? 0 },
+    { at: options.toMs + maxClockSkewSeconds * 1000 + 1 },
+    options.layout,
+  );
+  // Stream order within a window time: the sequence number (of `<shard>:<sequence>`), zero-padded.
+  const order = `lpad(CAST(${epochMs(windowTime)} AS VARCHAR), 15, '0') || lpad(split_part(record_id, ':', 2), 64, '0')`;
+  return [
+    `SELECT CAST(${ident(keyField)} AS VARCHAR) AS __entity, ${epochMs(windowTime)} AS __time_ms, ${order} AS __order`,
+    ...fields.map((f) => `, ${ident(f)}`),
+    `\n  FROM ${ident(source.name)}`,
+    `\n  WHERE ${partitions}`,
+    `\n    AND ${time} >= arrival_time - INTERVAL '${maxLatenessSeconds}' SECOND`,
+    `\n    AND ${time} <= arrival_time + INTERVAL '${maxClockSkewSeconds}' SECOND`,
+    options.fromMs === undefined ? '' : `\n    AND ${windowTime} >= ${timestampLiteral(options.fromMs)}`,
+    `\n    AND ${windowTime} <= ${timestampLiteral(options.toMs)}`,
+  ].join('');
+}
+
+/** `TIMESTAMP 'yyyy-MM-dd HH:mm:ss.SSS'` (UTC), both engines' literal. */
+export const timestampLiteral = (ms: number): string =>
+  `TIMESTAMP '${new Date(ms).toISOString().replace('T', ' ').replace('Z', '')}'`;
+
+/** The window's oldest window time at the row's time, ms: floor((T − L) / H) · H (DOUBLE, exact below 2^53). */
+function windowStartSql(window: Window, asOfMs: string): string {
+  const hopMs = window.hopSeconds * 1000;
+  return `floor(CAST(${asOfMs} - ${window.lengthSeconds * 1000} AS DOUBLE) / ${hopMs}) * ${hopMs}`;
+}
+
+export interface SpineRef {
+  /** A relation (a CTE's name, or a subquery in parentheses) holding the key column and `__as_of_ms`. */
+  readonly relation: string;
+  /** The row times the spine spans, epoch ms, for pruning. */
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+/** The served feature names of a view, in the order the API serves them. */
+export function servedFeatureNames(view: FeatureView): string[] {
+  return [
+    ...view.windows.flatMap((w) => [...view.aggregations, ...view.ratios].map((f) => featureName(f.name, w))),
+    ...view.trends.map((t) => t.name),
+  ];
+}
+
+/**
+ * Every feature of `view` as of each distinct (entity, `__as_of_ms`) of the spine: a SELECT with the
+ * entity key column (named as the entity's key field), `__as_of_ms`, and one column per served feature.
+ */
+export function viewFeaturesSql(view: FeatureView, spine: SpineRef, options: FeatureSqlOptions): string {
+  const key = ident(view.entity.keyField);
+  const bounds = sourceBounds(view, options.policy);
+  const lookback = lookbackMs(view);
+  const events = eventsSql(view.source, view.entity.keyField, fieldsRead(view), {
+    ...options,
+    bounds,
+    fromMs: lookback === undefined ? undefined : spine.fromMs - lookback,
+    toMs: spine.toMs,
+  });
+  const column = (field: string) => `e.${ident(field)}`;
+  const aggregates: string[] = [];
+  for (const window of view.windows) {
+    // Never TRUE on the row a LEFT JOIN makes for an entity without events.
+    const inWindow =
+      window.hopSeconds === LIFETIME_HOP_SECONDS
+        ? 'e.__time_ms IS NOT NULL'
+        : `e.__time_ms >= ${windowStartSql(window, 's.__as_of_ms')}`;
+    for (const agg of view.aggregations) {
+      const conditions = [inWindow, ...(agg.where ? [filterSql(agg.where, column)] : [])];
+      if (agg.field) conditions.push(`${column(agg.field)} IS NOT NULL`);
+      const hit = conditions.join(' AND ');
+      const rows: SqlRows = {
+        hit: `(${hit})`,
+        value: agg.field ? `CASE WHEN ${hit} THEN ${column(agg.field)} END` : 'NULL',
+        order: 'e.__order',
+        timeMs: 'e.__time_ms',
+        asOfMs: 's.__as_of_ms',
+      };
+      const ops = opsOf(agg);
+      const sql = ops.sql(rows);
+      const value = ops.defaultValue === null ? sql : `coalesce(${sql}, ${defaultSql(ops.defaultValue)})`;
+      aggregates.push(`${value} AS ${ident(featureName(agg.name, window))}`);
+    }
+  }
+  const derived: string[] = [];
+  for (const window of view.windows) {
+    for (const ratio of view.ratios) {
+      const top = ident(featureName(ratio.numerator, window));
+      const bottom = ident(featureName(ratio.denominator, window));
+      derived.push(
+        `CASE WHEN ${bottom} IS NULL OR ${bottom} = 0 THEN ${defaultSql(ratio.whenUndefined)} ELSE CAST(${top} AS DOUBLE) / ${bottom} END AS ${ident(featureName(ratio.name, window))}`,
+      );
+    }
+  }
+  for (const trend of view.trends) {
+    const recent = view.windows.find((w) => w.name === trend.recent) as Window;
+    const baseline = view.windows.find((w) => w.name === trend.baseline) as Window;
+    const bottom = `greatest(CAST(${trend.minBaseline ?? 0} AS DOUBLE), CAST(${ident(featureName(trend.aggregation, baseline))} AS DOUBLE) * ${recent.lengthSeconds} / ${baseline.lengthSeconds})`;
+    derived.push(
+      `CASE WHEN ${bottom} = 0 THEN ${defaultSql(trend.whenUndefined)} ELSE CAST(${ident(featureName(trend.aggregation, recent))} AS DOUBLE) / ${bottom} END AS ${ident(trend.name)}`,
+    );
+  }
+  const since = lookback === undefined ? '' : ` AND e.__time_ms >= s.__as_of_ms - ${lookback}`;
+  const aggregated = [
+    `SELECT s.${key}, s.__as_of_ms,\n    ${aggregates.join(',\n    ')}`,
+    `  FROM (SELECT DISTINCT ${key}, __as_of_ms FROM ${spine.relation}) s`,
+    `  LEFT JOIN (\n  ${events}\n  ) e ON e.__entity = s.${key} AND e.__time_ms <= s.__as_of_ms${since}`,
+    `  GROUP BY s.${key}, s.__as_of_ms`,
+  ].join('\n');
+  if (derived.length === 0) return aggregated;
+  return `SELECT f.*,\n  ${derived.join(',\n  ')}\nFROM (\n${aggregated}\n) f`;
+}
