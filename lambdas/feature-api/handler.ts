@@ -29,12 +29,18 @@ export function createHandler(env: Env, { catalog, clock = Date.now }: FeatureAp
   const store = { doc: dynamoDocumentClient(env), tableName: requireEnv(env, 'TABLE_NAME') };
 
   return async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-    const parsed = parseFeatureRequest(catalog.featureViews, event.pathParameters, event.queryStringParameters);
+    const parsed = parseFeatureRequest(
+      catalog.featureViews,
+      event.pathParameters,
+      event.queryStringParameters,
+      catalog.batchSources,
+    );
     if (!parsed.ok) return json(parsed.error.status, parsed.error.body);
-    const { entity, entityId, views } = parsed.request;
+    const { entity, entityId, views, batchSources } = parsed.request;
     const nowMs = clock();
     try {
-      const values = await readFeatures(entityId, views, nowMs, store);
+      // Stream views and batch sources in one response, from one BatchGetItem.
+      const values = await readFeatures(entityId, views, nowMs, store, batchSources);
       metrics.addMetric('FeatureReads', MetricUnit.Count, 1);
       metrics.publishStoredMetrics();
       return json(200, { entityType: entity.name, entityId, asOf: new Date(nowMs).toISOString(), views: values });

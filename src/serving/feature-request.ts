@@ -2,12 +2,15 @@
  * Validates a feature request (`GET /features/{entityType}/{entityId}?views=a,b`)
  * against the catalog. Errors name the field that is wrong.
  */
+import type { BatchSource } from '../features/batch-source.js';
 import type { Entity, FeatureView } from '../features/define.js';
 
 export interface FeatureRequest {
   readonly entity: Entity;
   readonly entityId: string;
   readonly views: readonly FeatureView[];
+  /** The entity's batch sources asked for: `views=` names them beside the feature views. */
+  readonly batchSources: readonly BatchSource[];
 }
 
 export interface RequestError {
@@ -30,15 +33,18 @@ export function parseFeatureRequest(
   catalog: readonly FeatureView[],
   pathParameters: Readonly<Record<string, string | undefined>> | null,
   query: Readonly<Record<string, string | undefined>> | null,
+  batchSources: readonly BatchSource[] = [],
 ): { ok: true; request: FeatureRequest } | { ok: false; error: RequestError } {
   const fail = (status: 400 | 404, error: string, field: string, message: string, allowed?: readonly string[]) => ({
     ok: false as const,
     error: { status, body: { error, field, message, ...(allowed ? { allowed } : {}) } },
   });
-  const entityTypes = [...new Set(catalog.map((v) => v.entity.name))];
+  const entityTypes = [...new Set([...catalog, ...batchSources].map((v) => v.entity.name))];
   const entityType = pathParameters?.entityType ?? '';
   const entityViews = catalog.filter((v) => v.entity.name === entityType);
-  if (entityViews.length === 0) {
+  const entityBatches = batchSources.filter((b) => b.entity.name === entityType);
+  const entity = (entityViews[0] ?? entityBatches[0])?.entity;
+  if (!entity) {
     return fail(404, 'unknown_entity_type', 'entityType', `no feature views for entity type "${entityType}"`, entityTypes);
   }
   const entityId = pathParameters?.entityId ?? '';
@@ -50,11 +56,15 @@ export function parseFeatureRequest(
       return fail(400, 'unknown_parameter', name, `unknown query parameter "${name}"`, [...QUERY_PARAMETERS]);
     }
   }
-  let views = entityViews;
+  let views: readonly FeatureView[] = entityViews;
+  let batches: readonly BatchSource[] = entityBatches;
   const filter = query?.views;
   if (filter !== undefined) {
     const names = filter.split(',').map((s) => s.trim());
-    const known = new Map(entityViews.map((v) => [v.name, v]));
+    const known = new Map<string, FeatureView | BatchSource>([
+      ...entityViews.map((v) => [v.name, v] as const),
+      ...entityBatches.map((b) => [b.name, b] as const),
+    ]);
     const unknown = names.filter((n) => !known.has(n));
     if (names.length === 0 || unknown.length > 0 || names.some((n) => n === '')) {
       return fail(
@@ -65,7 +75,10 @@ export function parseFeatureRequest(
         [...known.keys()],
       );
     }
-    views = [...new Set(names)].map((n) => known.get(n) as FeatureView);
+    // In the order asked for, each once.
+    const chosen = [...new Set(names)].map((n) => known.get(n));
+    views = chosen.filter((c): c is FeatureView => entityViews.includes(c as FeatureView));
+    batches = chosen.filter((c): c is BatchSource => entityBatches.includes(c as BatchSource));
   }
-  return { ok: true, request: { entity: entityViews[0]?.entity as Entity, entityId, views } };
+  return { ok: true, request: { entity, entityId, views, batchSources: batches } };
 }

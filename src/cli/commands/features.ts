@@ -20,7 +20,7 @@ interface FeaturesOptions {
 async function features(catalog: Catalog, entityType: string, id: string, options: FeaturesOptions): Promise<void> {
   // Check against the catalog first: a typo is an argument error, not a trip to the API.
   const query = options.views ? { views: options.views.join(',') } : {};
-  const checked = parseFeatureRequest(catalog.featureViews, { entityType, entityId: id }, query);
+  const checked = parseFeatureRequest(catalog.featureViews, { entityType, entityId: id }, query, catalog.batchSources);
   if (!checked.ok) {
     const { field, message, allowed } = checked.error.body;
     const flag = field === 'views' ? '--views' : `<${field}>`;
