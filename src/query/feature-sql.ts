@@ -93,7 +93,7 @@ export interface EventsSqlOptions extends FeatureSqlOptions {
 
 /**
  * The events of a view's source as the aggregator counts them: entity key (`__entity`, VARCHAR),
- * window time (`__time_ms`), stream order (`__order`) and the fields read, with the partitions
+ * window time (`__time`, and `__time_ms` in epoch ms), stream order (`__order`) and the fields read, with the partitions
  * pruned to the window times asked for.
  */
 export function eventsSql(
@@ -114,7 +114,7 @@ export function eventsSql(
   // Stream order within a window time: the sequence number (of `<shard>:<sequence>`), zero-padded.
   const order = `lpad(CAST(${epochMs(windowTime)} AS VARCHAR), 15, '0') || lpad(split_part(record_id, ':', 2), 64, '0')`;
   return [
-    `SELECT CAST(${ident(keyField)} AS VARCHAR) AS __entity, ${epochMs(windowTime)} AS __time_ms, ${order} AS __order`,
+    `SELECT CAST(${ident(keyField)} AS VARCHAR) AS __entity, ${windowTime} AS __time, ${epochMs(windowTime)} AS __time_ms, ${order} AS __order`,
     ...fields.map((f) => `, ${ident(f)}`),
     `\n  FROM ${ident(source.name)}`,
     `\n  WHERE ${partitions}`,
@@ -211,7 +211,7 @@ export function viewFeaturesSql(view: FeatureView, spine: SpineRef, options: Fea
   const since = lookback === undefined ? '' : ` AND e.__time_ms >= s.__as_of_ms - ${lookback}`;
   const aggregated = [
     `SELECT s.${key}, s.__as_of_ms,\n    ${aggregates.join(',\n    ')}`,
-    `  FROM (SELECT DISTINCT ${key}, __as_of_ms FROM ${spine.relation}) s`,
+    `  FROM (SELECT DISTINCT CAST(${key} AS VARCHAR) AS ${key}, __as_of_ms FROM ${spine.relation}) s`,
     `  LEFT JOIN (\n  ${events}\n  ) e ON e.__entity = s.${key} AND e.__time_ms <= s.__as_of_ms${since}`,
     `  GROUP BY s.${key}, s.__as_of_ms`,
   ].join('\n');

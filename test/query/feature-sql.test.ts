@@ -12,31 +12,21 @@
  * The lake is written as the lake writer writes it (its own, longer lateness
  * bound, so too-late events are in the lake and the SQL must leave them out).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateView } from '../../src/domain/feature-vector.js';
-import { createRecordDecoder, type StreamRecord, type ValidEvent } from '../../src/domain/records.js';
 import { compileView, TileBuilder } from '../../src/domain/tiles.js';
 import { clickstream, user } from '../../src/features/catalog.js';
 import { defineFeatureView, type FeatureView } from '../../src/features/define.js';
 import { RELATIVE_ACCURACY } from '../../src/features/kinds/percentile.js';
-import { toRow } from '../../src/lake/lake-writer.js';
-import { partitionPath } from '../../src/lake/layout.js';
-import { encodeParquet } from '../../src/lake/parquet/index.js';
-import { lakeTables } from '../../src/lake/tables.js';
 import { servedFeatureNames, viewFeaturesSql } from '../../src/query/feature-sql.js';
-import { directoryStorage } from '../../src/query/lake-storage.js';
-import { type LocalLake, openLocalLake } from '../../src/query/local-engine.js';
+import type { LocalLake } from '../../src/query/local-engine.js';
 import { Random } from '../../src/workloads/random.js';
 import { plain } from '../support/lake-fixture.js';
 import { referenceFeatures } from '../support/reference.js';
+import { AGGREGATOR_BOUNDS, accepted, streamRecords, writeStreamLake } from '../support/stream-lake.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2025, 5, 1, 0, 0, 0);
-const AGGREGATOR = { maxLatenessSeconds: 86_400, maxClockSkewSeconds: 300 };
-const LAKE = { maxLatenessSeconds: 7 * 86_400, maxClockSkewSeconds: 300 };
 const purchase = { field: 'event_type', equals: 'purchase' } as const;
 
 /** Every kind, a filter, a ratio and a trend, over a 10-minute, an hour, a day and a lifetime window. */
@@ -119,59 +109,19 @@ function makeStream(): Sent[] {
   return sent;
 }
 
-/** The stream as Kinesis orders it: by arrival, sequence numbers increasing. */
-function toRecords(sent: readonly Sent[]): StreamRecord[] {
-  return [...sent]
-    .sort((a, b) => a.arrivalMs - b.arrivalMs)
-    .map((s, i) => ({
-      data: Buffer.from(JSON.stringify(s.data)).toString('base64'),
-      sequenceNumber: String(49_000_000_000_000_000n + BigInt(i) * 7n),
-      partitionKey: s.data.user_id as string,
-      shardId: 'shardId-000000000000',
-      arrivalTimeMs: s.arrivalMs,
-    }));
-}
-
-function accepted(records: readonly StreamRecord[], policy: typeof AGGREGATOR): ValidEvent[] {
-  const decode = createRecordDecoder([clickstream], {
-    maxLatenessMs: policy.maxLatenessSeconds * 1000,
-    maxClockSkewMs: policy.maxClockSkewSeconds * 1000,
-  });
-  return records.flatMap((r) => {
-    const decoded = decode(r);
-    return decoded.ok ? [decoded.event] : [];
-  });
-}
-
-const records = toRecords(makeStream());
-const online = accepted(records, AGGREGATOR);
+const records = streamRecords(makeStream());
+const online = accepted([clickstream], records, AGGREGATOR_BOUNDS);
 const lastArrival = Math.max(...records.map((r) => r.arrivalTimeMs));
 
-let root: string;
+let written: Awaited<ReturnType<typeof writeStreamLake>>;
 let lake: LocalLake;
 
 beforeAll(async () => {
-  root = mkdtempSync(path.join(tmpdir(), 'featurelake-feature-sql-'));
-  const storage = directoryStorage(root);
-  const tables = lakeTables([clickstream], { timePartitioning: 'hour' });
-  const table = tables.find((t) => t.name === 'clickstream');
-  if (!table?.scheme) throw new Error('no clickstream table');
-  // What the lake writer keeps (a week's lateness), in a file per partition and batch of 500.
-  const inLake = accepted(records, LAKE);
-  const files = new Map<string, Record<string, unknown>[]>();
-  inLake.forEach((event, i) => {
-    const row = toRow(clickstream, event);
-    const key = `${partitionPath('clickstream', table.scheme as NonNullable<typeof table.scheme>, event.eventTimeMs, row)}batch-${Math.floor(i / 500)}.parquet`;
-    files.set(key, [...(files.get(key) ?? []), row]);
-  });
-  for (const [key, rows] of files) await storage.put(key, await encodeParquet(table.columns, rows, 'snappy'));
-  lake = await openLocalLake({ storage, tables });
+  written = await writeStreamLake([clickstream], records);
+  lake = written.lake;
 });
 
-afterAll(() => {
-  lake?.close();
-  if (root) rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => written?.close());
 
 /** The offline features of every user at each time, by `user@time`. */
 async function offline(times: readonly number[]): Promise<Map<string, Record<string, unknown>>> {
@@ -179,7 +129,7 @@ async function offline(times: readonly number[]): Promise<Map<string, Record<str
   const sql = viewFeaturesSql(
     everyKind,
     { relation: `(VALUES ${values}) AS spine(user_id, __as_of_ms)`, fromMs: Math.min(...times), toMs: Math.max(...times) },
-    { policy: AGGREGATOR, layout: { timePartitioning: 'hour' } },
+    { policy: AGGREGATOR_BOUNDS, layout: { timePartitioning: 'hour' } },
   );
   const result = await lake.run(sql);
   return new Map(plain(result.rows).map((row) => [`${row.user_id}@${row.__as_of_ms}`, row]));
@@ -266,7 +216,7 @@ describe('offline features (generated SQL on DuckDB)', () => {
 
   it('leaves out what the aggregator refuses, though the lake keeps it', async () => {
     const lakeRows = Number((await lake.run('SELECT count(*) AS n FROM clickstream')).rows[0]?.n);
-    expect(lakeRows).toBe(accepted(records, LAKE).length);
+    expect(lakeRows).toBe(written.rows);
     expect(lakeRows - online.length, 'too-late events in the lake only').toBeGreaterThan(20);
     const rows = await offline([lastArrival + 1]);
     const lifetime = USERS.reduce((total, u) => total + Number(rows.get(`${u}@${lastArrival + 1}`)?.events_all), 0);
