@@ -33,6 +33,10 @@ export interface LakeTargetFlags {
 export interface LakeTarget {
   /** For messages: where the query runs. */
   readonly description: string;
+  /** The environment whose lake it is (its partitioning, its aggregator's bounds). */
+  readonly envName: EnvironmentName;
+  /** Athena, or DuckDB on this machine (which also reads local files and writes COPY output). */
+  readonly engine: 'athena' | 'local';
   run(sql: string): Promise<QueryResult>;
   deletePrefix(prefix: string): Promise<number>;
   /** The lake's layout in the target's environment, for binding SQL (`{{name.partition}}`). */
@@ -114,6 +118,8 @@ export async function resolveLakeTarget(
     const s3 = s3Client(env);
     return {
       description: `Athena workgroup ${workgroup}, database ${database}`,
+      envName,
+      engine: 'athena',
       layout: layoutOf(envName),
       run: (sql) => engine.run(sql),
       deletePrefix: (prefix) => {
@@ -146,6 +152,8 @@ export async function resolveLakeTarget(
   const lake = await openLocalLake({ storage, tables: tablesFor(envName, options.sources) });
   return {
     description,
+    envName,
+    engine: 'local',
     layout: layoutOf(envName),
     run: (sql) => lake.run(sql),
     deletePrefix: (prefix) => storage.deletePrefix(prefix),

@@ -12,6 +12,7 @@ import { registerImport } from './commands/import.js';
 import { registerLocal } from './commands/local.js';
 import { registerQuery } from './commands/query.js';
 import { registerSend } from './commands/send.js';
+import { registerTrainingSet } from './commands/training-set.js';
 import { CliError } from './errors.js';
 
 /** The CLI for a feature catalog (the example one unless given): sources, views and entity keys come from it. */
@@ -30,6 +31,7 @@ export function createProgram(catalog: Catalog = exampleCatalog): Command {
   registerQuery(program, catalog);
   registerImport(program, catalog);
   registerCompact(program, catalog);
+  registerTrainingSet(program, catalog);
   return program;
 }
 

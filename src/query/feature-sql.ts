@@ -118,8 +118,9 @@ export function eventsSql(
     ...fields.map((f) => `, ${ident(f)}`),
     `\n  FROM ${ident(source.name)}`,
     `\n  WHERE ${partitions}`,
-    `\n    AND ${time} >= arrival_time - INTERVAL '${maxLatenessSeconds}' SECOND`,
-    `\n    AND ${time} <= arrival_time + INTERVAL '${maxClockSkewSeconds}' SECOND`,
+    // Imported rows (a backfill) never went through the stream: the stream's bounds are not theirs.
+    `\n    AND (record_id LIKE 'import:%' OR (${time} >= arrival_time - INTERVAL '${maxLatenessSeconds}' SECOND`,
+    ` AND ${time} <= arrival_time + INTERVAL '${maxClockSkewSeconds}' SECOND))`,
     options.fromMs === undefined ? '' : `\n    AND ${windowTime} >= ${timestampLiteral(options.fromMs)}`,
     `\n    AND ${windowTime} <= ${timestampLiteral(options.toMs)}`,
   ].join('');
@@ -167,13 +168,27 @@ export function viewFeaturesSql(view: FeatureView, spine: SpineRef, options: Fea
   });
   const column = (field: string) => `e.${ident(field)}`;
   const aggregates: string[] = [];
+  // Per-event columns a kind asks for (nextOccurrenceMs), computed over the events before the join.
+  const eventColumns: string[] = [];
+  const nextOccurrence = (index: number) => () => {
+    const agg = view.aggregations[index] as FeatureView['aggregations'][number];
+    const name = `__next_${index}`;
+    if (!eventColumns.some((c) => c.endsWith(` AS ${name}`))) {
+      const own = (field: string) => `ev.${ident(field)}`;
+      const partition = [
+        'ev.__entity',
+        ...(agg.field ? [own(agg.field)] : []),
+        ...(agg.where ? [`CASE WHEN ${filterSql(agg.where, own)} THEN 1 ELSE 0 END`] : []),
+      ];
+      eventColumns.push(`lead(ev.__time_ms) OVER (PARTITION BY ${partition.join(', ')} ORDER BY ev.__order) AS ${name}`);
+    }
+    return `e.${name}`;
+  };
   for (const window of view.windows) {
     // Never TRUE on the row a LEFT JOIN makes for an entity without events.
     const inWindow =
-      window.hopSeconds === LIFETIME_HOP_SECONDS
-        ? 'e.__time_ms IS NOT NULL'
-        : `e.__time_ms >= ${windowStartSql(window, 's.__as_of_ms')}`;
-    for (const agg of view.aggregations) {
+      window.hopSeconds === LIFETIME_HOP_SECONDS ? 'e.__time_ms IS NOT NULL' : `e.__time_ms >= s.__start_${window.name}`;
+    for (const [index, agg] of view.aggregations.entries()) {
       const conditions = [inWindow, ...(agg.where ? [filterSql(agg.where, column)] : [])];
       if (agg.field) conditions.push(`${column(agg.field)} IS NOT NULL`);
       const hit = conditions.join(' AND ');
@@ -183,6 +198,7 @@ export function viewFeaturesSql(view: FeatureView, spine: SpineRef, options: Fea
         order: 'e.__order',
         timeMs: 'e.__time_ms',
         asOfMs: 's.__as_of_ms',
+        nextOccurrenceMs: nextOccurrence(index),
       };
       const ops = opsOf(agg);
       const sql = ops.sql(rows);
@@ -208,11 +224,16 @@ export function viewFeaturesSql(view: FeatureView, spine: SpineRef, options: Fea
       `CASE WHEN ${bottom} = 0 THEN ${defaultSql(trend.whenUndefined)} ELSE CAST(${ident(featureName(trend.aggregation, recent))} AS DOUBLE) / ${bottom} END AS ${ident(trend.name)}`,
     );
   }
+  // Each window's oldest window time per row, computed once per row rather than per event joined.
+  const starts = view.windows
+    .filter((w) => w.hopSeconds !== LIFETIME_HOP_SECONDS)
+    .map((w) => `, ${windowStartSql(w, 'r.__as_of_ms')} AS __start_${w.name}`)
+    .join('');
   const since = lookback === undefined ? '' : ` AND e.__time_ms >= s.__as_of_ms - ${lookback}`;
   const aggregated = [
     `SELECT s.${key}, s.__as_of_ms,\n    ${aggregates.join(',\n    ')}`,
-    `  FROM (SELECT DISTINCT CAST(${key} AS VARCHAR) AS ${key}, __as_of_ms FROM ${spine.relation}) s`,
-    `  LEFT JOIN (\n  ${events}\n  ) e ON e.__entity = s.${key} AND e.__time_ms <= s.__as_of_ms${since}`,
+    `  FROM (SELECT r.*${starts} FROM (SELECT DISTINCT CAST(${key} AS VARCHAR) AS ${key}, __as_of_ms FROM ${spine.relation}) r) s`,
+    `  LEFT JOIN (\n  ${eventColumns.length === 0 ? events : `SELECT ev.*, ${eventColumns.join(', ')} FROM (${events}) ev`}\n  ) e ON e.__entity = s.${key} AND e.__time_ms <= s.__as_of_ms${since}`,
     `  GROUP BY s.${key}, s.__as_of_ms`,
   ].join('\n');
   if (derived.length === 0) return aggregated;

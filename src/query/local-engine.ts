@@ -17,7 +17,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { LakeType } from '../lake/columns.js';
 import type { LakeTable } from '../lake/tables.js';
 import type { LakeStorage } from './lake-storage.js';
-import { DUCKDB_MACROS, parseInsertInto, toDuckDb } from './rewrite.js';
+import { parseInsertInto, toDuckDb } from './rewrite.js';
 
 export interface QueryResult {
   readonly columns: readonly string[];
@@ -103,7 +103,6 @@ export async function openLocalLake(options: { storage: LakeStorage; tables: rea
   const connection = await instance.connect();
   const work = mkdtempSync(path.join(tmpdir(), 'featurelake-query-'));
   await connection.run("SET TimeZone = 'UTC'");
-  for (const macro of DUCKDB_MACROS) await connection.run(macro);
   const refreshViews = async () => {
     for (const table of tables) await connection.run(viewSql(table, storage));
   };

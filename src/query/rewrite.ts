@@ -8,9 +8,6 @@
  *   approx_percentile(x, p)                quantile_disc(x, p)   exact locally (the element ⌈p·n⌉ − 1 of the
  *                                                                sorted values); Athena's is within ~1 % of rank
  *   to_unixtime(ts)                        epoch(ts)
- *   slice(array, 1, n)                     list_slice(array, 1, n)   (the same only from position 1: always so here)
- *   array_distinct(array)                  array_distinct_ordered(array), a macro of the local engine: DuckDB's
- *                                          list_distinct forgets the order, Trino's keeps each first place
  *   INSERT INTO <rollup table> SELECT …    the SELECT's rows written as Parquet
  *                                          under the table's dt=/hr= partitions
  *
@@ -29,15 +26,7 @@
 export const FUNCTION_RENAMES: Readonly<Record<string, string>> = {
   approx_percentile: 'quantile_disc',
   to_unixtime: 'epoch',
-  slice: 'list_slice',
-  array_distinct: 'array_distinct_ordered',
 };
-
-/** What the local engine defines before any query, for the renames above. */
-export const DUCKDB_MACROS: readonly string[] = [
-  // Keeps each value's first place, as Trino's array_distinct does.
-  'CREATE OR REPLACE MACRO array_distinct_ordered(l) AS list_filter(l, (x, i) -> list_position(l, x) = i)',
-];
 
 /** Trino SQL → DuckDB SQL (function renames only; statements are dispatched by the engine). */
 export function toDuckDb(sql: string): string {

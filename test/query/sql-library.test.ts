@@ -166,9 +166,6 @@ describe('rewrite', () => {
     expect(toDuckDb('SELECT approx_percentile(x, 0.5), to_unixtime(t), my_approx_percentile(y)')).toBe(
       'SELECT quantile_disc(x, 0.5), epoch(t), my_approx_percentile(y)',
     );
-    expect(toDuckDb('SELECT slice(array_distinct(a), 1, 3), list_slice(b, 1, 2)')).toBe(
-      'SELECT list_slice(array_distinct_ordered(a), 1, 3), list_slice(b, 1, 2)',
-    );
   });
 
   it('recognises INSERT INTO after comments, not inside strings', () => {

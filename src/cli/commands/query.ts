@@ -42,7 +42,7 @@ function listLibrary(): string {
 }
 
 /** Progress for slow engines (Athena): a line per state change on stderr. */
-function pollReporter() {
+export function pollReporter() {
   let last = '';
   return (state: string, elapsedMs: number, bytes: number) => {
     const line = `${state.toLowerCase()} ${(elapsedMs / 1000).toFixed(0)} s, ${(bytes / 1e6).toFixed(1)} MB scanned`;
@@ -51,7 +51,11 @@ function pollReporter() {
   };
 }
 
-async function withTarget<T>(catalog: Catalog, flags: LakeTargetFlags, work: (target: LakeTarget) => Promise<T>): Promise<T> {
+export async function withTarget<T>(
+  catalog: Catalog,
+  flags: LakeTargetFlags,
+  work: (target: LakeTarget) => Promise<T>,
+): Promise<T> {
   const target = await resolveLakeTarget(flags, { sources: catalog.sources, onPoll: pollReporter() });
   try {
     return await work(target);
@@ -129,7 +133,7 @@ async function rollup(catalog: Catalog, options: RollupOptions): Promise<void> {
   });
 }
 
-function lakeTargetOptions(command: Command): Command {
+export function lakeTargetOptions(command: Command): Command {
   return command
     .option('--lake-dir <dir>', 'a folder in the lake layout (events/<source>/dt=…) instead of the local stack')
     .option('--athena', 'run on Athena (credentials, region and AWS_ENDPOINT_URL_ATHENA from the environment)')

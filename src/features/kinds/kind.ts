@@ -48,6 +48,12 @@ export interface SqlRows {
   /** The event's window time and the row's time, epoch ms (BIGINT). */
   readonly timeMs: string;
   readonly asOfMs: string;
+  /**
+   * The window time of the entity's next event with the same value of the field that also passes
+   * the filter, NULL if none: where it is after the row's time, this event is its value's newest
+   * occurrence (for kinds that keep one entry per value, without holding every event).
+   */
+  nextOccurrenceMs(): string;
 }
 
 /** A number as Trino SQL types it DOUBLE, not DECIMAL (docs/sql.md). */

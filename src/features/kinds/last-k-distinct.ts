@@ -48,9 +48,12 @@ function opsFor(k: number): AggregationOps<LastKState> {
       ...storedBase(stored),
       items: ((stored.k ?? []) as [Scalar, number][]).map(([v, t]) => [v, Number(t)] as [Scalar, number]),
     }),
-    // Newest first by window time then stream order; array_distinct keeps each value's first (newest) place.
-    sql: (rows) =>
-      `slice(array_distinct(array_agg(${rows.value} ORDER BY ${rows.order} DESC) FILTER (WHERE ${rows.hit})), 1, ${k})`,
+    // Each value's newest occurrence at the row's time, the k newest of them (window time, then stream order) first:
+    // max_by with a count keeps k entries per row, where an ordered array_agg would hold every event.
+    sql: (rows) => {
+      const next = rows.nextOccurrenceMs();
+      return `max_by(${rows.value}, ${rows.order}, ${k}) FILTER (WHERE ${rows.hit} AND (${next} IS NULL OR ${next} > ${rows.asOfMs}))`;
+    },
   };
 }
 
