@@ -7,9 +7,11 @@
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { batchLakeSource } from '../src/batch/lake-table.js';
 import { exampleCatalog } from '../src/features/catalog.js';
 import type { EnvironmentConfig } from './config/environments.js';
 import { Aggregator } from './constructs/aggregator.js';
+import { BatchIngest } from './constructs/batch-ingest.js';
 import { dataRemovalPolicy, quarantineRetention } from './constructs/defaults.js';
 import { FeatureApi } from './constructs/feature-api.js';
 import { HourlyRollup } from './constructs/hourly-rollup.js';
@@ -41,6 +43,7 @@ export class FeaturelakeStack extends Stack {
   public readonly queries: QueryWorkgroup;
   public readonly rollup: HourlyRollup;
   public readonly compaction: LakeCompaction;
+  public readonly batchIngest: BatchIngest;
   public readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: FeaturelakeStackProps) {
@@ -86,7 +89,8 @@ export class FeaturelakeStack extends Stack {
       envName,
       bucket: this.lake.bucket,
       // The catalog the functions' index.ts files serve: the stack and they are the deployment's composition root.
-      sources: exampleCatalog.sources,
+      // Batch sources' files are lake tables too (events/<batch source>/), typed from their schemas.
+      sources: [...exampleCatalog.sources, ...(exampleCatalog.batchSources ?? []).map(batchLakeSource)],
       settings: config.lake,
     });
     this.queries = new QueryWorkgroup(this, 'Queries', {
@@ -106,6 +110,15 @@ export class FeaturelakeStack extends Stack {
     });
 
     this.compaction = new LakeCompaction(this, 'Compaction', { envName, settings: config.lake, lake: this.lake, ...logs });
+    this.batchIngest = new BatchIngest(this, 'BatchIngest', {
+      envName,
+      sources: exampleCatalog.batchSources ?? [],
+      settings: config.lake,
+      lake: this.lake,
+      store: this.store,
+      quarantine: this.quarantine,
+      ...logs,
+    });
 
     this.monitoring = new Monitoring(this, 'Monitoring', { envName, thresholds: config.alarms });
     this.monitoring.watchStreamConsumer('Aggregator', this.aggregator.function);
@@ -118,6 +131,8 @@ export class FeaturelakeStack extends Stack {
     this.monitoring.watchFunctionErrors('Compaction', this.compaction.function);
     this.monitoring.watchDeadLetters('Rollup', this.rollup.failures);
     this.monitoring.watchDeadLetters('Compaction', this.compaction.failures);
+    this.monitoring.watchFunctionErrors('BatchIngest', this.batchIngest.function);
+    this.monitoring.watchDeadLetters('BatchIngest', this.batchIngest.failures);
     this.monitoring.watchApi(this.featureApi.api);
 
     new CfnOutput(this, 'StreamName', {

@@ -9,6 +9,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { ENVIRONMENT_NAMES, ENVIRONMENTS } from '../../lib/config/environments.js';
 import { createApp } from '../../lib/featurelake-app.js';
+import { exampleCatalog } from '../../src/features/catalog.js';
 
 function acknowledgments(app: ReturnType<typeof createApp>['app']) {
   return app.node.findAll().flatMap((c) =>
@@ -46,6 +47,13 @@ describe.each(ENVIRONMENT_NAMES)('cdk-nag AwsSolutions (%s)', (env) => {
       // The scheduled functions' dead-letter queues (SSE-SQS, TLS-only): no queue of their own behind them.
       'Rollup/Failures AwsSolutions-SQS3',
       'Compaction/Failures AwsSolutions-SQS3',
+      // Uploads to sources/ read; one lake table prefix per batch source written; bad rows reported.
+      'BatchIngest/Failures AwsSolutions-SQS3',
+      'BatchIngest/FunctionRole AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/sources/*]',
+      ...(exampleCatalog.batchSources ?? []).map(
+        (b) => `BatchIngest/FunctionRole AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/events/${b.name}/*]`,
+      ),
+      'BatchIngest/FunctionRole AwsSolutions-IAM5[Resource::<QuarantineBucket2B128B57.Arn>/invalid/*]',
       'FeatureApi/Api/CloudWatchRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       'FeatureApi/Api/DeploymentStage.v1 AwsSolutions-APIG3',
       'FeatureApi/Api/Default/features/{entityType}/{entityId}/GET AwsSolutions-COG4',

@@ -156,8 +156,10 @@ describe('bundling (dev, the one test that runs esbuild)', () => {
         expect(code).toMatch(/sourceMappingURL=index\.mjs\.map/);
         // Bundled, not external: no import of an @aws-sdk or @smithy package is left.
         expect(code).not.toMatch(/from\s*["']@(aws-sdk|smithy)\//);
-        // Minified: what newlines remain are inside template literals.
-        expect(code.length / code.split('\n').length).toBeGreaterThan(1_000);
+        // Minified: what newlines remain are inside template literals (hyparquet-compressors' tables among them,
+        // 80-character lines), so most of the code is on long lines.
+        const onLongLines = code.split('\n').reduce((sum, line) => sum + (line.length > 1_000 ? line.length : 0), 0);
+        expect(onLongLines / code.length).toBeGreaterThan(0.8);
         expect(fn.Properties.Code.S3Key).toMatch(/^[0-9a-f]{64}\.zip$/);
       }
     } finally {

@@ -58,13 +58,14 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     t.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
     t.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
     t.resourceCountIs('AWS::SNS::Topic', 1);
-    // Iterator age ×2, quarantine, function errors ×5, API 5xx, and the rollup's and compaction's dead letters.
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 11);
-    t.resourceCountIs('AWS::Events::Rule', 2);
+    // Iterator age ×2, quarantine, function errors ×6, API 5xx, and the rollup's, compaction's and batch ingest's dead letters.
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 13);
+    // The rollup's and compaction's schedules, and the batch ingest's uploads.
+    t.resourceCountIs('AWS::Events::Rule', 3);
     const featureFunctions = t.findResources('AWS::Lambda::Function', {
       Properties: { Environment: { Variables: { FEATURELAKE_FUNCTION: Match.anyValue() } } },
     });
-    expect(Object.keys(featureFunctions)).toHaveLength(5);
+    expect(Object.keys(featureFunctions)).toHaveLength(6);
   });
 
   it('encrypts the stream with the AWS managed Kinesis key and sizes it from the config', () => {
@@ -228,7 +229,7 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
   it(`keeps every log for ${config.logRetentionDays} days`, () => {
     const t = template(env);
     const groups = Object.values(t.findResources('AWS::Logs::LogGroup'));
-    expect(groups).toHaveLength(6);
+    expect(groups).toHaveLength(7);
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(config.logRetentionDays);
   });
 
@@ -252,7 +253,7 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
   it('alarms on any scheduled run left in a dead-letter queue', () => {
     const t = template(env);
     const queues = Object.keys(t.findResources('AWS::SQS::Queue')).filter((id) => /Failures/.test(id));
-    expect(queues).toHaveLength(2);
+    expect(queues).toHaveLength(3);
     for (const queue of queues) {
       t.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'ApproximateNumberOfMessagesVisible',

@@ -21,7 +21,7 @@ import {
 } from '../../lib/config/environments.js';
 import { Lake } from '../../lib/constructs/lake.js';
 import { createApp } from '../../lib/featurelake-app.js';
-import { featureViews, sources } from '../../src/features/catalog.js';
+import { batchSources, featureViews, sources } from '../../src/features/catalog.js';
 import { partitionPath, partitionSchemeFor } from '../../src/lake/layout.js';
 import { CLICKSTREAM_HOURLY, glueDatabaseName } from '../../src/lake/tables.js';
 import { ATHENA_DIR as ATHENA_SQL_DIR } from '../../src/query/sql-library.js';
@@ -126,7 +126,7 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     expect(db.Properties.DatabaseInput.Name).toBe(glueDatabaseName(env));
     const tables = resources(env).filter(([, r]) => r.Type === 'AWS::Glue::Table');
     expect(tables.map(([, r]) => r.Properties.TableInput.Name).sort()).toEqual(
-      [...sources.map((s) => s.name), CLICKSTREAM_HOURLY.name].sort(),
+      [...sources.map((s) => s.name), ...batchSources.map((b) => b.name), CLICKSTREAM_HOURLY.name].sort(),
     );
     for (const [, t] of tables) expect(t.Properties.DatabaseName).toEqual({ Ref: dbId });
   });
