@@ -18,6 +18,8 @@ import {
   type Entity,
   type FeatureView,
 } from './define.js';
+import { listenEvents, listener, listenerActivity, song, songPlays } from './examples/music.js';
+import { accessLogs, isHot, objectAccess, objectMetadata, storedObject } from './examples/tiering.js';
 import { defineLabel } from './labels.js';
 
 /**
@@ -241,9 +243,10 @@ export const predictions = defineSource({
   }),
 });
 
-export const sources = [clickstream, appLogs, predictions] as const;
-export const entities = [user, appUser, app] as const;
-export const featureViews = [userClickstream, appUserMetrics, appMetrics] as const;
+export const sources = [clickstream, appLogs, predictions, accessLogs, listenEvents] as const;
+export const entities = [user, appUser, app, storedObject, song, listener] as const;
+// Seed 003's song view first: the demo (npm start -- --workload music) counts and shows songs by the first view's entity.
+export const featureViews = [userClickstream, appUserMetrics, appMetrics, objectAccess, songPlays, listenerActivity] as const;
 
 /** Seed 002's target: after a page view, does the user buy within the hour? */
 export const purchaseWithin1h = defineLabel({
@@ -257,7 +260,7 @@ export const purchaseWithin1h = defineLabel({
   observe: { where: { field: 'event_type', equals: 'page_view' } },
 });
 
-export const labels = [purchaseWithin1h] as const;
+export const labels = [purchaseWithin1h, isHot] as const;
 
 /** Seed 002's user profiles (its batch generator's file, Feast's user_profile_features): one row per user, as of updated_at. */
 export const userProfiles = defineBatchSource({
@@ -276,7 +279,7 @@ export const userProfiles = defineBatchSource({
   features: ['age', 'country', 'subscription_tier', 'activity_weight'],
 });
 
-export const batchSources = [userProfiles] as const;
+export const batchSources = [userProfiles, objectMetadata] as const;
 
 /** The example catalog the app deploys and the local stack runs unless given another. */
 export const exampleCatalog: Catalog = defineCatalog({ sources, entities, featureViews, labels, batchSources });

@@ -79,3 +79,57 @@ export class Random {
     return (this.uint32() >>> (32 - bits)).toString(16).padStart(bits / 4, '0');
   }
 }
+
+/**
+ * Zipf-like popularity over n items: item i (0-based) is drawn with weight
+ * 1 / (i + 1)^exponent, by binary search over the cumulative weights (O(log n)).
+ * Exponent 1 gives the classic long tail: the top 1 % of 1,000 items take about a
+ * third of the draws.
+ */
+export class Zipf {
+  private readonly cumulative: Float64Array;
+
+  constructor(
+    readonly n: number,
+    exponent: number,
+  ) {
+    if (!(Number.isInteger(n) && n >= 1)) throw new Error(`Zipf needs at least one item, not ${n}`);
+    this.cumulative = new Float64Array(n);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      total += 1 / (i + 1) ** exponent;
+      this.cumulative[i] = total;
+    }
+  }
+
+  draw(random: Random): number {
+    const r = random.next() * (this.cumulative[this.n - 1] as number);
+    let lo = 0;
+    let hi = this.n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.cumulative[mid] as number) > r) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+}
+
+/** A uniform number in [0, 1) fixed by its inputs: a property of an entity that must not depend on draw order. */
+export function unitHash(...values: readonly number[]): number {
+  return hash32(...values) / 4_294_967_296;
+}
+
+/** A standard normal draw from two uniforms (Box–Muller). */
+export function normalFrom(u1: number, u2: number): number {
+  return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+}
+
+/**
+ * The relative activity of something that peaks at `peakHour` (UTC) at the time
+ * `ms`: 1 + amplitude × cos(2π (hour − peak) / 24), between 1 − amplitude and 1 + amplitude.
+ */
+export function diurnal(ms: number, peakHour: number, amplitude: number): number {
+  const hour = (ms / 3_600_000) % 24;
+  return 1 + amplitude * Math.cos((2 * Math.PI * (hour - peakHour)) / 24);
+}

@@ -12,9 +12,12 @@ import { dynamoDocumentClient, s3Client } from '../../src/aws/clients.js';
 import type { StreamRecord } from '../../src/domain/records.js';
 import { appMetrics, appUserMetrics, sources, userClickstream } from '../../src/features/catalog.js';
 import type { FeatureView } from '../../src/features/define.js';
+import { listenerActivity, songPlays } from '../../src/features/examples/music.js';
+import { objectAccess } from '../../src/features/examples/tiering.js';
 import type { Emulators } from '../../src/local/emulators.js';
 import { readFeatures } from '../../src/online-store/feature-reader.js';
 import { workloads } from '../../src/workloads/index.js';
+import { Random } from '../../src/workloads/random.js';
 import { useEmulators } from '../support/emulators.js';
 import { asRecords, clickEvents } from '../support/events.js';
 import { expectFeatures, referenceFeatures } from '../support/reference.js';
@@ -154,6 +157,57 @@ describe('aggregator on dynalite + s3rver', () => {
         const served = (await readFeatures(id, [view], NOW, { doc, tableName }))[view.name];
         expectFeatures(served?.features, expected.features, `${view.name} ${id}`);
       }
+    }
+  });
+
+  it.each([
+    // Seed 000: 40 objects, 100 users (so every distinct count stays exact), ISO timestamps.
+    ['tiering', [objectAccess], { entities: 40 }, (e: Record<string, unknown>) => Date.parse(e.timestamp as string)],
+    // Seed 003: 30 listeners, 60 songs, epoch-millisecond ts; one source feeding a song view and a listener view.
+    ['music', [songPlays, listenerActivity], { entities: 30, songs: 60 }, (e: Record<string, unknown>) => e.ts as number],
+  ] as const)('serves the %s example’s views as a brute-force scan of its events gives', async (name, views, pool, timeOf) => {
+    const { tableName, aggregate } = await freshStore(views);
+    // 1,500 events over the last 7.9 days: inside and outside every window (7 d reads back to 8 d).
+    const span = 7.9 * DAY;
+    const events = [
+      ...(workloads[name]?.generate({
+        events: 1_500,
+        seed: 3,
+        startMs: NOW - span,
+        ratePerSecond: 1_500 / (span / 1000),
+        ...pool,
+      }) ?? []),
+    ] as unknown as Record<string, unknown>[];
+    // Delivered out of order (a fixed shuffle), in batches of 500: the tiles must not care.
+    const random = new Random(11);
+    const order = events.map((event) => ({ event, key: random.next() })).sort((a, b) => a.key - b.key);
+    const shuffled = order.map((o) => o.event);
+    const records = asRecords(shuffled, { arrivalTimeMs: NOW });
+    for (let i = 0; i < records.length; i += 500) {
+      const result = await aggregate(records.slice(i, i + 500));
+      expect(result.summary.valid).toBe(Math.min(500, records.length - i));
+      expect(result.retryFrom).toEqual([]);
+    }
+    const asReference = shuffled.map((data, order) => ({ data, eventTimeMs: timeOf(data), order }));
+    for (const view of views) {
+      const key = view.entity.keyField;
+      // The first 20 entities to appear: popular and tail ones alike, and a bounded number of reads.
+      const ids = [...new Set(events.map((e) => e[key] as string))].slice(0, 20);
+      expect(ids.length, view.name).toBe(20);
+      const seen = new Map<string, Set<string>>();
+      for (const id of ids) {
+        const mine = asReference.filter((e) => e.data[key] === id);
+        const expected = referenceFeatures(view, mine, NOW);
+        const served = (await readFeatures(id, [view], NOW, { doc, tableName }))[view.name];
+        expectFeatures(served?.features, expected.features, `${view.name} ${id}`);
+        for (const [feature, value] of Object.entries(expected.features))
+          seen.set(feature, (seen.get(feature) ?? new Set()).add(JSON.stringify(value)));
+      }
+      // A comparison of zeros proves nothing: over the longest window (and the trends) every feature varies by entity.
+      const longest = view.windows.at(-1)?.name;
+      for (const [feature, values] of seen)
+        if (feature.endsWith(`_${longest}`) || view.trends.some((t) => t.name === feature))
+          expect(values.size, `${view.name} ${feature} across entities`).toBeGreaterThan(1);
     }
   });
 

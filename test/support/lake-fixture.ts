@@ -1,6 +1,6 @@
 /**
- * A small lake on disk for the query tests: seeded clickstream, app_logs and
- * predictions rows written as Parquet in the writer's Hive layout, plus the
+ * A small lake on disk for the query tests: seeded clickstream, app_logs,
+ * predictions and listen_events rows written as Parquet in the writer's Hive layout, plus the
  * same rows in memory so tests can compute expected answers in plain
  * TypeScript, independently of the SQL under test.
  */
@@ -46,6 +46,18 @@ export interface PredictionRow extends Row {
   readonly text?: string;
 }
 
+export interface ListenRow extends Row {
+  readonly user_id: string;
+  readonly session_id: string;
+  readonly song_id: string;
+  readonly song: string;
+  readonly artist: string;
+  readonly duration: number;
+  readonly ms_played: number;
+  readonly skipped: boolean;
+  readonly level: 'free' | 'paid';
+}
+
 export interface LakeFixture {
   readonly root: string;
   readonly storage: LakeStorage;
@@ -53,6 +65,7 @@ export interface LakeFixture {
   readonly clicks: ClickRow[];
   readonly logs: LogRow[];
   readonly predictions: PredictionRow[];
+  readonly listens: ListenRow[];
   /** Files written per table. */
   readonly files: Record<string, number>;
 }
@@ -123,11 +136,33 @@ function makePredictions(random: Random): PredictionRow[] {
   });
 }
 
+function makeListens(random: Random): ListenRow[] {
+  return times(random, 600).map((time, i) => {
+    // Eight songs of three artists, song 0 the most played: ranks with ties broken by song_id.
+    const n = Math.min(random.int(8), random.int(8));
+    const skipped = random.chance(0.25);
+    const duration = 180 + n * 10;
+    return {
+      time,
+      user_id: `l${random.int(15)}`,
+      session_id: `ls${i % 40}`,
+      song_id: `SO${String(n).padStart(16, '0')}`,
+      song: `Song ${n}`,
+      artist: `Artist ${n % 3}`,
+      duration,
+      ms_played: skipped ? 1_000 + random.int(29_000) : duration * 1000,
+      skipped,
+      level: random.chance(0.3) ? 'paid' : 'free',
+    };
+  });
+}
+
 /** The row a lake file holds for a fixture row: data fields, event time, lineage. */
 function lakeRow(name: string, row: Row, index: number): Record<string, unknown> {
   const { time, ...data } = row;
   const base = { arrival_time: time + 1000, record_id: `fixture:${name}:${index}` };
   if (name === 'clickstream') return { ...data, event_time: time, ...base };
+  if (name === 'listen_events') return { ...data, ts: time, ...base };
   if (name === 'app_logs') {
     const { metrics, ...rest } = data as { metrics: number[] };
     const named = Object.fromEntries(metrics.map((m, i) => [`metric_${i + 1}`, m]));
@@ -153,8 +188,9 @@ export async function writeLakeFixture(
   const clicks = makeClicks(random);
   const logs = makeLogs(random);
   const predictions = makePredictions(random);
+  const listens = makeListens(random);
   const files: Record<string, number> = {};
-  const byTable: Record<string, Row[]> = { clickstream: clicks, app_logs: logs, predictions };
+  const byTable: Record<string, Row[]> = { clickstream: clicks, app_logs: logs, predictions, listen_events: listens };
   for (const table of tables) {
     const rows = byTable[table.name];
     if (!rows || !table.scheme) continue;
@@ -177,7 +213,7 @@ export async function writeLakeFixture(
     }
     files[table.name] = n;
   }
-  return { root, storage, tables, clicks, logs, predictions, files };
+  return { root, storage, tables, clicks, logs, predictions, listens, files };
 }
 
 /**
