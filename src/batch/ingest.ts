@@ -94,19 +94,21 @@ export async function ingestBatchFile(
   onProgress?: (phase: IngestPhase, done: number, total: number) => void,
 ): Promise<BatchIngestSummary> {
   const { source } = file;
+  // Whole milliseconds: the lake's timestamps are int64 milliseconds (a file's mtime has fractions).
+  const uploadTimeMs = Math.floor(file.uploadTimeMs);
   const format = file.format ?? batchFormatOf(file.name);
-  const runId = batchRunId(source, file.body, file.uploadTimeMs);
+  const runId = batchRunId(source, file.body, uploadTimeMs);
   onProgress?.('read', 0, file.body.byteLength);
   const { rows, rejected } = await readBatchFile(source, file.body, {
     fileName: file.name,
     format,
-    uploadTimeMs: file.uploadTimeMs,
+    uploadTimeMs,
   });
   onProgress?.('read', file.body.byteLength, file.body.byteLength);
 
   const lakeFiles = await batchLakeFiles(source, rows, {
     runId,
-    uploadTimeMs: file.uploadTimeMs,
+    uploadTimeMs,
     scheme: target.scheme(source),
     compression: target.compression,
     encode: target.encode,
@@ -135,7 +137,7 @@ export async function ingestBatchFile(
       consumer: 'batch-ingest',
       origin: file.origin,
       runId,
-      uploadTime: new Date(file.uploadTimeMs).toISOString(),
+      uploadTime: new Date(uploadTimeMs).toISOString(),
       rowsKept: rows.length,
       rowsRejected: rejected.length,
       rejected: rejected.slice(0, MAX_REPORTED_ROWS),

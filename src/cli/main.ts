@@ -9,6 +9,7 @@ import { registerCompact } from './commands/compact.js';
 import { registerFeatures } from './commands/features.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerImport } from './commands/import.js';
+import { registerIngestBatch } from './commands/ingest-batch.js';
 import { registerLocal } from './commands/local.js';
 import { registerQuery } from './commands/query.js';
 import { registerSend } from './commands/send.js';
@@ -30,6 +31,7 @@ export function createProgram(catalog: Catalog = exampleCatalog): Command {
   registerLocal(program, catalog);
   registerQuery(program, catalog);
   registerImport(program, catalog);
+  registerIngestBatch(program, catalog);
   registerCompact(program, catalog);
   registerTrainingSet(program, catalog);
   return program;

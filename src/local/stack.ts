@@ -24,6 +24,7 @@ import {
   type LocalStackModel,
   readTemplate,
 } from './template-model.js';
+import { type ObjectCreatedHandler, UploadWatcher } from './upload-watcher.js';
 
 export interface LocalStackOptions {
   /** @default 'dev' */
@@ -63,6 +64,8 @@ export interface LocalStack {
   mappingsOf(handlerName: string): LocalEventSourceMapping[];
   /** Waits until every mapping has processed everything on its stream. */
   drain(timeoutMs?: number): Promise<void>;
+  /** Waits until every file uploaded under the lake bucket's `sources/` so far has been ingested (./upload-watcher.ts). */
+  batchUploadsIngested(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -73,6 +76,7 @@ const HANDLER_MODULES: Record<string, () => Promise<HandlerModule>> = {
   aggregator: () => import('../../lambdas/aggregator/handler.js'),
   'feature-api': () => import('../../lambdas/feature-api/handler.js'),
   'lake-writer': () => import('../../lambdas/lake-writer/handler.js'),
+  'batch-ingest': () => import('../../lambdas/batch-ingest/handler.js'),
 };
 
 /**
@@ -156,6 +160,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await Promise.all(mappings.map((m) => m.stop()));
     });
 
+    // S3 → EventBridge → batch-ingest: s3rver sends no events, so the lake bucket's sources/ prefix is watched.
+    const batchIngest = model.functions.find((f) => f.handlerName === 'batch-ingest');
+    let uploads: UploadWatcher | undefined;
+    if (batchIngest?.env.LAKE_BUCKET) {
+      uploads = new UploadWatcher({
+        s3: clients.s3,
+        bucket: batchIngest.env.LAKE_BUCKET,
+        handler: handlers.get(batchIngest.logicalId) as ObjectCreatedHandler,
+        log,
+      });
+      uploads.start();
+      cleanups.push(() => (uploads as UploadWatcher).stop());
+    }
+
     const apiKey = randomBytes(20).toString('hex');
     let api: LocalApi | undefined;
     if (model.api) {
@@ -210,6 +228,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       mappingsOf: (handlerName) => mappings.filter((_, i) => handlerNames[i] === handlerName),
       drain: async (timeoutMs) => {
         await Promise.all(mappings.map((m) => m.drain(timeoutMs)));
+      },
+      batchUploadsIngested: async (timeoutMs) => {
+        await uploads?.idle(timeoutMs);
       },
       stop: stopAll,
     };
