@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { exampleCatalog } from '../features/catalog.js';
 import type { Catalog } from '../features/define.js';
 import { registerCompact } from './commands/compact.js';
+import { registerConsistency } from './commands/consistency.js';
 import { registerFeatures } from './commands/features.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerImport } from './commands/import.js';
@@ -34,6 +35,7 @@ export function createProgram(catalog: Catalog = exampleCatalog): Command {
   registerIngestBatch(program, catalog);
   registerCompact(program, catalog);
   registerTrainingSet(program, catalog);
+  registerConsistency(program, catalog);
   return program;
 }
 

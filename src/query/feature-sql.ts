@@ -114,7 +114,7 @@ export function eventsSql(
   // Stream order within a window time: the sequence number (of `<shard>:<sequence>`), zero-padded.
   const order = `lpad(CAST(${epochMs(windowTime)} AS VARCHAR), 15, '0') || lpad(split_part(record_id, ':', 2), 64, '0')`;
   return [
-    `SELECT CAST(${ident(keyField)} AS VARCHAR) AS __entity, ${windowTime} AS __time, ${epochMs(windowTime)} AS __time_ms, ${order} AS __order`,
+    `SELECT CAST(${ident(keyField)} AS VARCHAR) AS __entity, ${windowTime} AS __time, ${epochMs(windowTime)} AS __time_ms, ${epochMs('arrival_time')} AS __arrival_ms, ${order} AS __order`,
     ...fields.map((f) => `, ${ident(f)}`),
     `\n  FROM ${ident(source.name)}`,
     `\n  WHERE ${partitions}`,
@@ -124,6 +124,11 @@ export function eventsSql(
     options.fromMs === undefined ? '' : `\n    AND ${windowTime} >= ${timestampLiteral(options.fromMs)}`,
     `\n    AND ${windowTime} <= ${timestampLiteral(options.toMs)}`,
   ].join('');
+}
+
+/** The predicate of the lake partitions that can hold event times in [fromMs, toMs]. */
+export function partitionsFor(fromMs: number, toMs: number, options: Pick<FeatureSqlOptions, 'layout'>): string {
+  return partitionsBetween({ at: fromMs }, { at: toMs + 1 }, options.layout);
 }
 
 /** `TIMESTAMP 'yyyy-MM-dd HH:mm:ss.SSS'` (UTC), both engines' literal. */
@@ -142,6 +147,12 @@ export interface SpineRef {
   /** The row times the spine spans, epoch ms, for pruning. */
   readonly fromMs: number;
   readonly toMs: number;
+  /**
+   * What the online store could serve at each row's time: only events that had arrived by then
+   * (training sets count late arrivals at their window time; a consistency check must not), and each
+   * row's newest arrival as `__newest_arrival_ms`, to tell events still in flight. @default false
+   */
+  readonly asServed?: boolean;
 }
 
 /** The served feature names of a view, in the order the API serves them. */
@@ -229,7 +240,10 @@ export function viewFeaturesSql(view: FeatureView, spine: SpineRef, options: Fea
     .filter((w) => w.hopSeconds !== LIFETIME_HOP_SECONDS)
     .map((w) => `, ${windowStartSql(w, 'r.__as_of_ms')} AS __start_${w.name}`)
     .join('');
-  const since = lookback === undefined ? '' : ` AND e.__time_ms >= s.__as_of_ms - ${lookback}`;
+  const since =
+    (lookback === undefined ? '' : ` AND e.__time_ms >= s.__as_of_ms - ${lookback}`) +
+    (spine.asServed ? ' AND e.__arrival_ms <= s.__as_of_ms' : '');
+  if (spine.asServed) aggregates.push('max(e.__arrival_ms) AS __newest_arrival_ms');
   const aggregated = [
     `SELECT s.${key}, s.__as_of_ms,\n    ${aggregates.join(',\n    ')}`,
     `  FROM (SELECT r.*${starts} FROM (SELECT DISTINCT CAST(${key} AS VARCHAR) AS ${key}, __as_of_ms FROM ${spine.relation}) r) s`,
