@@ -2,9 +2,9 @@
  * Aggregator benchmarks:
  *  - hot path: decode + validate + pre-aggregate of a 100,000-record batch on
  *    one core, excluding I/O (target ≥ 300,000 events/s);
- *  - DynamoDB writes per 1,000 clickstream events (target ≤ 50), counted as
- *    real UpdateItem calls against dynalite, for several user counts and
- *    batch sizes: writes = distinct (user, hop tile) pairs per batch.
+ *  - DynamoDB writes and capacity units per 1,000 clickstream events (target
+ *    ≤ 50 writes), counted as real calls against dynalite, for several user
+ *    counts and batch sizes: writes = distinct (user, hop tile) pairs per batch.
  */
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
@@ -15,6 +15,8 @@ import { compileView, TileBuilder } from '../src/domain/tiles.js';
 import { clickstream as clickstreamSource, sources, userClickstream } from '../src/features/catalog.js';
 import type { Emulators } from '../src/local/emulators.js';
 import { workloads } from '../src/workloads/index.js';
+import { Random } from '../src/workloads/random.js';
+import { CapacityMeter } from './capacity.js';
 import { median } from './stats.js';
 
 const POLICY = { maxLatenessMs: 86_400_000, maxClockSkewMs: 300_000 };
@@ -95,59 +97,146 @@ export function benchHotPath(rounds = 7) {
   };
 }
 
-/** Writes per 1,000 events from real UpdateItem calls on dynalite. */
-export async function benchWritesPer1000(emulators: Emulators) {
+/** One measured setting: events of `entities` users at 1,000 events/s, cut into batches of `batchSize`. */
+export interface UnitsCase {
+  readonly entities: number;
+  readonly batchSize: number;
+  readonly events: number;
+  /**
+   * Who each event belongs to: the generator's sessions (a few hundred users active at a time, each with several
+   * events a second: time runs faster than a shopper clicks), or every event's user drawn uniformly from all of
+   * them (what real traffic looks like within a 2 s batch, and what bench/cost-model.ts assumes). @default 'sessions'
+   */
+  readonly users?: 'sessions' | 'uniform';
+}
+
+/** The same events, each given a user drawn uniformly from `entities` (its user_id and partition key rewritten). */
+function withUniformUsers(records: readonly StreamRecord[], entities: number, seed: number): StreamRecord[] {
+  const random = new Random(seed);
+  return records.map((record) => {
+    const userId = `user_${String(random.int(entities)).padStart(6, '0')}`;
+    const event = { ...JSON.parse(Buffer.from(record.data, 'base64').toString('utf8')), user_id: userId };
+    return { ...record, data: Buffer.from(JSON.stringify(event)).toString('base64'), partitionKey: userId };
+  });
+}
+
+/**
+ * DynamoDB calls and capacity units of the real aggregator (createAggregator: decode, pre-aggregate,
+ * BatchGetItem of the tiles touched, one conditional UpdateItem per tile) on dynalite, per setting,
+ * metered by bench/capacity.ts. Beside it, the naive count from the same events: one write per event
+ * and tile it falls in (what a consumer without pre-aggregation writes), each charged the measured
+ * mean write units per write (it rewrites the same tile items).
+ */
+export async function measureWriteUnits(
+  emulators: Emulators,
+  cases: readonly UnitsCase[],
+  progress: (line: string) => void = () => {},
+  /** Pass one to read the same tables later with their item sizes known (bench/units.ts). */
+  meter = new CapacityMeter(),
+) {
   const doc = dynamoDocumentClient(emulators.env);
-  let updates = 0;
-  doc.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'UpdateItemCommand') updates++;
-      return next(args);
-    },
-    { step: 'initialize', name: 'count-updates' },
-  );
+  meter.attach(doc);
   const s3 = s3Client(emulators.env);
-  const results: { users: number; batchSize: number; events: number; writes: number; writesPer1000: number }[] = [];
-  let table = 0;
-  for (const batchSize of [1_000, 10_000]) {
-    for (const users of [100, 1_000, 10_000]) {
-      const tableName = `bench-writes-${++table}`;
-      await (doc as unknown as DynamoDBClient).send(
-        new CreateTableCommand({
-          TableName: tableName,
-          BillingMode: 'PAY_PER_REQUEST',
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'S' },
-          ],
-        }),
-      );
-      await s3.send(new CreateBucketCommand({ Bucket: tableName }));
-      const aggregate = createAggregator({
-        doc,
-        s3,
-        tableName,
-        quarantineBucket: tableName,
-        policy: POLICY,
-        sources,
-        views: [userClickstream],
-      });
-      // A shard takes up to 1,000 records/s: a full batch spans batchSize / 1,000 seconds of events.
-      const records = clickstreamRecords(20_000, users, 1_000, users);
-      updates = 0;
-      for (let i = 0; i < records.length; i += batchSize) await aggregate(records.slice(i, i + batchSize));
-      results.push({
-        users,
-        batchSize,
-        events: records.length,
-        writes: updates,
-        writesPer1000: (updates / records.length) * 1000,
-      });
+  const views = [userClickstream];
+  // Every event falls in one tile per distinct hop width of the view (10 min, 1 h, 1 day, lifetime).
+  const tilesPerEvent = new Set(userClickstream.windows.map((w) => w.hopSeconds)).size;
+  const results = [];
+  for (const c of cases) {
+    const tableName = `bench-units-${++tableCounter}`;
+    await (doc as unknown as DynamoDBClient).send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+      }),
+    );
+    await s3.send(new CreateBucketCommand({ Bucket: tableName }));
+    const aggregate = createAggregator({ doc, s3, tableName, quarantineBucket: tableName, policy: POLICY, sources, views });
+    // A shard takes up to 1,000 records/s: a full batch spans batchSize / 1,000 seconds of events.
+    const generated = clickstreamRecords(c.events, c.entities, 1_000, c.entities);
+    const records = c.users === 'uniform' ? withUniformUsers(generated, c.entities, c.entities) : generated;
+    meter.reset();
+    let distinctSum = 0;
+    let batches = 0;
+    const started = performance.now();
+    for (let i = 0; i < records.length; i += c.batchSize) {
+      const batch = records.slice(i, i + c.batchSize);
+      distinctSum += new Set(batch.map((r) => r.partitionKey)).size;
+      batches++;
+      await aggregate(batch);
     }
+    const seconds = (performance.now() - started) / 1000;
+    const t = meter.reset();
+    const per1000 = (n: number) => (n / records.length) * 1000;
+    const unitsPerWrite = t.writes > 0 ? t.writeUnits / t.writes : 1;
+    const naiveWrites = records.length * tilesPerEvent;
+    // Users to read back (bench/units.ts): the 10 busiest and 30 others spread over the rest.
+    const perEntity = new Map<string, number>();
+    for (const r of records) perEntity.set(r.partitionKey, (perEntity.get(r.partitionKey) ?? 0) + 1);
+    const byActivity = [...perEntity.entries()].sort((a, b) => b[1] - a[1]).map(([id]) => id);
+    const rest = byActivity.slice(10);
+    const readSample = [
+      ...byActivity.slice(0, 10),
+      ...Array.from({ length: Math.min(30, rest.length) }, (_, i) => rest[Math.floor((i * rest.length) / 30)] as string),
+    ];
+    const result = {
+      entities: c.entities,
+      userDistribution: c.users ?? 'sessions',
+      /** The same as `entities` (the writes section's name for it). */
+      users: c.entities,
+      batchSize: c.batchSize,
+      events: records.length,
+      batches,
+      distinctEntitiesPerBatch: distinctSum / batches,
+      /** Tile writes per (entity, batch): the tiles an entity's events of one batch fall in. */
+      tilesPerEntityBatch: t.writes / distinctSum,
+      calls: t.calls,
+      writes: t.writes,
+      writesPer1000: per1000(t.writes),
+      writeUnits: t.writeUnits,
+      writeUnitsPer1000: per1000(t.writeUnits),
+      writeUnitsPerWrite: unitsPerWrite,
+      emulatorWriteUnits: t.emulatorWriteUnits,
+      /** The aggregator's own reads: one strongly consistent read of every tile it is about to write. */
+      itemReads: t.itemReads,
+      readUnits: t.readUnits,
+      readUnitsPer1000: per1000(t.readUnits),
+      emulatorReadUnits: t.emulatorReadUnits,
+      meanItemBytes: t.writes > 0 ? t.writtenBytes / t.writes : 0,
+      maxItemBytes: t.maxItemBytes,
+      naive: {
+        tilesPerEvent,
+        writes: naiveWrites,
+        writesPer1000: per1000(naiveWrites),
+        writeUnitsPer1000: per1000(naiveWrites * unitsPerWrite),
+      },
+      /** Mean bytes of an event as put on the stream (JSON). */
+      eventBytes: records.reduce((n, r) => n + Buffer.byteLength(r.data, 'base64'), 0) / records.length,
+      seconds,
+      tableName,
+      readSample,
+    };
+    progress(
+      `  ${c.entities} entities (${c.users ?? 'sessions'}), batches of ${c.batchSize}: ${t.writes} writes, ${t.writeUnits} WCU, ${t.readUnits} RCU in ${seconds.toFixed(1)} s`,
+    );
+    results.push(result);
   }
   return results;
+}
+
+let tableCounter = 0;
+
+/** Writes per 1,000 events from real UpdateItem calls on dynalite (the `writes` section: measureWriteUnits' original grid). */
+export async function benchWritesPer1000(emulators: Emulators) {
+  const cases = [1_000, 10_000].flatMap((batchSize) =>
+    [100, 1_000, 10_000].map((entities) => ({ entities, batchSize, events: 20_000 })),
+  );
+  return measureWriteUnits(emulators, cases);
 }

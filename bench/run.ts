@@ -4,15 +4,16 @@
  * latency chart). Not a timed test: targets are reported, never asserted.
  *
  *   npm run bench                 all sections
- *   npm run bench -- aggregator   only some: aggregator, writes, bundles, api, parquet, lake, compaction, e2e
+ *   npm run bench -- aggregator   only some: aggregator, sketches, writes, units, bundles, api, parquet, lake, compaction, e2e
  *   BENCH_PARQUET_ROWS, BENCH_LAKE_DAYS, BENCH_LAKE_PER_DAY   smaller runs (defaults 1,000,000; 90; 50,000)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
+import { groupBy } from '../src/domain/collections.js';
 import { startEmulators } from '../src/local/emulators.js';
 import { benchHotPath, benchWritesPer1000 } from './aggregator.js';
-import { asciiHistogram, latencyCdfSvg, logBarsSvg, table } from './stats.js';
+import { asciiHistogram, errorChartSvg, latencyCdfSvg, logBarsSvg, table } from './stats.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const selected = new Set(process.argv.slice(2));
@@ -50,6 +51,72 @@ if (wants('aggregator')) {
   ]);
 }
 
+if (wants('sketches')) {
+  process.stderr.write('sketch accuracy against exact answers (distinct_count, percentile)…\n');
+  const { benchDistinct, benchPercentiles, DISTINCT_TARGET, HLL_STANDARD_ERROR, PERCENTILE_BOUND, TILES } = await import(
+    './sketches.js'
+  );
+  const pct = (x: number, digits = 2) => `${fmt(x * 100, digits)} %`;
+  const distinct = benchDistinct();
+  for (const d of distinct) {
+    const exact = d.form === 'exact';
+    rows.push([
+      `distinct_count, ${fmt(d.distinct)} distinct (${d.seeds} seeds, ${d.form}): error mean / max: one stream · ${TILES} tiles merged`,
+      `${pct(d.stream.meanError)} / ${pct(d.stream.maxError)} · ${pct(d.merged.meanError)} / ${pct(d.merged.maxError)} (same ${d.mergedEqualsStream}/${d.seeds}); state ${fmt(d.streamStateBytes)} B`,
+      exact ? '0 (exact)' : `σ ${pct(HLL_STANDARD_ERROR)}, ≤ ${pct(DISTINCT_TARGET, 0)}`,
+      verdict(
+        exact
+          ? d.merged.maxError === 0 && d.stream.maxError === 0
+          : Math.max(d.merged.maxError, d.stream.maxError) <= DISTINCT_TARGET,
+      ),
+    ]);
+  }
+  const percentiles = benchPercentiles();
+  for (const p of percentiles) {
+    const worst = Math.max(...p.quantiles.flatMap((q) => [q.stream.maxError, q.merged.maxError]));
+    rows.push([
+      `percentile ${p.distribution}, ${fmt(p.values)} values (${p.seeds} seeds): max error p50 / p90 / p99, ${TILES} tiles merged`,
+      `${p.quantiles.map((q) => pct(q.merged.maxError)).join(' / ')} (same as stream ${p.mergedEqualsStream}/${p.answers}); state ${fmt(p.streamStateBytes)} B, ${fmt(p.buckets)} buckets`,
+      `≤ ${pct(PERCENTILE_BOUND, 0)}`,
+      verdict(worst <= PERCENTILE_BOUND),
+    ]);
+  }
+  results.sketches = { tiles: TILES, hllStandardError: HLL_STANDARD_ERROR, distinct, percentiles };
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(
+    path.join(resultsDir, 'sketch-distinct.svg'),
+    errorChartSvg(
+      [
+        { name: 'max error, 60 tiles merged', points: distinct.map((d) => [d.distinct, d.merged.maxError * 100] as const) },
+        { name: 'mean error, 60 tiles merged', points: distinct.map((d) => [d.distinct, d.merged.meanError * 100] as const) },
+        {
+          name: 'max error, one stream (same)',
+          points: distinct.map((d) => [d.distinct, d.stream.maxError * 100] as const),
+          dashed: true,
+        },
+      ],
+      [
+        { label: `σ = ${pct(HLL_STANDARD_ERROR)} (HyperLogLog p = 14)`, value: HLL_STANDARD_ERROR * 100 },
+        { label: `target ≤ ${pct(DISTINCT_TARGET, 0)}`, value: DISTINCT_TARGET * 100 },
+      ],
+      'distinct_count: relative error vs the exact count',
+      'distinct values',
+    ),
+  );
+  writeFileSync(
+    path.join(resultsDir, 'sketch-percentile.svg'),
+    errorChartSvg(
+      [...groupBy(percentiles, (p) => p.distribution)].map(([name, list]) => ({
+        name,
+        points: (list ?? []).map((p) => [p.values, Math.max(...p.quantiles.map((q) => q.merged.maxError)) * 100] as const),
+      })),
+      [{ label: `α = ${pct(PERCENTILE_BOUND, 0)} (DDSketch bound)`, value: PERCENTILE_BOUND * 100 }],
+      'percentile (DDSketch): max error of p50/p90/p99 vs the exact rank value, 60 tiles merged',
+      'values',
+    ),
+  );
+}
+
 if (wants('writes')) {
   process.stderr.write('DynamoDB writes per 1,000 events (dynalite)…\n');
   const dir = mkdtempSync(path.join(tmpdir(), 'featurelake-bench-'));
@@ -65,6 +132,162 @@ if (wants('writes')) {
         verdict(w.writesPer1000 <= 50),
       ]);
     }
+  } finally {
+    await emulators.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (wants('units')) {
+  const events = Number(process.env.BENCH_UNITS_EVENTS ?? 20_000);
+  const largeEvents = Number(process.env.BENCH_UNITS_EVENTS_100K ?? 10_000);
+  process.stderr.write(
+    `DynamoDB write and read units (dynalite): ${fmt(events)} events (${fmt(largeEvents)} for 100,000 users) per setting…\n`,
+  );
+  const { measureWriteUnits } = await import('./aggregator.js');
+  const { CapacityMeter } = await import('./capacity.js');
+  const { measureReadUnits } = await import('./units.js');
+  const cost = await import('./cost-model.js');
+  const { ENVIRONMENTS } = await import('../lib/config/environments.js');
+  const { userClickstream } = await import('../src/features/catalog.js');
+  const dir = mkdtempSync(path.join(tmpdir(), 'featurelake-bench-units-'));
+  const emulators = await startEmulators(dir);
+  try {
+    const meter = new CapacityMeter();
+    const uniformEvents = Number(process.env.BENCH_UNITS_EVENTS_UNIFORM ?? 10_000);
+    const cases = [
+      ...[10_000, 1_000].flatMap((batchSize) =>
+        [100, 1_000, 10_000, 100_000].map((entities) => ({
+          entities,
+          batchSize,
+          events: entities >= 100_000 ? largeEvents : events,
+        })),
+      ),
+      // The model's assumption checked on the same code: users drawn uniformly, dev's 10,000-event batches.
+      ...[100, 1_000, 10_000, 100_000].map((entities) => ({
+        entities,
+        batchSize: 10_000,
+        events: uniformEvents,
+        users: 'uniform' as const,
+      })),
+    ];
+    const writes = await measureWriteUnits(emulators, cases, (line) => process.stderr.write(`${line}\n`), meter);
+    for (const w of writes) {
+      const modelled = (cost.distinctEntities(w.batchSize, w.entities) * w.tilesPerEntityBatch * 1000) / w.batchSize;
+      rows.push([
+        `units / 1,000 events: batch ${fmt(w.batchSize)}, ${fmt(w.entities)} users (${w.userDistribution}, ${fmt(w.events)} events): writes, WCU (emulator), aggregator RCU`,
+        `${fmt(w.writesPer1000, 1)} writes, ${fmt(w.writeUnitsPer1000, 1)} WCU (${fmt((w.emulatorWriteUnits / w.events) * 1000, 1)}), ${fmt(w.readUnitsPer1000, 1)} RCU`,
+        `naive ${fmt(w.naive.writeUnitsPer1000)} WCU`,
+        `${fmt(w.writeUnitsPer1000 / w.naive.writeUnitsPer1000, 3)}×`,
+      ]);
+      rows.push([
+        '  distinct users per batch, tiles per user and batch; model (uniform users) writes / 1,000',
+        `${fmt(w.distinctEntitiesPerBatch, 1)}, ${fmt(w.tilesPerEntityBatch, 2)}; ${fmt(modelled, 1)} (measured ${fmt(w.writesPer1000, 1)})`,
+        '—',
+        '—',
+      ]);
+    }
+    const readCase = writes.find((w) => w.entities === 1_000 && w.batchSize === 10_000) ?? (writes[0] as (typeof writes)[number]);
+    const reads = await measureReadUnits(emulators, readCase.tableName, readCase.readSample, meter);
+    rows.push([
+      `GET /features/user/<id> (${reads.views.join(', ')}): keys / items found / BatchGetItem calls per request`,
+      `${fmt(reads.keysPerRequest, 1)} / ${fmt(reads.itemsFoundPerRequest, 1)} / ${fmt(reads.callsPerRequest, 1)} (${reads.requests} requests)`,
+      '1 call',
+      verdict(reads.callsPerRequest === 1),
+    ]);
+    rows.push([
+      '  read units per request: ours (emulator) vs a raw BatchGetItem of the same keys',
+      `${fmt(reads.readUnitsPerRequest, 1)} (${fmt(reads.emulatorReadUnitsPerRequest, 1)}) vs ${fmt(reads.rawReadUnitsPerRequest, 1)} RRU; unknown user ${fmt(reads.unknownUser.readUnits, 1)}`,
+      '= raw',
+      verdict(Math.abs(reads.readUnitsPerRequest - reads.rawReadUnitsPerRequest) < 1e-9),
+    ]);
+
+    // The cost model, fed with what was just measured.
+    // Sizes and tiles per user and batch from every setting; users per batch come from the model (uniform), checked above.
+    const sumOf = (f: (w: (typeof writes)[number]) => number) => writes.reduce((n, w) => n + f(w), 0);
+    const measured = {
+      tilesPerEntityBatch: sumOf((w) => w.writes) / sumOf((w) => w.distinctEntitiesPerBatch * w.batches),
+      writeUnitsPerWrite: sumOf((w) => w.writeUnits) / sumOf((w) => w.writes),
+      readUnitsPerTileRead: sumOf((w) => w.readUnits) / sumOf((w) => w.itemReads),
+      itemBytes: sumOf((w) => w.meanItemBytes * w.writes) / sumOf((w) => w.writes),
+      eventBytes: sumOf((w) => w.eventBytes * w.events) / sumOf((w) => w.events),
+      hopSeconds: [...new Set(userClickstream.windows.map((w) => w.hopSeconds))],
+      ttlSeconds: userClickstream.ttlSeconds,
+    };
+    const prod = ENVIRONMENTS.prod;
+    const settings = {
+      aggregatorBatchSize: prod.aggregator.batchSize,
+      aggregatorWindowSeconds: prod.aggregator.maxBatchingWindowSeconds,
+      aggregatorMemoryMb: prod.aggregator.memoryMb,
+      lakeBatchSize: prod.lake.batchSize,
+      lakeWindowSeconds: prod.lake.maxBatchingWindowSeconds,
+      lakeMemoryMb: prod.lake.memoryMb,
+    };
+    const scenarios = [1_000, 10_000, 100_000].flatMap((eventsPerSecond) =>
+      [1_000, 100_000, 10_000_000].map((entities) => ({ eventsPerSecond, entities })),
+    );
+    const target = cost.withOneWritePerEntityBatch(measured);
+    const table = scenarios.map((scenario) => ({
+      scenario,
+      serverless: cost.serverlessCost(scenario, measured, settings),
+      oneWritePerEntityBatch: cost.serverlessCost(scenario, target, settings),
+      alwaysOn: cost.alwaysOnCost(scenario, measured.eventBytes),
+    }));
+    for (const { scenario, serverless, alwaysOn } of table) {
+      const best = Math.min(serverless.totalOnDemand, serverless.totalProvisioned);
+      rows.push([
+        `$ / month at ${fmt(scenario.eventsPerSecond)} events/s, ${fmt(scenario.entities)} users: serverless on-demand / provisioned vs always-on`,
+        `${fmt(serverless.totalOnDemand)} / ${fmt(serverless.totalProvisioned)} vs ${fmt(alwaysOn.total)} ($/M events ${fmt(cost.perMillionEvents(best, scenario.eventsPerSecond), 3)} vs ${fmt(cost.perMillionEvents(alwaysOn.total, scenario.eventsPerSecond), 3)})`,
+        'model',
+        best <= alwaysOn.total ? 'serverless' : 'always-on',
+      ]);
+    }
+    const breakEven = [1_000, 100_000, 10_000_000].map((entities) => ({
+      entities,
+      today: cost.breakEvenEventsPerSecond(entities, measured, settings),
+      oneWritePerEntityBatch: cost.breakEvenEventsPerSecond(entities, target, settings),
+    }));
+    for (const b of breakEven) {
+      const show = (r: number | undefined) => (r === undefined ? 'never (≤ 10⁶/s)' : `${fmt(r)} events/s`);
+      rows.push([
+        `serverless costs more than always-on from (${fmt(b.entities)} users): today / with one write per user and batch`,
+        `${show(b.today)} / ${show(b.oneWritePerEntityBatch)}`,
+        'model',
+        '—',
+      ]);
+    }
+    // What the knobs are worth at one scenario: the batching window (Lambda allows up to 300 s) and the write path.
+    const lever = { eventsPerSecond: 10_000, entities: 100_000 };
+    const levers = [
+      { name: "prod's settings (10,000-event batches, 2 s window)", m: measured, d: settings },
+      { name: '30 s batching window', m: measured, d: { ...settings, aggregatorWindowSeconds: 30 } },
+      { name: 'one write per user and batch, no read before it', m: target, d: settings },
+      { name: 'both', m: target, d: { ...settings, aggregatorWindowSeconds: 30 } },
+    ].map(({ name, m, d }) => ({ name, cost: cost.serverlessCost(lever, m, d) }));
+    for (const l of levers) {
+      rows.push([
+        `  ${fmt(lever.eventsPerSecond)} events/s, ${fmt(lever.entities)} users, ${l.name}: batch, writes/event, $ / month (on-demand / provisioned)`,
+        `${fmt(l.cost.batch)}, ${fmt(l.cost.writesPerEvent, 3)}, ${fmt(l.cost.totalOnDemand)} / ${fmt(l.cost.totalProvisioned)}`,
+        'model',
+        '—',
+      ]);
+    }
+    const servingPerMillion = cost.servingPerMillionRequests(reads.readUnitsPerRequest, prod.api.memoryMb);
+    rows.push([
+      'serving: $ per million GET /features (DynamoDB reads, API Gateway REST, Lambda)',
+      `${fmt(servingPerMillion, 2)}`,
+      'model',
+      '—',
+    ]);
+    results.units = {
+      cases: writes,
+      reads,
+      measured,
+      settings,
+      costs: table,
+      breakEven,
+      servingPerMillionRequests: servingPerMillion,
+    };
   } finally {
     await emulators.stop();
     rmSync(dir, { recursive: true, force: true });

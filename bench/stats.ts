@@ -115,3 +115,53 @@ export function logBarsSvg(
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" role="img" aria-label="${xml(title)}"><title>${xml(title)}</title><rect width="100%" height="100%" fill="white"/><text x="8" y="22" font-size="14">${xml(title)}</text>${decades.join('')}${rows.join('')}<text x="${(W + pad.l) / 2}" y="${H - 6}" font-size="12" text-anchor="middle">${xml(unit)} (log scale)</text></svg>\n`;
 }
+
+/**
+ * An SVG line chart of relative errors (%, linear) against a size (log scale), with dashed
+ * horizontal bounds: sketch accuracy beside what the kinds document, for docs/.
+ */
+export function errorChartSvg(
+  series: readonly { name: string; points: readonly (readonly [number, number])[]; dashed?: boolean }[],
+  bounds: readonly { label: string; value: number }[],
+  title: string,
+  xLabel: string,
+): string {
+  const W = 780;
+  const H = 360;
+  const pad = { l: 72, r: 230, t: 36, b: 44 };
+  const colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#17becf', '#7f7f7f'];
+  const xs = series.flatMap((s) => s.points.map((p) => p[0]));
+  const ys = [...series.flatMap((s) => s.points.map((p) => p[1])), ...bounds.map((b) => b.value)];
+  const minX = 10 ** Math.floor(Math.log10(Math.min(...xs)));
+  const maxX = 10 ** Math.ceil(Math.log10(Math.max(...xs)));
+  const maxY = Math.max(...ys) * 1.1 || 1;
+  const x = (v: number) =>
+    pad.l + ((Math.log10(v) - Math.log10(minX)) / (Math.log10(maxX) - Math.log10(minX))) * (W - pad.l - pad.r);
+  const y = (v: number) => H - pad.b - (v / maxY) * (H - pad.t - pad.b);
+  const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const grid: string[] = [];
+  for (let v = minX; v <= maxX; v *= 10) {
+    grid.push(
+      `<line x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${pad.t}" y2="${H - pad.b}" stroke="#eee"/><text x="${x(v).toFixed(1)}" y="${H - pad.b + 16}" font-size="11" text-anchor="middle">${v.toLocaleString('en-US')}</text>`,
+    );
+  }
+  for (let k = 0; k <= 4; k++) {
+    const v = (maxY * k) / 4;
+    grid.push(
+      `<line x1="${pad.l}" x2="${W - pad.r}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#eee"/><text x="${pad.l - 6}" y="${(y(v) + 4).toFixed(1)}" font-size="11" text-anchor="end">${v.toFixed(2)} %</text>`,
+    );
+  }
+  const lines = bounds.map(
+    (b) =>
+      `<line x1="${pad.l}" x2="${W - pad.r}" y1="${y(b.value).toFixed(1)}" y2="${y(b.value).toFixed(1)}" stroke="#555" stroke-dasharray="6 4"/><text x="${W - pad.r - 4}" y="${(y(b.value) - 4).toFixed(1)}" font-size="11" text-anchor="end" fill="#555">${xml(b.label)}</text>`,
+  );
+  const paths = series.map((s, k) => {
+    const color = colors[k % colors.length];
+    const points = s.points.map(([px, py]) => `${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' ');
+    const dots = s.points
+      .map(([px, py]) => `<circle cx="${x(px).toFixed(1)}" cy="${y(py).toFixed(1)}" r="2.5" fill="${color}"/>`)
+      .join('');
+    return `<polyline fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="3 3"' : ''} points="${points}"/>${dots}<text x="${W - pad.r + 10}" y="${pad.t + 14 + k * 16}" fill="${color}" font-size="12">${xml(s.name)}</text>`;
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" role="img" aria-label="${xml(title)}"><title>${xml(title)}</title><rect width="100%" height="100%" fill="white"/><text x="${pad.l}" y="22" font-size="14">${xml(title)}</text>${grid.join('')}${lines.join('')}${paths.join('')}<text x="${(W - pad.r + pad.l) / 2}" y="${H - 8}" font-size="12" text-anchor="middle">${xml(xLabel)} (log scale)</text><text x="14" y="${(H / 2).toFixed(0)}" font-size="12" text-anchor="middle" transform="rotate(-90 14 ${(H / 2).toFixed(0)})">relative error</text></svg>\n`;
+}
