@@ -20,6 +20,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '../../lib/config/environments.js';
 import { dynamoDocumentClient, kinesisClient, s3Client } from '../../src/aws/clients.js';
+import { objectCreatedEvent } from '../../src/batch/object-created.js';
 import { sources } from '../../src/features/catalog.js';
 import { lakeTables } from '../../src/lake/tables.js';
 import { type AthenaEmulator, startAthenaEmulator } from '../../src/local/athena-emulator.js';
@@ -178,6 +179,14 @@ const RECOVERED = {
   input: `${RECOVERED_PARTITION}leftover-input.parquet`,
 };
 
+const PROFILES_KEY = 'sources/user_profiles/bundle-test.csv';
+const PROFILES_CSV = [
+  'user_id,age,country,subscription_tier,updated_at',
+  'user_000001,34,DE,premium,2026-11-20T10:00:00Z',
+  'user_000002,29,FR,free,2026-11-21T10:00:00Z',
+  'user_000003,-1,FR,free,2026-11-21T10:00:00Z',
+].join('\n');
+
 /** Runs a function's bundle behind recording proxies; only its template environment, endpoints, credentials and region. */
 async function run(name: string, event: unknown, key = name): Promise<void> {
   const fn = fnNamed(name);
@@ -234,11 +243,14 @@ beforeAll(async () => {
       }),
     }),
   );
+  // A user-profiles file uploaded for the batch source (two good rows, one bad).
+  await s3.send(new PutObjectCommand({ Bucket: lakeBucket, Key: PROFILES_KEY, Body: PROFILES_CSV, ContentType: 'text/csv' }));
   setupMs = Date.now() - started;
   // The stream consumers first (in parallel); then what reads what they wrote.
   await Promise.all([
     run('aggregator', kinesisEvent()),
     run('lake-writer', kinesisEvent()),
+    run('batch-ingest', objectCreatedEvent(bucketOf('LakeBucket'), PROFILES_KEY, new Date(now))),
     (async () => {
       for (const [i, batch] of oldBatches.entries()) await run('lake-writer', kinesisEvent(batch), `lake-writer (old ${i})`);
     })(),
@@ -307,9 +319,10 @@ const keysUnder = async (bucket: string, prefix: string) =>
   );
 
 describe('deployed bundles (dev), run as Lambda would', () => {
-  it('has the five functions, each with its own asset outside the source tree when run', () => {
+  it('has the six functions, each with its own asset outside the source tree when run', () => {
     expect(assembly.functions.map((f) => f.name).sort()).toEqual([
       'aggregator',
+      'batch-ingest',
       'compactor',
       'feature-api',
       'lake-writer',
@@ -355,6 +368,20 @@ describe('deployed bundles (dev), run as Lambda would', () => {
     expect(body.entityId).toBe(user);
     const views = events.filter((e) => e.user_id === user && e.event_type === 'page_view').length;
     expect(body.views.user_clickstream.features.views_24h).toBe(views);
+  });
+
+  it('batch ingest: the uploaded profiles file is ingested (2 rows kept, 1 reported), values online, rows in the lake', async () => {
+    const result = resultOf('batch-ingest');
+    expect(result.files).toEqual([
+      expect.objectContaining({ key: PROFILES_KEY, ok: true, rowsKept: 2, rowsRejected: 1, entitiesWritten: 2 }),
+    ]);
+    const table = assembly.model.tables[0]?.name as string;
+    const items = await dynamoDocumentClient(emulators.env).send(new ScanCommand({ TableName: table }));
+    const profile = (items.Items ?? []).find((i) => i.pk === 'user#user_000001' && i.sk === 'batch#user_profiles');
+    expect(profile?.f).toEqual({ age: 34, country: 'DE', subscription_tier: 'premium', activity_weight: null });
+    expect(profile?.fresh).toBe(Date.parse('2026-11-20T10:00:00Z'));
+    expect(await keysUnder(bucketOf('LakeBucket'), 'events/user_profiles/')).toHaveLength(1);
+    expect(await keysUnder(bucketOf('QuarantineBucket'), 'invalid/consumer=batch-ingest/')).toHaveLength(1);
   });
 
   it('rollup: rebuilds the closed hours before the schedule through Athena, from the lake writer’s files', async () => {
@@ -430,7 +457,7 @@ describe('every AWS call each deployed function makes is granted by its role in 
       .map((n) => `${n.action} on ${n.resource}${n.context ? ` with ${JSON.stringify(n.context)}` : ''} (for ${n.call})`);
   };
 
-  it.each(['aggregator', 'lake-writer', 'feature-api', 'rollup', 'compactor'])('%s', (name) => {
+  it.each(['aggregator', 'lake-writer', 'feature-api', 'rollup', 'compactor', 'batch-ingest'])('%s', (name) => {
     const { observed, implied } = permissionsOf(name);
     // It made calls (a run that reached no AWS API proves nothing about its grants).
     expect(observed.length, `${name} made no AWS calls`).toBeGreaterThan(0);
