@@ -9,6 +9,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { batchLakeSource } from '../src/batch/lake-table.js';
 import { exampleCatalog } from '../src/features/catalog.js';
+import { featureViewQueries } from '../src/query/feature-sql.js';
 import type { EnvironmentConfig } from './config/environments.js';
 import { Aggregator } from './constructs/aggregator.js';
 import { BatchIngest } from './constructs/batch-ingest.js';
@@ -97,6 +98,11 @@ export class FeaturelakeStack extends Stack {
       envName,
       settings: config.athena,
       catalog: this.catalog,
+      // Each view's offline features, with the aggregator's lateness bounds and the lake's partitions.
+      generatedQueries: featureViewQueries(exampleCatalog.featureViews, {
+        policy: config.aggregator,
+        layout: { timePartitioning: config.lake.timePartitioning },
+      }),
       removalPolicy,
       accessLogBucket: this.quarantine.accessLogBucket,
     });

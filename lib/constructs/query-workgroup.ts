@@ -19,6 +19,7 @@ import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { TimePartitioning } from '../../src/lake/layout.js';
 import { ROLLUP_TABLES } from '../../src/lake/tables.js';
+import type { GeneratedQuery } from '../../src/query/feature-sql.js';
 import { loadSqlLibrary, renderSaved } from '../../src/query/sql-library.js';
 import type { AthenaSettings } from '../config/environments.js';
 import { secureBucketProps } from './defaults.js';
@@ -39,6 +40,8 @@ export interface QueryWorkgroupProps {
    * @default 'hour' when the catalog's event tables have an `hr` partition, else 'date'
    */
   readonly timePartitioning?: TimePartitioning;
+  /** Saved besides the athena/ library: queries generated from the catalog (each view's offline features). @default none */
+  readonly generatedQueries?: readonly GeneratedQuery[];
 }
 
 export class QueryWorkgroup extends Construct {
@@ -80,14 +83,18 @@ export class QueryWorkgroup extends Construct {
     });
 
     const layout = { timePartitioning: props.timePartitioning ?? partitioningOf(props.catalog) };
-    this.namedQueries = loadSqlLibrary(props.sqlDir).map((file) => {
+    const saved = [
+      ...loadSqlLibrary(props.sqlDir).map((file) => ({ ...file, sql: renderSaved(file, layout) })),
+      ...(props.generatedQueries ?? []),
+    ];
+    this.namedQueries = saved.map((file) => {
       const query = new CfnNamedQuery(this, `Query-${file.name}`, {
         name: file.name,
         // Athena allows 1,024 characters.
         description: file.description.slice(0, 1024),
         database: props.catalog.database.databaseName,
         workGroup: this.workgroup.ref,
-        queryString: renderSaved(file, layout),
+        queryString: file.sql,
       });
       query.addDependency(this.workgroup);
       return query;

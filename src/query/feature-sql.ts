@@ -21,7 +21,7 @@
 import { parseDuration } from '../domain/duration.js';
 import { type EventFilter, type FeatureView, featureName, LIFETIME_HOP_SECONDS, type Window } from '../features/define.js';
 import { type FeatureValue, opsOf, type SqlRows } from '../features/kinds/index.js';
-import { type BindOptions, partitionsBetween } from './sql-params.js';
+import { type BindOptions, partitionsBetween, type TimeValue, timeSql } from './sql-params.js';
 
 /** The aggregator's bounds (an environment's `aggregator` settings): the offline SQL drops what it drops. */
 export interface EventTimePolicy {
@@ -85,10 +85,35 @@ function fieldsRead(view: FeatureView): string[] {
   return [...fields];
 }
 
+/**
+ * A bound of the times a query reads: epoch ms, or — in a saved query, which runs on whatever day
+ * it is run — an hour of the day some days before (rendered relative to current_date).
+ */
+export type Instant = number | { readonly daysAgo: number; readonly hour: number };
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const asTime = (instant: Instant): TimeValue => (typeof instant === 'number' ? { at: instant } : instant);
+const instantSql = (instant: Instant): string =>
+  typeof instant === 'number' ? timestampLiteral(instant) : timeSql(instant).timestamp;
+
+/** An instant `ms` earlier; a relative one rounded down to a whole day (a wider read, never a narrower one). */
+export function earlier(instant: Instant, ms: number): Instant {
+  return typeof instant === 'number' ? instant - ms : { daysAgo: instant.daysAgo + Math.ceil(ms / DAY_MS), hour: 0 };
+}
+
+/** An instant `ms` later; a relative one rounded up to the hour, within its day. */
+export function later(instant: Instant, ms: number): Instant {
+  if (typeof instant === 'number') return instant + ms;
+  const hour = instant.hour + Math.ceil(ms / HOUR_MS);
+  if (hour > 23) throw new Error(`a saved query's bound cannot move ${ms} ms past its day`);
+  return { daysAgo: instant.daysAgo, hour };
+}
+
 export interface EventsSqlOptions extends FeatureSqlOptions {
-  /** Window times the query needs, epoch ms: [fromMs, toMs]; fromMs undefined reads from the lake's start. */
-  readonly fromMs: number | undefined;
-  readonly toMs: number;
+  /** Window times the query needs: [from, to]; from undefined reads from the lake's start. */
+  readonly fromMs: Instant | undefined;
+  readonly toMs: Instant;
 }
 
 /**
@@ -107,8 +132,8 @@ export function eventsSql(
   const { maxLatenessSeconds, maxClockSkewSeconds } = options.bounds;
   // An event's partition is its event time's, up to the skew allowance after its window time.
   const partitions = partitionsBetween(
-    { at: options.fromMs ?? 0 },
-    { at: options.toMs + maxClockSkewSeconds * 1000 + 1 },
+    asTime(options.fromMs ?? 0),
+    asTime(later(options.toMs, maxClockSkewSeconds * 1000 + 1)),
     options.layout,
   );
   // Stream order within a window time: the sequence number (of `<shard>:<sequence>`), zero-padded.
@@ -121,8 +146,8 @@ export function eventsSql(
     // Imported rows (a backfill) never went through the stream: the stream's bounds are not theirs.
     `\n    AND (record_id LIKE 'import:%' OR (${time} >= arrival_time - INTERVAL '${maxLatenessSeconds}' SECOND`,
     ` AND ${time} <= arrival_time + INTERVAL '${maxClockSkewSeconds}' SECOND))`,
-    options.fromMs === undefined ? '' : `\n    AND ${windowTime} >= ${timestampLiteral(options.fromMs)}`,
-    `\n    AND ${windowTime} <= ${timestampLiteral(options.toMs)}`,
+    options.fromMs === undefined ? '' : `\n    AND ${windowTime} >= ${instantSql(options.fromMs)}`,
+    `\n    AND ${windowTime} <= ${instantSql(options.toMs)}`,
   ].join('');
 }
 
@@ -144,9 +169,9 @@ function windowStartSql(window: Window, asOfMs: string): string {
 export interface SpineRef {
   /** A relation (a CTE's name, or a subquery in parentheses) holding the key column and `__as_of_ms`. */
   readonly relation: string;
-  /** The row times the spine spans, epoch ms, for pruning. */
-  readonly fromMs: number;
-  readonly toMs: number;
+  /** The row times the spine spans, for pruning. */
+  readonly fromMs: Instant;
+  readonly toMs: Instant;
   /**
    * What the online store could serve at each row's time: only events that had arrived by then
    * (training sets count late arrivals at their window time; a consistency check must not), and each
@@ -174,7 +199,7 @@ export function viewFeaturesSql(view: FeatureView, spine: SpineRef, options: Fea
   const events = eventsSql(view.source, view.entity.keyField, fieldsRead(view), {
     ...options,
     bounds,
-    fromMs: lookback === undefined ? undefined : spine.fromMs - lookback,
+    fromMs: lookback === undefined ? undefined : earlier(spine.fromMs, lookback),
     toMs: spine.toMs,
   });
   const column = (field: string) => `e.${ident(field)}`;
@@ -252,4 +277,35 @@ export function viewFeaturesSql(view: FeatureView, spine: SpineRef, options: Fea
   ].join('\n');
   if (derived.length === 0) return aggregated;
   return `SELECT f.*,\n  ${derived.join(',\n  ')}\nFROM (\n${aggregated}\n) f`;
+}
+
+/** A saved query of the offline features (an Athena named query per view). */
+export interface GeneratedQuery {
+  readonly name: string;
+  readonly description: string;
+  readonly sql: string;
+}
+
+/**
+ * The saved query of a view: every feature of every entity with an event yesterday (UTC), as of
+ * the start of the day it runs — what the online store served at midnight, from the lake.
+ */
+export function viewSnapshotSql(view: FeatureView, options: FeatureSqlOptions): string {
+  const key = ident(view.entity.keyField);
+  const midnight = { daysAgo: 0, hour: 0 };
+  const spine = [
+    `(SELECT DISTINCT CAST(${key} AS VARCHAR) AS ${key}, ${epochMs('CAST(current_date AS TIMESTAMP)')} AS __as_of_ms`,
+    ` FROM ${ident(view.source.name)}`,
+    ` WHERE ${partitionsBetween({ daysAgo: 1, hour: 0 }, midnight, options.layout)}) active`,
+  ].join('');
+  return `-- Features of ${view.name} (${view.description}) for every ${view.entity.name} with an event yesterday, as of 00:00 UTC today.\n${viewFeaturesSql(view, { relation: spine, fromMs: midnight, toMs: midnight }, options)}`;
+}
+
+/** The saved queries of a catalog's views: `<view>_features`. */
+export function featureViewQueries(views: readonly FeatureView[], options: FeatureSqlOptions): GeneratedQuery[] {
+  return views.map((view) => ({
+    name: `${view.name}_features`,
+    description: `Every feature of ${view.name} for the ${view.entity.name}s active yesterday, as of 00:00 UTC today (generated from the catalog)`,
+    sql: viewSnapshotSql(view, options),
+  }));
 }

@@ -9,6 +9,7 @@ import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { ENVIRONMENT_NAMES, ENVIRONMENTS } from '../../lib/config/environments.js';
 import { createApp } from '../../lib/featurelake-app.js';
+import { exampleCatalog } from '../../src/features/catalog.js';
 import { loadSqlLibrary } from '../../src/query/sql-library.js';
 
 describe.each(ENVIRONMENT_NAMES)('saved queries (%s)', (envName) => {
@@ -17,9 +18,19 @@ describe.each(ENVIRONMENT_NAMES)('saved queries (%s)', (envName) => {
     (r) => r.Properties as { Name: string; QueryString: string },
   );
 
-  it('saves every library query with no placeholder left', () => {
-    expect(saved.map((q) => q.Name).sort()).toEqual(loadSqlLibrary().map((q) => q.name));
+  const library = loadSqlLibrary().map((q) => q.name);
+  const views = exampleCatalog.featureViews.map((v) => `${v.name}_features`);
+
+  it("saves every library query and each view's offline features, with no placeholder left", () => {
+    expect(saved.map((q) => q.Name).sort()).toEqual([...library, ...views].sort());
     for (const q of saved) expect(q.QueryString, q.Name).not.toMatch(/\{\{|\}\}/);
+  });
+
+  it("saves each view's features as of midnight, pruned relative to the day it runs", () => {
+    for (const q of saved.filter((s) => views.includes(s.Name))) {
+      expect(q.QueryString, q.Name).toContain('CAST(current_date AS TIMESTAMP)');
+      expect(q.QueryString, q.Name).toMatch(/dt BETWEEN CAST\(CAST\(current_date - INTERVAL '\d+' DAY AS DATE\) AS VARCHAR\)/);
+    }
   });
 
   it('ranges cover the last full UTC day, pruned on the partitions the environment writes', () => {
@@ -28,8 +39,8 @@ describe.each(ENVIRONMENT_NAMES)('saved queries (%s)', (envName) => {
     const expected = hourly
       ? `(dt BETWEEN ${yesterday} AND ${yesterday} AND (dt > ${yesterday} OR hr >= 0) AND (dt < ${yesterday} OR hr <= 23))`
       : `dt BETWEEN ${yesterday} AND ${yesterday}\n`;
-    const ranged = saved.filter((q) => q.Name !== 'rollup_clickstream_hourly');
-    expect(ranged).toHaveLength(8);
+    const ranged = saved.filter((q) => library.includes(q.Name) && q.Name !== 'rollup_clickstream_hourly');
+    expect(ranged).toHaveLength(library.length - 1);
     for (const q of ranged) {
       expect(q.QueryString, q.Name).toContain(expected);
       expect(q.QueryString, q.Name).toContain(`>= CAST(CAST(current_date - INTERVAL '1' DAY AS DATE) AS TIMESTAMP)`);
