@@ -65,7 +65,12 @@ export const DOCUMENT_TRANSLATION = {
 } as const;
 
 export function dynamoDocumentClient(env: Env): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient(common('dynamodb', env)), DOCUMENT_TRANSLATION);
+  // Copies: lib-dynamodb writes into the options it is given (convertTopLevelContainer and the like),
+  // which would change what DOCUMENT_TRANSLATION means to anyone marshalling with it afterwards.
+  return DynamoDBDocumentClient.from(new DynamoDBClient(common('dynamodb', env)), {
+    marshallOptions: { ...DOCUMENT_TRANSLATION.marshallOptions },
+    unmarshallOptions: { ...DOCUMENT_TRANSLATION.unmarshallOptions },
+  });
 }
 
 export function s3Client(env: Env): S3Client {
