@@ -118,7 +118,8 @@ export interface EventsSqlOptions extends FeatureSqlOptions {
 
 /**
  * The events of a view's source as the aggregator counts them: entity key (`__entity`, VARCHAR),
- * window time (`__time`, and `__time_ms` in epoch ms), stream order (`__order`) and the fields read, with the partitions
+ * window time (`__time`, and `__time_ms` in epoch ms), the sequence number (`__seq`, zero-padded: the stream order
+ * within a window time) and the fields read, with the partitions
  * pruned to the window times asked for.
  */
 export function eventsSql(
@@ -137,9 +138,9 @@ export function eventsSql(
     options.layout,
   );
   // Stream order within a window time: the sequence number (of `<shard>:<sequence>`), zero-padded.
-  const order = `lpad(CAST(${epochMs(windowTime)} AS VARCHAR), 15, '0') || lpad(split_part(record_id, ':', 2), 64, '0')`;
+  const sequence = `lpad(split_part(record_id, ':', 2), 64, '0')`;
   return [
-    `SELECT CAST(${ident(keyField)} AS VARCHAR) AS __entity, ${windowTime} AS __time, ${epochMs(windowTime)} AS __time_ms, ${epochMs('arrival_time')} AS __arrival_ms, ${order} AS __order`,
+    `SELECT CAST(${ident(keyField)} AS VARCHAR) AS __entity, ${windowTime} AS __time, ${epochMs(windowTime)} AS __time_ms, ${epochMs('arrival_time')} AS __arrival_ms, ${sequence} AS __seq`,
     ...fields.map((f) => `, ${ident(f)}`),
     `\n  FROM ${ident(source.name)}`,
     `\n  WHERE ${partitions}`,
@@ -204,6 +205,8 @@ export function viewFeaturesSql(view: FeatureView, spine: SpineRef, options: Fea
   });
   const column = (field: string) => `e.${ident(field)}`;
   const aggregates: string[] = [];
+  // Stream order as a number per entity (window time, then sequence): a cheap key for max_by and min_by.
+  const order = 'row_number() OVER (PARTITION BY ev.__entity ORDER BY ev.__time_ms, ev.__seq) AS __order';
   // Per-event columns a kind asks for (nextOccurrenceMs), computed over the events before the join.
   const eventColumns: string[] = [];
   const nextOccurrence = (index: number) => () => {
@@ -216,7 +219,9 @@ export function viewFeaturesSql(view: FeatureView, spine: SpineRef, options: Fea
         ...(agg.field ? [own(agg.field)] : []),
         ...(agg.where ? [`CASE WHEN ${filterSql(agg.where, own)} THEN 1 ELSE 0 END`] : []),
       ];
-      eventColumns.push(`lead(ev.__time_ms) OVER (PARTITION BY ${partition.join(', ')} ORDER BY ev.__order) AS ${name}`);
+      eventColumns.push(
+        `lead(ev.__time_ms) OVER (PARTITION BY ${partition.join(', ')} ORDER BY ev.__time_ms, ev.__seq) AS ${name}`,
+      );
     }
     return `e.${name}`;
   };
@@ -272,7 +277,7 @@ export function viewFeaturesSql(view: FeatureView, spine: SpineRef, options: Fea
   const aggregated = [
     `SELECT s.${key}, s.__as_of_ms,\n    ${aggregates.join(',\n    ')}`,
     `  FROM (SELECT r.*${starts} FROM (SELECT DISTINCT CAST(${key} AS VARCHAR) AS ${key}, __as_of_ms FROM ${spine.relation}) r) s`,
-    `  LEFT JOIN (\n  ${eventColumns.length === 0 ? events : `SELECT ev.*, ${eventColumns.join(', ')} FROM (${events}) ev`}\n  ) e ON e.__entity = s.${key} AND e.__time_ms <= s.__as_of_ms${since}`,
+    `  LEFT JOIN (\n  SELECT ev.*, ${[order, ...eventColumns].join(', ')} FROM (${events}) ev\n  ) e ON e.__entity = s.${key} AND e.__time_ms <= s.__as_of_ms${since}`,
     `  GROUP BY s.${key}, s.__as_of_ms`,
   ].join('\n');
   if (derived.length === 0) return aggregated;

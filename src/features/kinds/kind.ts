@@ -43,7 +43,7 @@ export interface SqlRows {
   readonly value: string;
   /** TRUE where the event counts: in the window, past the filter, and (for kinds with a field) the value is not NULL. */
   readonly hit: string;
-  /** A VARCHAR that orders events as the stream does: window time, then sequence number. */
+  /** A key (BIGINT) that orders an entity's events as the stream does: window time, then sequence number. */
   readonly order: string;
   /** The event's window time and the row's time, epoch ms (BIGINT). */
   readonly timeMs: string;
