@@ -17,8 +17,11 @@ export interface OnlineStoreProps {
   readonly deletionProtection?: boolean;
 }
 
-/** Exactly what the guarded tile writer calls (src/online-store/tile-writer.ts, batch-get.ts). */
-const WRITE_TILE_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'];
+/**
+ * Exactly what the guarded writers call (src/online-store/head-writer.ts, tile-writer.ts, batch-get.ts):
+ * PutItem puts a closed tile in its own item.
+ */
+const WRITE_TILE_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 /** Exactly what the feature reader calls (src/online-store/feature-reader.ts): one projected BatchGetItem. */
 const READ_FEATURE_ACTIONS = ['dynamodb:BatchGetItem'];
 
@@ -39,7 +42,7 @@ export class OnlineStore extends Construct {
     });
   }
 
-  /** Read-merge-write of tiles: BatchGetItem, GetItem and UpdateItem on this table only. */
+  /** Read-merge-write of heads and tiles: BatchGetItem, GetItem, PutItem and UpdateItem on this table only. */
   public grantWriteTiles(grantee: IGrantable): Grant {
     return Grant.addToPrincipal({ grantee, actions: WRITE_TILE_ACTIONS, resourceArns: [this.table.tableArn] });
   }

@@ -2,7 +2,8 @@
  * The stream aggregator's work on one batch of records, independent of how
  * the batch arrived (Lambda, the local event source mapping, a test):
  * decode and validate → quarantine the invalid → pre-aggregate into tiles →
- * apply tiles exactly once → say where a retry must restart.
+ * apply them exactly once, one head write per entity and view (head-writer.ts)
+ * → say where a retry must restart.
  */
 
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -18,7 +19,7 @@ import {
 } from '../domain/records.js';
 import { type CompiledView, compileView, TileBuilder } from '../domain/tiles.js';
 import type { EventSource, FeatureView } from '../features/define.js';
-import { writeTiles } from '../online-store/tile-writer.js';
+import { HeadCache, writeHeads } from '../online-store/head-writer.js';
 import { quarantine } from '../quarantine/quarantine.js';
 
 export const CONSUMER = 'aggregator';
@@ -34,6 +35,8 @@ export interface AggregatorOptions {
   readonly views: readonly FeatureView[];
   /** UpdateItem calls in flight. @default 32 */
   readonly writeConcurrency?: number;
+  /** Heads (one per entity and view) this process remembers between batches, so as not to read them again. @default 100,000 */
+  readonly headCacheSize?: number;
 }
 
 export interface BatchSummary {
@@ -43,6 +46,8 @@ export interface BatchSummary {
   tiles: number;
   tilesWritten: number;
   tilesAlreadyApplied: number;
+  /** Tiles of late events that no window reads any more: not written. */
+  tilesOutOfReach: number;
   writeConflicts: number;
   tilesFailed: number;
   quarantineFailures: number;
@@ -61,6 +66,7 @@ export function createAggregator(options: AggregatorOptions) {
   const decode = createRecordDecoder(options.sources, options.policy);
   const compiled = new Map<string, CompiledView>(options.views.map((v) => [v.name, compileView(v)]));
   const compiledList = [...compiled.values()];
+  const heads = new HeadCache(options.headCacheSize ?? 100_000);
 
   return async function aggregateBatch(records: readonly StreamRecord[]): Promise<BatchResult> {
     const summary: BatchSummary = {
@@ -70,6 +76,7 @@ export function createAggregator(options: AggregatorOptions) {
       tiles: 0,
       tilesWritten: 0,
       tilesAlreadyApplied: 0,
+      tilesOutOfReach: 0,
       writeConflicts: 0,
       tilesFailed: 0,
       quarantineFailures: 0,
@@ -104,14 +111,16 @@ export function createAggregator(options: AggregatorOptions) {
       summary.tiles += tiles.length;
       const [quarantineFailures, outcome] = await Promise.all([
         quarantine(rejected, { s3: options.s3, bucket: options.quarantineBucket, consumer: CONSUMER }),
-        writeTiles(tiles, replayEvents, shardId, compiled, {
+        writeHeads(tiles, replayEvents, shardId, compiled, {
           doc: options.doc,
           tableName: options.tableName,
+          cache: heads,
           ...(options.writeConcurrency ? { concurrency: options.writeConcurrency } : {}),
         }),
       ]);
       summary.tilesWritten += outcome.written;
       summary.tilesAlreadyApplied += outcome.alreadyApplied;
+      summary.tilesOutOfReach += outcome.outOfReach;
       summary.writeConflicts += outcome.conflicts;
       summary.tilesFailed += outcome.failed.length;
       summary.quarantineFailures += quarantineFailures.length;

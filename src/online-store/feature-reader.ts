@@ -1,16 +1,19 @@
 /**
- * The online read: every tile the requested views need, and the entity's item
- * of each requested batch source (src/batch/batch-item.ts), in one batched,
- * projected DynamoDB read (BatchGetItem, ≤ 100 keys a call, chunks in
- * parallel), then the window arithmetic of domain/feature-vector.ts.
+ * The online read: each requested view's head (its open tiles, head-item.ts),
+ * the closed tile items its windows need, and the entity's item of each
+ * requested batch source (src/batch/batch-item.ts), in one batched, projected
+ * DynamoDB read (BatchGetItem, ≤ 100 keys a call, chunks in parallel), then
+ * the window arithmetic of domain/feature-vector.ts.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BATCH_VALUES_ATTRIBUTE, batchKey, batchValuesFromItem } from '../batch/batch-item.js';
 import { evaluateView, type FeatureValues, tilesToRead } from '../domain/feature-vector.js';
+import { tileStartMs } from '../domain/windows.js';
 import type { BatchSource } from '../features/batch-source.js';
-import type { FeatureView } from '../features/define.js';
+import { type FeatureView, LIFETIME_HOP_SECONDS } from '../features/define.js';
 import { batchGetAll } from './batch-get.js';
-import { FRESHNESS_ATTRIBUTE, KEY, STATES_ATTRIBUTE, statesFromItem, tileKey } from './tile-item.js';
+import { HEAD_ATTRIBUTE, hasSketches, headFromItem, headKey, isSketch, SKETCH_SUFFIX } from './head-item.js';
+import { FRESHNESS_ATTRIBUTE, KEY, STATES_ATTRIBUTE, statesFromItem, type TileKey, tileKey } from './tile-item.js';
 
 export interface FeatureReaderOptions {
   readonly doc: DynamoDBDocumentClient;
@@ -30,27 +33,60 @@ export async function readFeatures(
   batchSources: readonly BatchSource[] = [],
 ): Promise<Record<string, FeatureValues>> {
   const keys = [
-    ...views.flatMap((view) => tilesToRead(view, nowMs).map((ref) => tileKey(view, entityId, ref.hopSeconds, ref.startMs))),
+    ...views.flatMap((view) => featureKeys(view, entityId, nowMs)),
     ...batchSources.map((source) => batchKey(source, entityId)),
   ];
   const items = await batchGetAll(doc, keys, {
     tableName,
-    projection: batchSources.length > 0 ? `${KEY.sort}, #a, #f, #fresh` : `${KEY.sort}, #a`,
+    projection: batchSources.length > 0 ? `${KEY.sort}, #a, #o, #f, #fresh` : `${KEY.sort}, #a, #o`,
     names:
       batchSources.length > 0
-        ? { '#a': STATES_ATTRIBUTE, '#f': BATCH_VALUES_ATTRIBUTE, '#fresh': FRESHNESS_ATTRIBUTE }
-        : { '#a': STATES_ATTRIBUTE },
+        ? { '#a': STATES_ATTRIBUTE, '#o': HEAD_ATTRIBUTE, '#f': BATCH_VALUES_ATTRIBUTE, '#fresh': FRESHNESS_ATTRIBUTE }
+        : { '#a': STATES_ATTRIBUTE, '#o': HEAD_ATTRIBUTE },
   });
   const bySortKey = new Map(items.map((item) => [item[KEY.sort] as string, item]));
   const result: Record<string, FeatureValues> = {};
   for (const view of views) {
+    const head = headFromItem(view, bySortKey.get(headKey(view, entityId).sk));
+    const sketches = hasSketches(view);
     result[view.name] = evaluateView(view, nowMs, (hopSeconds, startMs) => {
-      const item = bySortKey.get(tileKey(view, entityId, hopSeconds, startMs).sk);
-      return item ? statesFromItem(view, item) : undefined;
+      const sk = tileKey(view, entityId, hopSeconds, startMs).sk;
+      const s = startMs / 1000;
+      // A closed tile's item holds what the head closed and every late event since: it wins over the head's copy.
+      const item = bySortKey.get(sk);
+      const inHead =
+        head.closed.find((t) => t.h === hopSeconds && t.s === s) ?? head.open.find((t) => t.h === hopSeconds && t.s === s);
+      const ordinary = item ? statesFromItem(view, item) : inHead?.states;
+      const sketchItem = sketches ? bySortKey.get(sk + SKETCH_SUFFIX) : undefined;
+      if (!sketchItem) return ordinary;
+      const sketch = statesFromItem(view, sketchItem);
+      return view.aggregations.map((agg, i) => (isSketch(agg) ? sketch[i] : ordinary?.[i]));
     });
   }
   for (const source of batchSources) {
     result[source.name] = batchValuesFromItem(source, bySortKey.get(batchKey(source, entityId).sk));
   }
   return result;
+}
+
+/**
+ * The keys a view's windows need at `nowMs`: its head, and the item of every tile they read except the
+ * newest of each hop and the lifetime tile, which only the head holds (an item exists only for a tile a
+ * newer one of its hop has closed); with sketches, every tile's sketch tile.
+ */
+export function featureKeys(view: FeatureView, entityId: string, nowMs: number): TileKey[] {
+  const refs = tilesToRead(view, nowMs);
+  const keys: TileKey[] = [headKey(view, entityId)];
+  for (const ref of refs) {
+    const key = tileKey(view, entityId, ref.hopSeconds, ref.startMs);
+    const current = ref.hopSeconds === LIFETIME_HOP_SECONDS || ref.startMs === tileStartMs(nowMs, ref.hopSeconds);
+    if (!current) keys.push(key);
+  }
+  if (hasSketches(view)) {
+    for (const ref of refs) {
+      const key = tileKey(view, entityId, ref.hopSeconds, ref.startMs);
+      keys.push({ pk: key.pk, sk: key.sk + SKETCH_SUFFIX });
+    }
+  }
+  return keys;
 }

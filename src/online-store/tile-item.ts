@@ -8,8 +8,12 @@
  *   wm#<shard id>  highest sequence number applied from that shard (64-digit, zero-padded)
  *   fresh   newest event time in the tile (epoch ms)
  *   ttl     expiry, epoch seconds: tile end + the view's ttl
+ *
+ * Since the cost-aware write path, a tile item holds a closed tile's ordinary
+ * aggregations (the open tiles live in the view's head item, head-item.ts),
+ * and a sketch tile (sk + "#k") the sketch aggregations of any tile.
  */
-import { type FeatureView, LIFETIME_HOP_SECONDS } from '../features/define.js';
+import { type Aggregation, type FeatureView, LIFETIME_HOP_SECONDS } from '../features/define.js';
 import { type AggregationState, opsOf } from '../features/kinds/index.js';
 
 export const KEY = { partition: 'pk', sort: 'sk' } as const;
@@ -49,14 +53,16 @@ export function statesFromItem(view: FeatureView, item: Record<string, unknown> 
   });
 }
 
+/** The states as the item's `a` map; `keep` chooses the aggregations stored (all by default). */
 export function statesToAttribute(
   view: FeatureView,
-  states: readonly AggregationState[],
+  states: readonly (AggregationState | undefined)[],
+  keep: (aggregation: Aggregation) => boolean = () => true,
 ): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   view.aggregations.forEach((agg, i) => {
     const state = states[i];
-    if (state && state.n > 0) out[agg.name] = opsOf(agg).encode(state);
+    if (state && state.n > 0 && keep(agg)) out[agg.name] = opsOf(agg).encode(state);
   });
   return out;
 }

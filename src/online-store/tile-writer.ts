@@ -1,7 +1,9 @@
 /**
- * Applies pre-aggregated tiles to the online store, exactly once in effect.
+ * Applies pre-aggregated tiles to their own tile items, exactly once in effect:
+ * the path of late events into closed tiles and of sketch tiles (the open tiles
+ * of ordinary aggregations go through the head, head-writer.ts).
  *
- * Per batch: one consistent BatchGetItem for every tile touched, then one
+ * Per call: one consistent BatchGetItem for every tile touched, then one
  * conditional UpdateItem per tile that still has unapplied events:
  *  - Idempotency: each item records, per shard, the highest sequence number
  *    applied (`wm#<shard>`). Events at or below it are skipped, so a retried,
@@ -20,8 +22,10 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk
 import { forEachConcurrent } from '../domain/concurrency.js';
 import type { ValidEvent } from '../domain/records.js';
 import { type CompiledView, type Tile, unappliedPart } from '../domain/tiles.js';
+import type { Aggregation } from '../features/define.js';
 import { type AggregationState, opsOf } from '../features/kinds/index.js';
 import { batchGetAll } from './batch-get.js';
+import { isSketch, SKETCH_SUFFIX } from './head-item.js';
 import {
   FRESHNESS_ATTRIBUTE,
   KEY,
@@ -42,6 +46,11 @@ export interface TileWriterOptions {
   readonly concurrency?: number;
   /** Re-reads after a version conflict before the tile is reported failed. @default 3 */
   readonly maxConflictRetries?: number;
+  /**
+   * Which aggregations the items hold: all, the ordinary ones (closed tile items beside the head) or
+   * the sketches (sketch tiles, sort key + "#k"). @default 'all'
+   */
+  readonly part?: 'all' | 'ordinary' | 'sketch';
 }
 
 export interface FailedTile {
@@ -76,7 +85,13 @@ export async function writeTiles(
   const names = { '#a': STATES_ATTRIBUTE, '#v': VERSION_ATTRIBUTE, '#wm': wmAttribute };
   const projection = `${KEY.partition}, ${KEY.sort}, #a, #v, #wm`;
 
-  const keys = tiles.map((t) => tileKey(t.view, t.entityId, t.hopSeconds, t.startMs));
+  const part = options.part ?? 'all';
+  const keep = part === 'all' ? () => true : part === 'sketch' ? isSketch : (a: Aggregation) => !isSketch(a);
+  const suffix = part === 'sketch' ? SKETCH_SUFFIX : '';
+  const keys = tiles.map((t) => {
+    const key = tileKey(t.view, t.entityId, t.hopSeconds, t.startMs);
+    return { pk: key.pk, sk: key.sk + suffix };
+  });
   let prefetched: Map<string, Record<string, unknown>>;
   try {
     const items = await batchGetAll(doc, keys, { tableName, consistentRead: true, projection, names });
@@ -95,16 +110,16 @@ export async function writeTiles(
       let stored = prefetched.get(`${key?.pk}\u0000${key?.sk}`);
       let fromSequence = tile.minSequence;
       for (let attempt = 0; ; attempt++) {
-        const part = unappliedPart(tile, compiled, stored?.[wmAttribute] as string | undefined, events);
-        if (!part) {
+        const unapplied = unappliedPart(tile, compiled, stored?.[wmAttribute] as string | undefined, events);
+        if (!unapplied) {
           outcome.alreadyApplied++;
           return;
         }
-        fromSequence = part.minSequence;
+        fromSequence = unapplied.minSequence;
         const storedStates = statesFromItem(tile.view, stored);
         const merged = tile.view.aggregations.map((agg, i) => {
           const ops = opsOf(agg);
-          return ops.merge(storedStates[i] ?? ops.empty(), part.states[i] as AggregationState);
+          return ops.merge(storedStates[i] ?? ops.empty(), unapplied.states[i] as AggregationState);
         });
         const version = (stored?.[VERSION_ATTRIBUTE] as number | undefined) ?? 0;
         const expiresAt = tileExpiresAt(tile.view, tile.hopSeconds, tile.startMs);
@@ -122,9 +137,9 @@ export async function writeTiles(
                 ...(expiresAt === undefined ? {} : { '#ttl': TTL_ATTRIBUTE }),
               },
               ExpressionAttributeValues: {
-                ':a': statesToAttribute(tile.view, merged),
+                ':a': statesToAttribute(tile.view, merged, keep),
                 ':v': version + 1,
-                ':wm': part.maxSequence,
+                ':wm': unapplied.maxSequence,
                 ':fresh': Math.max(0, ...merged.map((s) => s.t)),
                 ...(expiresAt === undefined ? {} : { ':ttl': expiresAt }),
                 ...(stored ? { ':expected': version } : {}),

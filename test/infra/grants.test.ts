@@ -26,12 +26,12 @@ const ref = (stack: ReturnType<typeof createApp>['stack'], construct: { node: { 
   stack.getLogicalId(construct.node.defaultChild as any);
 
 describe('grants', () => {
-  it('OnlineStore.grantWriteTiles: BatchGetItem, GetItem and UpdateItem on the table', () => {
+  it('OnlineStore.grantWriteTiles: BatchGetItem, GetItem, PutItem and UpdateItem on the table', () => {
     const { statements, stack } = grantedTo((s, role) => s.store.grantWriteTiles(role));
     expect(statements).toEqual([
       {
         Effect: 'Allow',
-        Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         Resource: { 'Fn::GetAtt': [ref(stack, stack.store.table), 'Arn'] },
       },
     ]);
