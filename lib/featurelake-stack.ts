@@ -57,7 +57,11 @@ export class FeaturelakeStack extends Stack {
     const logs = { logRetentionDays: config.logRetentionDays, logRemovalPolicy: removalPolicy };
 
     this.ingest = new IngestStream(this, 'Ingest', { settings: config.stream, removalPolicy });
-    this.store = new OnlineStore(this, 'OnlineStore', { removalPolicy, deletionProtection: config.retainData });
+    this.store = new OnlineStore(this, 'OnlineStore', {
+      removalPolicy,
+      deletionProtection: config.retainData,
+      billing: config.onlineStore.billing,
+    });
     this.quarantine = new Quarantine(this, 'Quarantine', {
       removalPolicy,
       expiration: quarantineRetention(config.retainData),

@@ -121,6 +121,26 @@ export interface AlarmSettings {
   readonly api5xxPer5Min: number;
 }
 
+/** Provisioned capacity of one kind (reads or writes), scaled by target tracking between `min` and `max`. */
+export interface CapacityRange {
+  /** Units provisioned at least (paid for even when idle) and at most (DynamoDB's default table quota is 40,000). */
+  readonly min: number;
+  readonly max: number;
+  /** Consumed / provisioned that auto scaling keeps, in percent, 20–90. */
+  readonly targetUtilizationPercent: number;
+}
+
+/**
+ * How the online store's table pays: per request (on demand), or provisioned capacity that auto scaling
+ * moves between bounds. Provisioned is about 2.4× cheaper per unit at a steady rate (docs/benchmarks.md,
+ * cost table); on demand needs no sizing and suits idle or spiky environments.
+ */
+export type TableBilling = 'onDemand' | { readonly provisioned: { readonly read: CapacityRange; readonly write: CapacityRange } };
+
+export interface OnlineStoreSettings {
+  readonly billing: TableBilling;
+}
+
 export interface EnvironmentConfig {
   readonly name: EnvironmentName;
   /** Deploy target; defaults to the CLI's account and region. */
@@ -132,6 +152,7 @@ export interface EnvironmentConfig {
   readonly lake: LakeSettings;
   readonly athena: AthenaSettings;
   readonly alarms: AlarmSettings;
+  readonly onlineStore: OnlineStoreSettings;
   readonly logRetentionDays: number;
   /** Keep the table and buckets when the stack is deleted (prod). */
   readonly retainData: boolean;
@@ -264,6 +285,8 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
     lake: { ...base.lake, infrequentAccessAfterDays: 30, glacierAfterDays: undefined, expireAfterDays: 90 },
     athena: { ...base.athena, bytesScannedCutoffPerQuery: 1024 ** 3 },
     alarms: { iteratorAgeMs: 15 * 60_000, quarantinedPer5Min: 1_000, functionErrorsPer5Min: 10, api5xxPer5Min: 50 },
+    // Mostly idle: on demand costs nothing at rest.
+    onlineStore: { billing: 'onDemand' },
     logRetentionDays: 7,
     retainData: false,
   },
@@ -275,6 +298,8 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
     lake: { ...base.lake, expireAfterDays: 180 },
     athena: base.athena,
     alarms: { iteratorAgeMs: 5 * 60_000, quarantinedPer5Min: 500, functionErrorsPer5Min: 5, api5xxPer5Min: 20 },
+    // Load tests come in bursts, idle between: on demand.
+    onlineStore: { billing: 'onDemand' },
     logRetentionDays: 30,
     retainData: false,
   },
@@ -305,6 +330,18 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
     },
     athena: { ...base.athena, bytesScannedCutoffPerQuery: 100 * 1024 ** 3, resultsExpireAfterDays: 30 },
     alarms: { iteratorAgeMs: 60_000, quarantinedPer5Min: 100, functionErrorsPer5Min: 1, api5xxPer5Min: 5 },
+    // A steady stream pays about 2.4× less per unit provisioned (docs/benchmarks.md). Writes come from the
+    // aggregator, which retries a throttled batch (exactly once, so only later); DynamoDB's burst capacity (up
+    // to 5 minutes of unused units) carries a spike while auto scaling catches up. Reads serve GET /features,
+    // where a throttle is a 5xx: a higher floor and a lower target leave them more headroom.
+    onlineStore: {
+      billing: {
+        provisioned: {
+          read: { min: 100, max: 40_000, targetUtilizationPercent: 50 },
+          write: { min: 50, max: 40_000, targetUtilizationPercent: 70 },
+        },
+      },
+    },
     logRetentionDays: 365,
     retainData: true,
   },
@@ -361,6 +398,7 @@ export function validateEnvironment(config: EnvironmentConfig, views: readonly F
     problems.push('lake.infrequentAccessAfterDays must be ≥ 30 (S3 minimum for Standard-IA)');
   for (const problem of lifecycleProblems(lakeTransitions(lake), lake.expireAfterDays))
     problems.push(`lake lifecycle: ${problem}`);
+  problems.push(...billingProblems(config.onlineStore.billing));
   for (const view of views) {
     // A replay re-delivers records up to the retention period after arrival; their tiles must
     // still exist then, or the idempotency watermark is gone and they would count twice.
@@ -370,6 +408,26 @@ export function validateEnvironment(config: EnvironmentConfig, views: readonly F
         `view ${view.name}: ttl (${view.ttlSeconds}s) must cover maxLateness + stream retention (${replayHorizon}s) so replays stay exactly-once`,
       );
     }
+  }
+  return problems;
+}
+
+/** DynamoDB's default per-table quota of read and of write capacity units. */
+export const MAX_TABLE_CAPACITY_UNITS = 40_000;
+
+/** What is wrong with an online-store billing setting. */
+export function billingProblems(billing: TableBilling): string[] {
+  if (billing === 'onDemand') return [];
+  const problems: string[] = [];
+  for (const kind of ['read', 'write'] as const) {
+    const range = billing.provisioned[kind];
+    const at = `onlineStore.billing.provisioned.${kind}`;
+    if (!Number.isInteger(range.min) || range.min < 1) problems.push(`${at}.min must be an integer ≥ 1`);
+    if (!Number.isInteger(range.max) || range.max < range.min) problems.push(`${at}.max must be an integer ≥ min`);
+    if (range.max > MAX_TABLE_CAPACITY_UNITS)
+      problems.push(`${at}.max must be ≤ ${MAX_TABLE_CAPACITY_UNITS} (DynamoDB's default table quota)`);
+    if (!(range.targetUtilizationPercent >= 20 && range.targetUtilizationPercent <= 90))
+      problems.push(`${at}.targetUtilizationPercent must be 20–90`);
   }
   return problems;
 }

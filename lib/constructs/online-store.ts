@@ -1,7 +1,8 @@
 /**
- * The online store: one DynamoDB table of tiles, keyed as
- * src/online-store/tile-item.ts lays them out (pk = entity, sk = view/hop/start),
- * expired by the `ttl` attribute. Grants are by intent: the aggregator writes
+ * The online store: one DynamoDB table of heads and tiles, keyed as
+ * src/online-store/head-item.ts and tile-item.ts lay them out (pk = entity,
+ * sk = view#head or view/hop/start), expired by the `ttl` attribute; billed on
+ * demand or provisioned with auto scaling, per environment. Grants are by intent: the aggregator writes
  * tiles (read-merge-write), the feature API reads features (BatchGetItem).
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
@@ -10,7 +11,22 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { KEY, TTL_ATTRIBUTE } from '../../src/online-store/tile-item.js';
 
+/** Provisioned capacity of one kind, scaled by target tracking. */
+export interface OnlineStoreCapacity {
+  readonly min: number;
+  readonly max: number;
+  readonly targetUtilizationPercent: number;
+}
+
 export interface OnlineStoreProps {
+  /**
+   * On demand, or provisioned read and write capacity with auto scaling between `min` and `max`
+   * (target tracking on utilisation); the table starts at `min`.
+   * @default 'onDemand'
+   */
+  readonly billing?:
+    | 'onDemand'
+    | { readonly provisioned: { readonly read: OnlineStoreCapacity; readonly write: OnlineStoreCapacity } };
   /** @default RemovalPolicy.DESTROY */
   readonly removalPolicy?: RemovalPolicy;
   /** Refuse DeleteTable even outside CloudFormation. @default false */
@@ -30,16 +46,39 @@ export class OnlineStore extends Construct {
 
   constructor(scope: Construct, id: string, props: OnlineStoreProps = {}) {
     super(scope, id);
+    const billing = props.billing ?? 'onDemand';
+    const provisioned = billing === 'onDemand' ? undefined : billing.provisioned;
+    if (provisioned) {
+      for (const [kind, range] of Object.entries(provisioned)) {
+        if (!(range.min >= 1 && range.max >= range.min)) throw new Error(`OnlineStore: ${kind} capacity needs 1 ≤ min ≤ max`);
+        if (!(range.targetUtilizationPercent >= 20 && range.targetUtilizationPercent <= 90))
+          throw new Error(`OnlineStore: ${kind} targetUtilizationPercent must be 20–90`);
+      }
+    }
     this.table = new Table(this, 'Table', {
       partitionKey: { name: KEY.partition, type: AttributeType.STRING },
       sortKey: { name: KEY.sort, type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
+      ...(provisioned
+        ? {
+            billingMode: BillingMode.PROVISIONED,
+            readCapacity: provisioned.read.min,
+            writeCapacity: provisioned.write.min,
+          }
+        : { billingMode: BillingMode.PAY_PER_REQUEST }),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: TTL_ATTRIBUTE,
       encryption: TableEncryption.AWS_MANAGED,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
       deletionProtection: props.deletionProtection ?? false,
     });
+    if (provisioned) {
+      this.table
+        .autoScaleReadCapacity({ minCapacity: provisioned.read.min, maxCapacity: provisioned.read.max })
+        .scaleOnUtilization({ targetUtilizationPercent: provisioned.read.targetUtilizationPercent });
+      this.table
+        .autoScaleWriteCapacity({ minCapacity: provisioned.write.min, maxCapacity: provisioned.write.max })
+        .scaleOnUtilization({ targetUtilizationPercent: provisioned.write.targetUtilizationPercent });
+    }
   }
 
   /** Read-merge-write of heads and tiles: BatchGetItem, GetItem, PutItem and UpdateItem on this table only. */

@@ -96,7 +96,7 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     });
   });
 
-  it('keys the online store as tiles are laid out, on demand, with PITR, TTL and encryption', () => {
+  it('keys the online store as tiles are laid out, with PITR, TTL and encryption', () => {
     template(env).hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
         { AttributeName: KEY.partition, KeyType: 'HASH' },
@@ -106,7 +106,6 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
         { AttributeName: KEY.partition, AttributeType: 'S' },
         { AttributeName: KEY.sort, AttributeType: 'S' },
       ]),
-      BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
       SSESpecification: { SSEEnabled: true },
