@@ -102,6 +102,8 @@ export interface UnitsCase {
   readonly entities: number;
   readonly batchSize: number;
   readonly events: number;
+  /** The aggregator's write path: `tiles` is the layout before the head, the baseline. @default 'heads' */
+  readonly writePath?: 'heads' | 'tiles';
   /**
    * Who each event belongs to: the generator's sessions (a few hundred users active at a time, each with several
    * events a second: time runs faster than a shopper clicks), or every event's user drawn uniformly from all of
@@ -158,7 +160,16 @@ export async function measureWriteUnits(
       }),
     );
     await s3.send(new CreateBucketCommand({ Bucket: tableName }));
-    const aggregate = createAggregator({ doc, s3, tableName, quarantineBucket: tableName, policy: POLICY, sources, views });
+    const aggregate = createAggregator({
+      doc,
+      s3,
+      tableName,
+      quarantineBucket: tableName,
+      policy: POLICY,
+      sources,
+      views,
+      writePath: c.writePath ?? 'heads',
+    });
     // A shard takes up to 1,000 records/s: a full batch spans batchSize / 1,000 seconds of events.
     const generated = clickstreamRecords(c.events, c.entities, 1_000, c.entities);
     const records = c.users === 'uniform' ? withUniformUsers(generated, c.entities, c.entities) : generated;
@@ -187,6 +198,10 @@ export async function measureWriteUnits(
       ...Array.from({ length: Math.min(30, rest.length) }, (_, i) => rest[Math.floor((i * rest.length) / 30)] as string),
     ];
     const result = {
+      writePath: c.writePath ?? 'heads',
+      /** Head writes (UpdateItem) and closed tiles put (PutItem): the two kinds of write of the head path. */
+      updates: t.calls.UpdateItem ?? 0,
+      puts: t.calls.PutItem ?? 0,
       entities: c.entities,
       userDistribution: c.users ?? 'sessions',
       /** The same as `entities` (the writes section's name for it). */
@@ -224,7 +239,7 @@ export async function measureWriteUnits(
       readSample,
     };
     progress(
-      `  ${c.entities} entities (${c.users ?? 'sessions'}), batches of ${c.batchSize}: ${t.writes} writes, ${t.writeUnits} WCU, ${t.readUnits} RCU in ${seconds.toFixed(1)} s`,
+      `  ${c.writePath ?? 'heads'}: ${c.entities} entities (${c.users ?? 'sessions'}), batches of ${c.batchSize}: ${t.writes} writes, ${t.writeUnits} WCU, ${t.readUnits} RCU in ${seconds.toFixed(1)} s`,
     );
     results.push(result);
   }

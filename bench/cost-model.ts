@@ -115,6 +115,18 @@ export interface MeasuredUnits {
   /** The view's tile widths in seconds (0: the lifetime tile) and how long a tile outlives its end. */
   readonly hopSeconds: readonly number[];
   readonly ttlSeconds: number;
+  /**
+   * The cost-aware write path (docs/online-store.md): `tilesPerEntityBatch` then counts head writes, and
+   * each tile of a width other than lifetime that saw an event is also put once in its own item when a
+   * newer one replaces it; `readUnitsPerTileRead` is per head read, and a head is read only when the
+   * aggregator's cache of `cacheEntries` heads does not hold it (uniform traffic: a miss rate of
+   * 1 − cache / users per shard). Absent: every tile written per batch, each read before.
+   */
+  readonly headPath?: {
+    readonly cacheEntries: number;
+    /** Per entry of `hopSeconds`, the longest window of that width: a closed tile is put only if a window can still read it. */
+    readonly windowSeconds: readonly number[];
+  };
 }
 
 export interface DeploymentSettings {
@@ -186,10 +198,17 @@ export function serverlessCost(s: Scenario, m: MeasuredUnits, d: DeploymentSetti
   const batch = batchEvents(perShard, d.aggregatorBatchSize, d.aggregatorWindowSeconds);
   const distinctPerBatch = distinctEntities(batch, entitiesPerShard);
   const tileWritesPerBatch = distinctPerBatch * m.tilesPerEntityBatch;
-  const writesPerEvent = tileWritesPerBatch / batch;
-  const writesPerSecond = R * writesPerEvent;
+  const batchWritesPerSecond = (R * tileWritesPerBatch) / batch;
+  // Head path: each tile that saw an event is put once when it closes (λ = events per user-second).
+  const closedPutsPerSecond = m.headPath
+    ? closedTilesPerSecond(s.entities, R / s.entities, m.hopSeconds, m.headPath.windowSeconds)
+    : 0;
+  const writesPerSecond = batchWritesPerSecond + closedPutsPerSecond;
+  const writesPerEvent = writesPerSecond / R;
   const writeUnitsPerSecond = writesPerSecond * m.writeUnitsPerWrite;
-  const readUnitsPerSecond = writesPerSecond * m.readUnitsPerTileRead;
+  const readUnitsPerSecond = m.headPath
+    ? batchWritesPerSecond * Math.max(0, 1 - m.headPath.cacheEntries / entitiesPerShard) * m.readUnitsPerTileRead
+    : writesPerSecond * m.readUnitsPerTileRead;
 
   const dynamodbOnDemand =
     ((writeUnitsPerSecond * DYNAMODB_PER_MILLION_WRU + readUnitsPerSecond * DYNAMODB_PER_MILLION_RRU) * SECONDS_PER_MONTH) / 1e6;
@@ -215,7 +234,7 @@ export function serverlessCost(s: Scenario, m: MeasuredUnits, d: DeploymentSetti
   const aggregatorInvocations = R / batch;
   const aggregatorSeconds =
     batch / (AGGREGATOR_EVENTS_PER_VCPU_SECOND * vcpus(d.aggregatorMemoryMb)) +
-    DYNAMODB_LATENCY_SECONDS * (1 + Math.ceil(tileWritesPerBatch / TILE_WRITE_CONCURRENCY)) +
+    DYNAMODB_LATENCY_SECONDS * (1 + Math.ceil((writesPerSecond * (batch / R)) / TILE_WRITE_CONCURRENCY)) +
     INVOCATION_OVERHEAD_SECONDS;
   const lakeBatch = batchEvents(perShard, d.lakeBatchSize, d.lakeWindowSeconds);
   const lakeInvocations = R / lakeBatch;
@@ -326,6 +345,35 @@ export function breakEvenEventsPerSecond(
     }
   }
   return undefined;
+}
+
+/**
+ * Closed tiles put per second over `entities` users with `lambda` events per user-second (Poisson): per width h
+ * (the lifetime tile never closes), each tile that saw an event, (1 − e^(−λh))/h per user-second, closes at the
+ * user's next event and is put only if that event comes while a window of length L still reads the tile,
+ * within L of its end: 1 − e^(−λL). Otherwise no window will read it and it is not written.
+ */
+export function closedTilesPerSecond(
+  entities: number,
+  lambda: number,
+  hopSeconds: readonly number[],
+  windowSeconds: readonly number[],
+): number {
+  return hopSeconds.reduce((n, hop, i) => {
+    if (hop === 0) return n;
+    const reached = -Math.expm1(-lambda * (windowSeconds[i] ?? 0));
+    return n + (entities * -Math.expm1(-lambda * hop) * reached) / hop;
+  }, 0);
+}
+
+/** The cost-aware write path as measured: head writes per user and batch, its units, reads per head read, its cache. */
+export function withHeadWritePath(
+  m: MeasuredUnits,
+  head: Pick<MeasuredUnits, 'tilesPerEntityBatch' | 'writeUnitsPerWrite' | 'readUnitsPerTileRead' | 'itemBytes'>,
+  cacheEntries: number,
+  windowSeconds: readonly number[],
+): MeasuredUnits {
+  return { ...m, ...head, headPath: { cacheEntries, windowSeconds } };
 }
 
 /** The same measured units with issue 8's cost-aware write path: one write per entity and batch, no read before it. */

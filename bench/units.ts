@@ -7,8 +7,12 @@
  *    and 1,000-event batches (the base setting), beside the naive count of one
  *    write per event and tile;
  *  - reads: the feature API's read (the request resolved by parseFeatureRequest
- *    from the example catalog, then readFeatures, as lambdas/feature-api does)
- *    beside a raw BatchGetItem of the same keys, both metered the same way.
+ *    from the example catalog, then readFeatures, as lambdas/feature-api does:
+ *    the head and the closed tiles) beside a raw BatchGetItem of the keys the
+ *    layout before the head read (every tile of every window), metered alike.
+ *
+ * Every write setting runs twice, with the layout before the head (the
+ * aggregator's `writePath: 'tiles'`) and with the head, on fresh tables.
  *
  * Then the cost model (bench/cost-model.ts) fed with what was measured.
  */
@@ -33,6 +37,8 @@ export interface ReadUnitsResult {
   readUnitsPerRequest: number;
   rawReadUnitsPerRequest: number;
   rawCallsPerRequest: number;
+  /** Keys of the raw read: every tile the windows read, as the layout before the head read them. */
+  rawKeysPerRequest: number;
   emulatorReadUnitsPerRequest: number;
   /** A user the table has never seen: every key misses and still costs the minimum. */
   unknownUser: { keys: number; readUnits: number };
@@ -47,7 +53,7 @@ export async function measureReadUnits(
 ): Promise<ReadUnitsResult> {
   const doc = dynamoDocumentClient(emulators.env);
   meter.attach(doc);
-  const sum = { keys: 0, found: 0, calls: 0, units: 0, raw: 0, rawCalls: 0, emulator: 0 };
+  const sum = { keys: 0, found: 0, calls: 0, units: 0, raw: 0, rawCalls: 0, rawKeys: 0, emulator: 0 };
   let views: string[] = [];
   const one = async (entityId: string) => {
     const parsed = parseFeatureRequest(exampleCatalog.featureViews, { entityType: 'user', entityId }, null);
@@ -57,7 +63,7 @@ export async function measureReadUnits(
     meter.reset();
     await readFeatures(entityId, parsed.request.views, nowMs, { doc, tableName });
     const ours = meter.reset();
-    // The baseline: the same keys in a raw BatchGetItem, no projection, eventually consistent.
+    // The baseline: the layout before the head's keys (every tile the windows read) in a raw BatchGetItem.
     const keys = parsed.request.views.flatMap((view) =>
       tilesToRead(view, nowMs).map((ref) => tileKey(view, entityId, ref.hopSeconds, ref.startMs)),
     );
@@ -72,7 +78,8 @@ export async function measureReadUnits(
     return { ours, raw, keys: keys.length };
   };
   for (const id of userIds) {
-    const { ours, raw } = await one(id);
+    const { ours, raw, keys } = await one(id);
+    sum.rawKeys += keys;
     sum.keys += ours.itemReads;
     sum.found += ours.itemReads - ours.missingReads;
     sum.calls += ours.calls.BatchGetItem ?? 0;
@@ -92,6 +99,7 @@ export async function measureReadUnits(
     readUnitsPerRequest: sum.units / n,
     rawReadUnitsPerRequest: sum.raw / n,
     rawCallsPerRequest: sum.rawCalls / n,
+    rawKeysPerRequest: sum.rawKeys / n,
     emulatorReadUnitsPerRequest: sum.emulator / n,
     unknownUser: { keys: unknown.keys, readUnits: unknown.ours.readUnits },
   };

@@ -20,6 +20,7 @@ import {
 import { type CompiledView, compileView, TileBuilder } from '../domain/tiles.js';
 import type { EventSource, FeatureView } from '../features/define.js';
 import { HeadCache, writeHeads } from '../online-store/head-writer.js';
+import { writeTiles } from '../online-store/tile-writer.js';
 import { quarantine } from '../quarantine/quarantine.js';
 
 export const CONSUMER = 'aggregator';
@@ -37,6 +38,12 @@ export interface AggregatorOptions {
   readonly writeConcurrency?: number;
   /** Heads (one per entity and view) this process remembers between batches, so as not to read them again. @default 100,000 */
   readonly headCacheSize?: number;
+  /**
+   * `heads`: one head item per entity and view per batch (docs/online-store.md). `tiles`: one item per
+   * tile touched, each read before it is written, the layout before the head; kept as the benchmark's
+   * baseline (bench/units.ts), not for serving: the reader expects heads. @default 'heads'
+   */
+  readonly writePath?: 'heads' | 'tiles';
 }
 
 export interface BatchSummary {
@@ -111,12 +118,18 @@ export function createAggregator(options: AggregatorOptions) {
       summary.tiles += tiles.length;
       const [quarantineFailures, outcome] = await Promise.all([
         quarantine(rejected, { s3: options.s3, bucket: options.quarantineBucket, consumer: CONSUMER }),
-        writeHeads(tiles, replayEvents, shardId, compiled, {
-          doc: options.doc,
-          tableName: options.tableName,
-          cache: heads,
-          ...(options.writeConcurrency ? { concurrency: options.writeConcurrency } : {}),
-        }),
+        options.writePath === 'tiles'
+          ? writeTiles(tiles, replayEvents, shardId, compiled, {
+              doc: options.doc,
+              tableName: options.tableName,
+              ...(options.writeConcurrency ? { concurrency: options.writeConcurrency } : {}),
+            }).then((o) => ({ ...o, outOfReach: 0 }))
+          : writeHeads(tiles, replayEvents, shardId, compiled, {
+              doc: options.doc,
+              tableName: options.tableName,
+              cache: heads,
+              ...(options.writeConcurrency ? { concurrency: options.writeConcurrency } : {}),
+            }),
       ]);
       summary.tilesWritten += outcome.written;
       summary.tilesAlreadyApplied += outcome.alreadyApplied;

@@ -7,12 +7,14 @@ import { describe, expect, it } from 'vitest';
 import {
   alwaysOnCost,
   batchEvents,
+  closedTilesPerSecond,
   distinctEntities,
   perMillionEvents,
   serverlessCost,
   servingPerMillionRequests,
   shardsFor,
   tilesPerEntity,
+  withHeadWritePath,
   withOneWritePerEntityBatch,
 } from '../../bench/cost-model.js';
 
@@ -124,6 +126,32 @@ describe('cost model pieces', () => {
     const today = serverlessCost(scenario, measured, prod);
     const target = serverlessCost(scenario, withOneWritePerEntityBatch(measured), prod);
     expect(target.dynamodbOnDemand).toBeCloseTo((today.dynamodbOnDemand * 0.625) / (4 * (0.625 + 0.125)), 6);
+  });
+
+  it('prices the head write path: head writes per user and batch, closed tiles put once, heads read on a cache miss', () => {
+    const D = 500 * (1 - 0.998 ** 1_000); // users per batch, as above
+    // 1 event per user-second: every 10 min, 1 h and 1 day tile saw an event and is read on (1 − e^(−λL) = 1).
+    const closes = 1_000 / 600 + 1_000 / 3_600 + 1_000 / 86_400; // ≈ 1.956 puts/s
+    const heads = serverlessCost(
+      scenario,
+      withHeadWritePath(
+        measured,
+        { tilesPerEntityBatch: 1, writeUnitsPerWrite: 1, readUnitsPerTileRead: 1, itemBytes: 500 },
+        250,
+        [3_600, 86_400, 7 * 86_400, 0],
+      ),
+      prod,
+    );
+    // D head writes a second (1 batch/s), a cache of 250 heads for 500 users a shard: half the heads are read.
+    expect(heads.writeUnitsPerSecond).toBeCloseTo(D + closes, 6);
+    expect(heads.readUnitsPerSecond).toBeCloseTo(D * 0.5, 6);
+    expect(heads.writesPerEvent).toBeCloseTo((D + closes) / 1_000, 9);
+    // A user seen once an hour (λ = 1/3,600): a 10-minute tile is put only if the next event comes within the hour.
+    const lambda = 1 / 3_600;
+    expect(closedTilesPerSecond(1, lambda, [600, 0], [3_600, 0])).toBeCloseTo(
+      ((1 - Math.exp(-lambda * 600)) * (1 - Math.exp(-1))) / 600,
+      12,
+    );
   });
 
   it('prices serving per million requests', () => {
