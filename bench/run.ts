@@ -4,8 +4,9 @@
  * latency chart). Not a timed test: targets are reported, never asserted.
  *
  *   npm run bench                 all sections
- *   npm run bench -- aggregator   only some: aggregator, sketches, writes, units, bundles, api, parquet, lake, compaction, e2e
+ *   npm run bench -- aggregator   only some: aggregator, sketches, writes, units, bundles, api, parquet, lake, training, compaction, e2e
  *   BENCH_PARQUET_ROWS, BENCH_LAKE_DAYS, BENCH_LAKE_PER_DAY   smaller runs (defaults 1,000,000; 90; 50,000)
+ *   BENCH_TRAINING_EVENTS, BENCH_TRAINING_USERS   the training-set lake (defaults 1,700,000 events; 10,000 users)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
@@ -453,6 +454,27 @@ if (wants('lake')) {
     ]);
     rows.push([`  … through \`featurelake query\`'s engine, rows as JS objects`, `${fmt(q.engineMs)} ms`, '—', '—']);
   }
+}
+
+if (wants('training')) {
+  const events = Number(process.env.BENCH_TRAINING_EVENTS ?? 1_700_000);
+  const users = Number(process.env.BENCH_TRAINING_USERS ?? 10_000);
+  process.stderr.write(`training set on DuckDB: ${fmt(events)} clickstream events, ${fmt(users)} users…\n`);
+  const { benchTrainingSet } = await import('./training.js');
+  const t = await benchTrainingSet(events, users, (s) => process.stderr.write(s));
+  results.trainingSet = t;
+  rows.push([
+    `training set: ${fmt(t.labelRows)} label rows × ${t.columns} columns (purchase_within_1h × user_clickstream) from ${fmt(t.events)} events, DuckDB`,
+    `${fmt(t.rowsPerSecond)} rows/s (${fmt(t.trainingMs / 1000, 1)} s)`,
+    '1 M label rows',
+    verdict(t.labelRows >= 1_000_000),
+  ]);
+  rows.push([
+    `  beside the raw join of the same rows with the events they read (${fmt(t.joinedRows)} pairs), one count each, same run`,
+    `${fmt(t.rawJoinMs / 1000, 1)} s (ours ${fmt(t.ratioToRawJoin, 1)}×)`,
+    '—',
+    '—',
+  ]);
 }
 
 if (wants('compaction')) {
