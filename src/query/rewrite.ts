@@ -8,6 +8,7 @@
  *   approx_percentile(x, p)                quantile_disc(x, p)   exact locally (the element ⌈p·n⌉ − 1 of the
  *                                                                sorted values); Athena's is within ~1 % of rank
  *   to_unixtime(ts)                        epoch(ts)
+ *   day_of_week(ts)                        isodow(ts)            1 (Monday) to 7 (Sunday) in both
  *   INSERT INTO <rollup table> SELECT …    the SELECT's rows written as Parquet
  *                                          under the table's dt=/hr= partitions
  *
@@ -26,6 +27,7 @@
 export const FUNCTION_RENAMES: Readonly<Record<string, string>> = {
   approx_percentile: 'quantile_disc',
   to_unixtime: 'epoch',
+  day_of_week: 'isodow',
 };
 
 /** Trino SQL → DuckDB SQL (function renames only; statements are dispatched by the engine). */

@@ -50,6 +50,8 @@ export type LabelRows =
 
 /** The column a stream label's rows carry their time in. */
 export const OBSERVATION_TIME_COLUMN = 'event_timestamp';
+/** What a stream label's rows also carry of their time (UTC): hour 0–23, ISO day of week 1 (Monday)–7, weekend 0/1. */
+export const TIME_COLUMNS = ['hour_of_day', 'day_of_week', 'is_weekend'] as const;
 
 /** Output names of each view's features: as served with one view, `<view>__<feature>` with several. */
 export function trainingColumns(views: readonly FeatureView[]): { view: FeatureView; name: string; as: string }[] {
@@ -87,14 +89,17 @@ function streamSpine(label: Label, fromMs: number, toMs: number, options: Featur
   ].join('\n');
   // One row per (entity, time): two observations at the same instant have the same features and label.
   const labelled = [
-    `SELECT s.${key}, min(s.${ident(OBSERVATION_TIME_COLUMN)}) AS ${ident(OBSERVATION_TIME_COLUMN)}, s.__as_of_ms, ${labelValue} AS ${ident(label.name)}`,
+    `SELECT s.${key}, min(s.${ident(OBSERVATION_TIME_COLUMN)}) AS ${ident(OBSERVATION_TIME_COLUMN)}, s.__as_of_ms, ${labelValue} AS ${ident(label.name)},`,
+    // The observation's time of day and week (UTC), as seed 000's model uses them: features of the row, not of a view.
+    `  hour(min(s.${ident(OBSERVATION_TIME_COLUMN)})) AS hour_of_day, day_of_week(min(s.${ident(OBSERVATION_TIME_COLUMN)})) AS day_of_week,`,
+    `  CASE WHEN day_of_week(min(s.${ident(OBSERVATION_TIME_COLUMN)})) >= 6 THEN 1 ELSE 0 END AS is_weekend`,
     `  FROM (${sql}) s`,
     `  LEFT JOIN (${outcomeEvents}) e ON e.__entity = s.${key} AND e.__time_ms > s.__as_of_ms AND e.__time_ms <= s.__as_of_ms + ${horizonMs}${outcomeFilter}`,
     // The whole horizon must be in the data: a row near its end would otherwise read as a negative.
     `  WHERE s.__as_of_ms + ${horizonMs} <= (SELECT max(__time_ms) FROM (${outcomeEvents}) newest)`,
     `  GROUP BY s.${key}, s.__as_of_ms`,
   ].join('\n');
-  return { sql: labelled, columns: [label.entity.keyField, OBSERVATION_TIME_COLUMN, label.name] };
+  return { sql: labelled, columns: [label.entity.keyField, OBSERVATION_TIME_COLUMN, label.name, ...TIME_COLUMNS] };
 }
 
 /** The training set's SQL: the label rows' columns, then every feature of `views` as of each row's time. */

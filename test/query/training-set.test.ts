@@ -86,6 +86,12 @@ describe('training sets from a stream label (purchase within the hour after a pa
         (e) => e.data.user_id === userId && e.data.event_type === 'purchase' && e.windowTimeMs > t && e.windowTimeMs <= t + HOUR,
       );
       expect(row.purchase_within_1h, `label of ${userId} at ${row.event_timestamp}`).toBe(bought ? 1 : 0);
+      const when = new Date(t);
+      expect([row.hour_of_day, row.day_of_week, row.is_weekend]).toEqual([
+        when.getUTCHours(),
+        when.getUTCDay() === 0 ? 7 : when.getUTCDay(),
+        when.getUTCDay() % 6 === 0 ? 1 : 0,
+      ]);
       positives += bought ? 1 : 0;
       const expected = referenceFeatures(userClickstream, asReference(userId), t).features;
       for (const [name, value] of Object.entries(expected)) {

@@ -13,7 +13,7 @@ import type { Command } from 'commander';
 import { ENVIRONMENTS } from '../../../lib/config/environments.js';
 import type { Catalog, FeatureView } from '../../features/define.js';
 import { epochMs, type FeatureSqlOptions, ident } from '../../query/feature-sql.js';
-import { type LabelRows, trainingColumns, trainingSetSql } from '../../query/training-set.js';
+import { type LabelRows, TIME_COLUMNS, trainingColumns, trainingSetSql } from '../../query/training-set.js';
 import { runtimeError, usageError } from '../errors.js';
 import { environmentName, type LakeTarget, type LakeTargetFlags, layoutOf } from '../lake-target.js';
 import { commaList, isoInstant } from '../options.js';
@@ -152,7 +152,7 @@ async function trainingSet(catalog: Catalog, options: TrainingSetOptions): Promi
       stop();
     }
     const seconds = (performance.now() - started) / 1000;
-    const columns = rows.kind === 'stream' ? 3 : rows.columns.length;
+    const columns = rows.kind === 'stream' ? 3 + TIME_COLUMNS.length : rows.columns.length;
     const balance = rows.kind === 'stream' ? await labelBalance(target, out, format as 'parquet' | 'csv', rows) : '';
     process.stdout.write(
       `wrote ${written.toLocaleString('en-US')} rows × ${columns + trainingColumns(views).length} columns to ${options.out} in ${seconds.toFixed(1)} s (${Math.round(written / Math.max(seconds, 0.001)).toLocaleString('en-US')} rows/s)${balance}\n`,
