@@ -200,10 +200,12 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     );
   });
 
-  it('saves every athena/*.sql file as a named query in the workgroup', () => {
+  it("saves every athena/*.sql file and each view's offline features as a named query in the workgroup", () => {
     const files = readdirSync(ATHENA_SQL_DIR).filter((f) => f.endsWith('.sql'));
     const queries = resources(env).filter(([, r]) => r.Type === 'AWS::Athena::NamedQuery');
-    expect(queries.map(([, q]) => q.Properties.Name).sort()).toEqual(files.map((f) => path.basename(f, '.sql')).sort());
+    expect(queries.map(([, q]) => q.Properties.Name).sort()).toEqual(
+      [...files.map((f) => path.basename(f, '.sql')), ...featureViews.map((v) => `${v.name}_features`)].sort(),
+    );
     const [workgroupId] = at(env, 'AWS::Athena::WorkGroup', '/Queries/WorkGroup');
     const [dbId] = at(env, 'AWS::Glue::Database', '/Catalog/Database/Resource');
     for (const [, q] of queries) {
