@@ -6,6 +6,7 @@
  *    ≤ 50 writes), counted as real calls against dynalite, for several user
  *    counts and batch sizes: writes = distinct (user, hop tile) pairs per batch.
  */
+
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { createAggregator } from '../src/aggregator/aggregate-batch.js';
@@ -14,6 +15,7 @@ import { createRecordDecoder, type StreamRecord } from '../src/domain/records.js
 import { compileView, TileBuilder } from '../src/domain/tiles.js';
 import { clickstream as clickstreamSource, sources, userClickstream } from '../src/features/catalog.js';
 import type { Emulators } from '../src/local/emulators.js';
+import { onlineTableInput } from '../src/online-store/tile-item.js';
 import { workloads } from '../src/workloads/index.js';
 import { Random } from '../src/workloads/random.js';
 import { CapacityMeter } from './capacity.js';
@@ -145,20 +147,7 @@ export async function measureWriteUnits(
   const results = [];
   for (const c of cases) {
     const tableName = `bench-units-${++tableCounter}`;
-    await (doc as unknown as DynamoDBClient).send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-      }),
-    );
+    await (doc as unknown as DynamoDBClient).send(new CreateTableCommand(onlineTableInput(tableName)));
     await s3.send(new CreateBucketCommand({ Bucket: tableName }));
     const aggregate = createAggregator({
       doc,

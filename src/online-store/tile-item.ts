@@ -13,10 +13,30 @@
  * aggregations (the open tiles live in the view's head item, head-item.ts),
  * and a sketch tile (sk + "#k") the sketch aggregations of any tile.
  */
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { type Aggregation, type FeatureView, LIFETIME_HOP_SECONDS } from '../features/define.js';
 import { type AggregationState, opsOf } from '../features/kinds/index.js';
 
 export const KEY = { partition: 'pk', sort: 'sk' } as const;
+
+/**
+ * A CreateTable request for an online table of this layout (string pk and sk, on demand), as
+ * lib/constructs/online-store.ts declares it: for tests and benchmarks that make a table of their own.
+ */
+export function onlineTableInput(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    KeySchema: [
+      { AttributeName: KEY.partition, KeyType: 'HASH' },
+      { AttributeName: KEY.sort, KeyType: 'RANGE' },
+    ],
+    AttributeDefinitions: [
+      { AttributeName: KEY.partition, AttributeType: 'S' },
+      { AttributeName: KEY.sort, AttributeType: 'S' },
+    ],
+  };
+}
 export const TTL_ATTRIBUTE = 'ttl';
 export const STATES_ATTRIBUTE = 'a';
 export const VERSION_ATTRIBUTE = 'v';

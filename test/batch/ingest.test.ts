@@ -6,6 +6,7 @@
  * Re-ingesting is idempotent; an older file never overwrites newer values.
  * Expected values are written out by hand from the files' rows.
  */
+
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,7 @@ import { BatchFileError } from '../../src/batch/rows.js';
 import { userProfiles } from '../../src/features/catalog.js';
 import { encodeParquet } from '../../src/lake/parquet/index.js';
 import { readFeatures } from '../../src/online-store/feature-reader.js';
+import { onlineTableInput } from '../../src/online-store/tile-item.js';
 import { duckdbQuery, sqlString } from '../support/duckdb.js';
 import { useEmulators } from '../support/emulators.js';
 
@@ -46,20 +48,7 @@ async function freshTarget() {
   const tableName = `online-${n}`;
   const lake = `lake-${n}`;
   const quarantine = `quarantine-${n}`;
-  await (doc as unknown as DynamoDBClient).send(
-    new CreateTableCommand({
-      TableName: tableName,
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await (doc as unknown as DynamoDBClient).send(new CreateTableCommand(onlineTableInput(tableName)));
   await s3.send(new CreateBucketCommand({ Bucket: lake }));
   await s3.send(new CreateBucketCommand({ Bucket: quarantine }));
   const target: BatchIngestTarget = {

@@ -3,6 +3,7 @@
  * (dynalite, s3rver): exact features, exactly-once under duplicate delivery,
  * a crash halfway through a batch, overlapping replays, and quarantine.
  */
+
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -17,6 +18,7 @@ import { objectAccess } from '../../src/features/examples/tiering.js';
 import type { Emulators } from '../../src/local/emulators.js';
 import { readFeatures } from '../../src/online-store/feature-reader.js';
 import { headFromItem } from '../../src/online-store/head-item.js';
+import { onlineTableInput } from '../../src/online-store/tile-item.js';
 import { workloads } from '../../src/workloads/index.js';
 import { Random } from '../../src/workloads/random.js';
 import { useEmulators } from '../support/emulators.js';
@@ -42,20 +44,7 @@ useEmulators('featurelake-agg-', async (started) => {
 async function freshStore(views: readonly FeatureView[] = [userClickstream]) {
   const tableName = `tiles-${++tableCounter}`;
   const bucket = `quarantine-${tableCounter}`;
-  await (doc as unknown as DynamoDBClient).send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-    }),
-  );
+  await (doc as unknown as DynamoDBClient).send(new CreateTableCommand(onlineTableInput(tableName)));
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const options = { doc, s3, tableName, quarantineBucket: bucket, policy, sources, views };
   return { tableName, bucket, options, aggregate: createAggregator(options) };

@@ -6,6 +6,7 @@
  * (warm and cold writer); two writers on one entity. Every check of values is
  * against the brute-force reference (test/support/reference.ts).
  */
+
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -16,7 +17,7 @@ import { sources, userClickstream } from '../../src/features/catalog.js';
 import type { Emulators } from '../../src/local/emulators.js';
 import { readFeatures } from '../../src/online-store/feature-reader.js';
 import { headFromItem } from '../../src/online-store/head-item.js';
-import { tileKey } from '../../src/online-store/tile-item.js';
+import { onlineTableInput, tileKey } from '../../src/online-store/tile-item.js';
 import { useEmulators } from '../support/emulators.js';
 import { asRecords } from '../support/events.js';
 import { expectFeatures, referenceFeatures } from '../support/reference.js';
@@ -67,20 +68,7 @@ async function freshStore() {
   const tableName = `heads-${++tableCounter}`;
   const bucket = `head-quarantine-${tableCounter}`;
   const { doc } = countingClient();
-  await (doc as unknown as DynamoDBClient).send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-    }),
-  );
+  await (doc as unknown as DynamoDBClient).send(new CreateTableCommand(onlineTableInput(tableName)));
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const writer = (doc: DynamoDBDocumentClient) =>
     createAggregator({ doc, s3, tableName, quarantineBucket: bucket, policy, sources, views: [userClickstream] });
