@@ -17,6 +17,16 @@ const ROWS: [string, (c: EnvironmentConfig) => string][] = [
     (c) => (c.stream.capacityMode === 'PROVISIONED' ? `provisioned, ${c.stream.shardCount} shard(s)` : 'on-demand'),
   ],
   ['Stream retention', (c) => `${n(c.stream.retentionHours)} h`],
+  [
+    'Online store capacity',
+    (c) => {
+      const billing = c.onlineStore.billing;
+      if (billing === 'onDemand') return 'on-demand';
+      const range = (r: { min: number; max: number; targetUtilizationPercent: number }) =>
+        `${n(r.min)}–${n(r.max)} at ${r.targetUtilizationPercent} %`;
+      return `provisioned, auto scaled: reads ${range(billing.provisioned.read)}, writes ${range(billing.provisioned.write)}`;
+    },
+  ],
   ['Batch size / batching window', (c) => `${n(c.aggregator.batchSize)} / ${c.aggregator.maxBatchingWindowSeconds} s`],
   ['Retries / max record age', (c) => `${n(c.aggregator.retryAttempts)} / ${n(c.aggregator.maxRecordAgeSeconds)} s`],
   ['Aggregator memory / timeout', (c) => `${n(c.aggregator.memoryMb)} MB / ${c.aggregator.timeoutSeconds} s`],
