@@ -2,7 +2,8 @@
  * The feature API: API Gateway REST (v1: what LocalStack's free tier serves)
  * with a Lambda proxy integration,
  *
- *   GET /features/{entityType}/{entityId}[?views=a,b]
+ *   GET  /features/{entityType}/{entityId}[?views=a,b]          one entity
+ *   POST /features/{entityType}  {"ids": [...], "views": [...]}  up to 100 entities
  *
  * behind an API key and usage plan (throttle + quota per key) and, when the
  * environment says `auth: 'iam'`, SigV4 (IAM) authorization as well. Access
@@ -34,8 +35,13 @@ import { logRetention } from './defaults.js';
 import { FeatureFunction, type FunctionOwnerProps, ownerFunctionProps } from './feature-function.js';
 import type { OnlineStore } from './online-store.js';
 
-/** The one route, as API Gateway names its resource path. */
+/** The single-entity route, as API Gateway names its resource path. */
 export const FEATURES_PATH = '/features/{entityType}/{entityId}';
+/**
+ * The multi-entity route (POST, ids in a JSON body). On the collection rather than `…/batch`: a static
+ * sibling of `{entityId}` would win over it in API Gateway and make the id "batch" unreadable by GET.
+ */
+export const ENTITIES_PATH = '/features/{entityType}';
 
 export interface FeatureApiProps extends FunctionOwnerProps {
   /** Auth mode, usage-plan throttle and quota, memory (lib/config/environments.ts). */
@@ -63,7 +69,10 @@ export interface FeatureApiProps extends FunctionOwnerProps {
 export class FeatureApi extends Construct {
   public readonly api: RestApi;
   public readonly function: FeatureFunction;
+  /** GET /features/{entityType}/{entityId}. */
   public readonly method: Method;
+  /** POST /features/{entityType}: several entities in one request and one batched read. */
+  public readonly entitiesMethod: Method;
   public readonly usagePlan: UsagePlan;
   /** The key service callers send as `x-api-key`; its value via `aws apigateway get-api-key --include-value`. */
   public readonly apiKey: ApiKey;
@@ -111,21 +120,34 @@ export class FeatureApi extends Construct {
       restApi: this.api,
       requestValidatorName: 'path-and-query-parameters',
       validateRequestParameters: true,
-      // GET has no body; on, so the validator is a full one (cdk-nag AwsSolutions-APIG2).
+      // No model: POST's body is checked by the handler (naming the field); on, so the validator is a full one (cdk-nag AwsSolutions-APIG2).
       validateRequestBody: true,
     });
     const iam = settings.auth === 'iam';
-    const entity = this.api.root.addResource('features').addResource('{entityType}').addResource('{entityId}');
-    this.method = entity.addMethod('GET', new LambdaIntegration(this.function, { proxy: true, allowTestInvoke: false }), {
-      operationName: 'GetFeatures',
+    const integration = new LambdaIntegration(this.function, { proxy: true, allowTestInvoke: false });
+    const entityType = this.api.root.addResource('features').addResource('{entityType}');
+    const entity = entityType.addResource('{entityId}');
+    // Both methods: API key and usage plan, IAM where the environment says so, the same validator.
+    const access = {
       apiKeyRequired: true,
       authorizationType: iam ? AuthorizationType.IAM : AuthorizationType.NONE,
       requestValidator: validator,
+    };
+    this.method = entity.addMethod('GET', integration, {
+      ...access,
+      operationName: 'GetFeatures',
       requestParameters: {
         'method.request.path.entityType': true,
         'method.request.path.entityId': true,
         'method.request.querystring.views': false,
       },
+    });
+    // The body ({ids, views}) is checked by the handler, which names the offending field (`ids[3]`);
+    // a gateway model would answer first with "Invalid request body", and locally it would not run at all.
+    this.entitiesMethod = entityType.addMethod('POST', integration, {
+      ...access,
+      operationName: 'GetFeaturesOfEntities',
+      requestParameters: { 'method.request.path.entityType': true },
     });
 
     this.usagePlan = this.api.addUsagePlan('UsagePlan', {
@@ -144,9 +166,17 @@ export class FeatureApi extends Construct {
     this.acknowledgeChecks(iam);
   }
 
-  /** IAM callers (SigV4): execute-api:Invoke on GET /features/{entityType}/{entityId} of this stage. */
+  /** IAM callers (SigV4): execute-api:Invoke on both reads of this stage, one entity (GET) and several (POST). */
   public grantReadFeatures(grantee: IGrantable): Grant {
-    return this.grantInvoke(grantee, 'GET', '/features/*/*');
+    const stage = this.api.deploymentStage.stageName;
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: [
+        this.api.arnForExecuteApi('GET', '/features/*/*', stage),
+        this.api.arnForExecuteApi('POST', '/features/*', stage),
+      ],
+    });
   }
 
   /** execute-api:Invoke on a method and path of this stage (path parameters as `*`). */
@@ -164,17 +194,19 @@ export class FeatureApi extends Construct {
       reason:
         'No WAF web ACL: callers are known services holding an API key, throttled and capped per key by the usage plan; the API reads features only.',
     });
-    Validations.of(this.method).acknowledge({
-      id: 'AwsSolutions-COG4',
-      reason:
-        'Callers are services and models, not end users with Cognito identities: access is an API key bound to a usage plan, plus IAM SigV4 where the environment sets auth=iam.',
-    });
-    if (!iam) {
-      Validations.of(this.method).acknowledge({
-        id: 'AwsSolutions-APIG4',
+    for (const method of [this.method, this.entitiesMethod]) {
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions-COG4',
         reason:
-          'This environment authenticates service callers with an API key (apiKeyRequired) and its usage plan; the prod environment additionally requires IAM authorization.',
+          'Callers are services and models, not end users with Cognito identities: access is an API key bound to a usage plan, plus IAM SigV4 where the environment sets auth=iam.',
       });
+      if (!iam) {
+        Validations.of(method).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'This environment authenticates service callers with an API key (apiKeyRequired) and its usage plan; the prod environment additionally requires IAM authorization.',
+        });
+      }
     }
     const logRole = this.api.node.tryFindChild('CloudWatchRole');
     if (logRole) {

@@ -1,6 +1,8 @@
 /**
- * BatchGetItem over any number of keys: chunks of 100 sent in parallel, and
- * UnprocessedKeys retried with backoff until none are left.
+ * BatchGetItem over any number of keys: chunks of 100 sent in parallel (one
+ * round trip in latency terms, however many chunks), and UnprocessedKeys
+ * retried with backoff until none are left. A key given twice is asked once:
+ * DynamoDB refuses a call whose keys repeat.
  */
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { chunk } from '../domain/collections.js';
@@ -16,14 +18,22 @@ export interface BatchGetOptions {
   readonly maxAttempts?: number;
 }
 
-const MAX_KEYS_PER_CALL = 100;
+/** DynamoDB's limit per BatchGetItem call. */
+export const MAX_KEYS_PER_CALL = 100;
 
 export async function batchGetAll(
   doc: DynamoDBDocumentClient,
   keys: readonly TileKey[],
   options: BatchGetOptions,
 ): Promise<Record<string, unknown>[]> {
-  const results = await Promise.all(chunk(keys, MAX_KEYS_PER_CALL).map((part) => getChunk(doc, part, options)));
+  const seen = new Set<string>();
+  const unique = keys.filter((k) => {
+    const id = `${k.pk}\u0000${k.sk}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  const results = await Promise.all(chunk(unique, MAX_KEYS_PER_CALL).map((part) => getChunk(doc, part, options)));
   return results.flat();
 }
 

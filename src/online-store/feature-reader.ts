@@ -29,42 +29,85 @@ export async function readFeatures(
   entityId: string,
   views: readonly FeatureView[],
   nowMs: number,
-  { doc, tableName }: FeatureReaderOptions,
+  store: FeatureReaderOptions,
   batchSources: readonly BatchSource[] = [],
 ): Promise<Record<string, FeatureValues>> {
-  const keys = [
-    ...views.flatMap((view) => featureKeys(view, entityId, nowMs)),
-    ...batchSources.map((source) => batchKey(source, entityId)),
-  ];
+  const [values] = await readFeaturesOfEntities([entityId], views, nowMs, store, batchSources);
+  return values as Record<string, FeatureValues>;
+}
+
+/**
+ * `readFeatures` for several entities of one type at the same `nowMs`, one result per id in the order
+ * given (a repeated id is read once and answered at each place). Every key of every entity goes into
+ * the same batched read: BatchGetItem calls of ≤ 100 keys, all issued at once (batch-get.ts), so a
+ * request costs one round trip whatever the number of entities.
+ */
+export async function readFeaturesOfEntities(
+  entityIds: readonly string[],
+  views: readonly FeatureView[],
+  nowMs: number,
+  { doc, tableName }: FeatureReaderOptions,
+  batchSources: readonly BatchSource[] = [],
+): Promise<Record<string, FeatureValues>[]> {
+  const unique = [...new Set(entityIds)];
+  const keys = unique.flatMap((entityId) => readKeys(entityId, views, batchSources, nowMs));
   const items = await batchGetAll(doc, keys, {
     tableName,
-    projection: batchSources.length > 0 ? `${KEY.sort}, #a, #o, #f, #fresh` : `${KEY.sort}, #a, #o`,
+    projection:
+      batchSources.length > 0 ? `${KEY.partition}, ${KEY.sort}, #a, #o, #f, #fresh` : `${KEY.partition}, ${KEY.sort}, #a, #o`,
     names:
       batchSources.length > 0
         ? { '#a': STATES_ATTRIBUTE, '#o': HEAD_ATTRIBUTE, '#f': BATCH_VALUES_ATTRIBUTE, '#fresh': FRESHNESS_ATTRIBUTE }
         : { '#a': STATES_ATTRIBUTE, '#o': HEAD_ATTRIBUTE },
   });
-  const bySortKey = new Map(items.map((item) => [item[KEY.sort] as string, item]));
+  const byKey = new Map(items.map((item) => [itemKey(item[KEY.partition] as string, item[KEY.sort] as string), item]));
+  const item = (key: TileKey) => byKey.get(itemKey(key.pk, key.sk));
+  const values = new Map(unique.map((entityId) => [entityId, evaluateEntity(entityId, views, batchSources, nowMs, item)]));
+  return entityIds.map((entityId) => values.get(entityId) as Record<string, FeatureValues>);
+}
+
+/** Every key one entity's read needs: each view's (featureKeys) and one per batch source. */
+export function readKeys(
+  entityId: string,
+  views: readonly FeatureView[],
+  batchSources: readonly BatchSource[],
+  nowMs: number,
+): TileKey[] {
+  return [
+    ...views.flatMap((view) => featureKeys(view, entityId, nowMs)),
+    ...batchSources.map((source) => batchKey(source, entityId)),
+  ];
+}
+
+const itemKey = (pk: string, sk: string) => `${pk}\u0000${sk}`;
+
+function evaluateEntity(
+  entityId: string,
+  views: readonly FeatureView[],
+  batchSources: readonly BatchSource[],
+  nowMs: number,
+  item: (key: TileKey) => Record<string, unknown> | undefined,
+): Record<string, FeatureValues> {
   const result: Record<string, FeatureValues> = {};
   for (const view of views) {
-    const head = headFromItem(view, bySortKey.get(headKey(view, entityId).sk));
+    const head = headFromItem(view, item(headKey(view, entityId)));
     const sketches = hasSketches(view);
     result[view.name] = evaluateView(view, nowMs, (hopSeconds, startMs) => {
-      const sk = tileKey(view, entityId, hopSeconds, startMs).sk;
+      const key = tileKey(view, entityId, hopSeconds, startMs);
       const s = startMs / 1000;
       // A closed tile's item holds what the head closed and every late event since: it wins over the head's copy.
-      const item = bySortKey.get(sk);
+      const tile = item(key);
       const inHead =
         head.closed.find((t) => t.h === hopSeconds && t.s === s) ?? head.open.find((t) => t.h === hopSeconds && t.s === s);
-      const ordinary = item ? statesFromItem(view, item) : inHead?.states;
-      const sketchItem = sketches ? bySortKey.get(sk + SKETCH_SUFFIX) : undefined;
+      const ordinary = tile ? statesFromItem(view, tile) : inHead?.states;
+      const sketchItem = sketches ? item({ pk: key.pk, sk: key.sk + SKETCH_SUFFIX }) : undefined;
       if (!sketchItem) return ordinary;
       const sketch = statesFromItem(view, sketchItem);
       return view.aggregations.map((agg, i) => (isSketch(agg) ? sketch[i] : ordinary?.[i]));
     });
   }
   for (const source of batchSources) {
-    result[source.name] = batchValuesFromItem(source, bySortKey.get(batchKey(source, entityId).sk));
+    result[source.name] = batchValuesFromItem(source, item(batchKey(source, entityId)));
   }
   return result;
 }

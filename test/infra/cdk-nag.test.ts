@@ -57,10 +57,14 @@ describe.each(ENVIRONMENT_NAMES)('cdk-nag AwsSolutions (%s)', (env) => {
       'FeatureApi/Api/CloudWatchRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       'FeatureApi/Api/DeploymentStage.v1 AwsSolutions-APIG3',
       'FeatureApi/Api/Default/features/{entityType}/{entityId}/GET AwsSolutions-COG4',
+      'FeatureApi/Api/Default/features/{entityType}/POST AwsSolutions-COG4',
       // API key + usage plan only outside the environments that also require IAM.
       ...(ENVIRONMENTS[env].api.auth === 'iam'
         ? []
-        : ['FeatureApi/Api/Default/features/{entityType}/{entityId}/GET AwsSolutions-APIG4']),
+        : [
+            'FeatureApi/Api/Default/features/{entityType}/{entityId}/GET AwsSolutions-APIG4',
+            'FeatureApi/Api/Default/features/{entityType}/POST AwsSolutions-APIG4',
+          ]),
     ];
     expect(acks.map((a) => `${a.path} ${a.id}`).sort()).toEqual(expected.sort());
   });

@@ -53,7 +53,7 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     t.resourceCountIs('AWS::Glue::Database', 1);
     t.resourceCountIs('AWS::Athena::WorkGroup', 1);
     t.resourceCountIs('AWS::ApiGateway::RestApi', 1);
-    t.resourceCountIs('AWS::ApiGateway::Method', 1);
+    t.resourceCountIs('AWS::ApiGateway::Method', 2);
     t.resourceCountIs('AWS::ApiGateway::UsagePlan', 1);
     t.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
     t.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);

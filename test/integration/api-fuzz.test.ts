@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../../lambdas/feature-api/handler.js';
 import { exampleCatalog } from '../../src/features/catalog.js';
 import { type LocalStack, startLocalStack } from '../../src/local/stack.js';
+import { isValidEntityId } from '../../src/serving/feature-request.js';
 
 let stack: LocalStack;
 let dir: string;
@@ -86,6 +87,7 @@ const segment = fc.oneof(
 );
 const featurePath = fc.oneof(
   fc.tuple(segment, segment).map(([type, id]) => `/features/${type}/${id}`),
+  fc.oneof(fc.constant('user'), segment).map((type) => `/features/${type}`),
   fc.tuple(segment, segment).map(([type, id]) => `/features/user/${type}${id}`),
   fc.array(segment, { maxLength: 6 }).map((parts) => `/${parts.join('/')}`),
 );
@@ -103,6 +105,26 @@ const queryString = fc.oneof(
   fc
     .array(fc.tuple(fc.stringMatching(/^[a-z_%]{0,8}$/), fc.string({ maxLength: 30 })), { maxLength: 4 })
     .map((pairs) => `?${pairs.map(([k, v]) => `${k}=${encodeURIComponent(v.replace(/[\uD800-\uDFFF]/gu, ''))}`).join('&')}`),
+);
+/** Bodies of the multi-entity read (POST /features/{entityType}): valid, nearly valid and junk. */
+const idsBody = fc.oneof(
+  fc
+    .record(
+      {
+        ids: fc.oneof(
+          fc.array(fc.oneof(fc.constantFrom('user_000001', '', 'a,b', '\u0000'), fc.string({ maxLength: 140 })), {
+            maxLength: 102,
+          }),
+          fc.anything(),
+        ),
+        views: fc.oneof(fc.array(fc.constantFrom('user_clickstream', 'user_profiles', 'nope', '')), fc.anything()),
+        extra: fc.anything(),
+      },
+      { requiredKeys: [] },
+    )
+    .map((b) => JSON.stringify(b)),
+  fc.json(),
+  fc.string({ maxLength: 200 }),
 );
 const header = fc.tuple(fc.stringMatching(/^x-[a-z0-9-]{1,20}$/), fc.stringMatching(/^[\x20-\x7e]{0,60}$/));
 
@@ -143,7 +165,7 @@ describe('the local API server under fuzzing', () => {
         queryString,
         fc.boolean(),
         fc.array(header, { maxLength: 4 }),
-        fc.option(fc.string({ maxLength: 200 }), { nil: undefined }),
+        fc.option(fc.oneof(fc.string({ maxLength: 200 }), idsBody), { nil: undefined }),
         async (method, target, query, withKey, extraHeaders, body) => {
           const headers: Record<string, string> = Object.fromEntries(extraHeaders);
           if (withKey) headers['x-api-key'] = stack.info.api.key;
@@ -152,13 +174,50 @@ describe('the local API server under fuzzing', () => {
           expect(answer.status, JSON.stringify({ context, answer })).toBeLessThan(500);
           expect(answer.status).toBeGreaterThanOrEqual(200);
           if (answer.status >= 400 && method !== 'HEAD') expectNamedClientError(answer, context);
-          if (answer.status === 200) expect(JSON.parse(answer.body)).toHaveProperty('views');
+          if (answer.status === 200) {
+            const parsed = JSON.parse(answer.body);
+            if (method === 'POST') expect(parsed.entities.length).toBeLessThanOrEqual(100);
+            else expect(parsed).toHaveProperty('views');
+          }
         },
       ),
       { numRuns: 400, seed: 20261128 },
     );
     const after = await request('GET', `${stage()}/features/user/user_000001`, { 'x-api-key': stack.info.api.key });
     expect(after.status).toBe(200);
+  });
+});
+
+describe('the multi-entity read under fuzzing', () => {
+  it('answers any body with 200 (one entry per id) or a 4xx naming its field, and serves some of them', async () => {
+    let served = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          idsBody,
+          fc
+            .array(fc.string({ minLength: 1, maxLength: 128 }).filter(isValidEntityId), {
+              minLength: 1,
+              maxLength: 100,
+            })
+            .map((ids) => JSON.stringify({ ids })),
+        ),
+        async (body) => {
+          const answer = await request('POST', `${stage()}/features/user`, { 'x-api-key': stack.info.api.key }, body);
+          const parsed = JSON.parse(answer.body);
+          if (answer.status === 200) {
+            served++;
+            expect(parsed.entities.map((e: { entityId: string }) => e.entityId)).toEqual(JSON.parse(body).ids);
+          } else {
+            expect([400, 404], JSON.stringify({ body, answer })).toContain(answer.status);
+            expect(typeof parsed.field, JSON.stringify({ body, answer })).toBe('string');
+            expect(parsed.message.length).toBeGreaterThan(0);
+          }
+        },
+      ),
+      { numRuns: 200, seed: 20261128 },
+    );
+    expect(served).toBeGreaterThan(20);
   });
 });
 
@@ -179,20 +238,23 @@ describe('the feature API handler under fuzzing', () => {
         fc.oneof(fc.constant('user'), text),
         text,
         record,
-        fc.option(text, { nil: null }),
-        async (entityType, entityId, query, body) => {
+        fc.option(fc.oneof(text, idsBody), { nil: null }),
+        fc.constantFrom('GET', 'POST'),
+        fc.boolean(),
+        async (entityType, entityId, query, body, httpMethod, isBase64Encoded) => {
           const event = {
-            httpMethod: 'GET',
+            httpMethod,
+            isBase64Encoded: isBase64Encoded && body !== null,
             resource: '/features/{entityType}/{entityId}',
             path: '/features/x/y',
             headers: {},
             pathParameters: { entityType, entityId },
             queryStringParameters: query,
-            body,
+            body: isBase64Encoded && body !== null ? Buffer.from(body).toString('base64') : body,
             requestContext: { requestId: 'fuzz' },
           } as unknown as APIGatewayProxyEvent;
           const result = await handler(event);
-          const context = { entityType, entityId, query };
+          const context = { entityType, entityId, query, body, httpMethod };
           expect(result.statusCode, JSON.stringify({ context, result })).toBeLessThan(500);
           const parsed = JSON.parse(result.body) as { field?: unknown; message?: unknown };
           if (result.statusCode >= 400) {
