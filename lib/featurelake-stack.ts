@@ -88,6 +88,8 @@ export class FeaturelakeStack extends Stack {
       stream: this.ingest,
       lake: this.lake,
       quarantine: this.quarantine,
+      // Sources with dedupeBy: the lake writer keeps their first occurrences too, by markers in the online table.
+      ...(exampleCatalog.sources.some((s) => s.dedupeBy) ? { dedupeMarkers: this.store } : {}),
       ...logs,
     });
     this.catalog = new LakeCatalog(this, 'Catalog', {

@@ -32,6 +32,7 @@ export function createHandler(env: Env, { catalog }: { readonly catalog: Catalog
     metrics.addMetric('QuarantinedRecords', MetricUnit.Count, quarantinedCount(summary.quarantined));
     metrics.addMetric('TilesWritten', MetricUnit.Count, summary.tilesWritten);
     metrics.addMetric('TilesAlreadyApplied', MetricUnit.Count, summary.tilesAlreadyApplied);
+    metrics.addMetric('DuplicatesDropped', MetricUnit.Count, summary.duplicates);
     metrics.addMetric('TileWriteFailures', MetricUnit.Count, summary.tilesFailed + summary.quarantineFailures);
     metrics.publishStoredMetrics();
     return batchResponse(logger, outcome, 'batch aggregated');

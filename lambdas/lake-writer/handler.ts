@@ -5,7 +5,7 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { s3Client } from '../../src/aws/clients.js';
+import { dynamoDocumentClient, s3Client } from '../../src/aws/clients.js';
 import { type Env, requireEnv } from '../../src/aws/env.js';
 import { batchResponse, quarantinedCount, toStreamRecord, validationPolicyFromEnv } from '../../src/aws/kinesis-event.js';
 import { lakeLayoutFromEnv } from '../../src/aws/lake-env.js';
@@ -27,6 +27,10 @@ export function createHandler(env: Env, { catalog }: { readonly catalog: Catalog
     scheme: (source) => partitionSchemeFor(source.name, partitioning),
     compression,
     encode: encodeParquet,
+    // Sources with dedupeBy keep their markers in the online table (TABLE_NAME, set only when one has).
+    ...(catalog.sources.some((s) => s.dedupeBy)
+      ? { dedupe: { doc: dynamoDocumentClient(env), tableName: requireEnv(env, 'TABLE_NAME') } }
+      : {}),
   });
 
   return async function handler(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
@@ -39,6 +43,7 @@ export function createHandler(env: Env, { catalog }: { readonly catalog: Catalog
     metrics.addMetric('LakeBytesWritten', MetricUnit.Bytes, summary.bytesWritten);
     metrics.addMetric('QuarantinedRecords', MetricUnit.Count, quarantinedCount(summary.quarantined));
     metrics.addMetric('LakeWriteFailures', MetricUnit.Count, summary.failures);
+    metrics.addMetric('DuplicatesDropped', MetricUnit.Count, summary.duplicates);
     metrics.publishStoredMetrics();
     return batchResponse(logger, outcome, 'batch written to the lake');
   };

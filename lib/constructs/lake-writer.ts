@@ -12,6 +12,7 @@ import type { AggregatorSettings, LakeSettings } from '../config/environments.js
 import { FeatureFunction, type FunctionOwnerProps, ownerFunctionProps } from './feature-function.js';
 import type { IngestStream } from './ingest-stream.js';
 import { type Lake, lakeLayoutEnvironment } from './lake.js';
+import type { OnlineStore } from './online-store.js';
 import type { Quarantine } from './quarantine.js';
 
 export interface LakeWriterProps extends FunctionOwnerProps {
@@ -24,6 +25,8 @@ export interface LakeWriterProps extends FunctionOwnerProps {
   readonly stream: IngestStream;
   readonly lake: Lake;
   readonly quarantine: Quarantine;
+  /** The online store, where the markers of sources with `dedupeBy` live. @default none: no source deduplicates */
+  readonly dedupeMarkers?: OnlineStore;
 }
 
 export class LakeWriter extends Construct {
@@ -43,9 +46,11 @@ export class LakeWriter extends Construct {
         MAX_LATENESS_SECONDS: String(settings.maxLatenessSeconds),
         MAX_CLOCK_SKEW_SECONDS: String(props.maxClockSkewSeconds),
         ...lakeLayoutEnvironment(settings),
+        ...(props.dedupeMarkers ? { TABLE_NAME: props.dedupeMarkers.table.tableName } : {}),
       },
     });
     lake.grantWriteEvents(this.function);
+    props.dedupeMarkers?.grantWriteDedupeMarkers(this.function);
     quarantine.grantQuarantine(this.function);
 
     this.function.addEventSource(

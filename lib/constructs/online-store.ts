@@ -9,6 +9,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { MARKER_PREFIX } from '../../src/dedupe/first-occurrence.js';
 import { KEY, TTL_ATTRIBUTE } from '../../src/online-store/tile-item.js';
 
 /** Provisioned capacity of one kind, scaled by target tracking. */
@@ -84,6 +85,19 @@ export class OnlineStore extends Construct {
   /** Read-merge-write of heads and tiles: BatchGetItem, GetItem, PutItem and UpdateItem on this table only. */
   public grantWriteTiles(grantee: IGrantable): Grant {
     return Grant.addToPrincipal({ grantee, actions: WRITE_TILE_ACTIONS, resourceArns: [this.table.tableArn] });
+  }
+
+  /**
+   * Deduplication markers (src/dedupe/first-occurrence.ts): PutItem on this table, only on items
+   * whose partition key starts with `dedupe#` — a consumer that only deduplicates cannot touch a tile.
+   */
+  public grantWriteDedupeMarkers(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:PutItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${MARKER_PREFIX}*`] } },
+    });
   }
 
   /** Serving features: BatchGetItem on this table only. */

@@ -8,6 +8,7 @@
 
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { dedupingSources, repeatedEvents } from '../dedupe/first-occurrence.js';
 import { groupBy } from '../domain/collections.js';
 import {
   createRecordDecoder,
@@ -58,6 +59,8 @@ export interface BatchSummary {
   writeConflicts: number;
   tilesFailed: number;
   quarantineFailures: number;
+  /** Events dropped as repeats of an earlier one (sources with `dedupeBy`). */
+  duplicates: number;
 }
 
 export interface BatchResult {
@@ -74,6 +77,8 @@ export function createAggregator(options: AggregatorOptions) {
   const compiled = new Map<string, CompiledView>(options.views.map((v) => [v.name, compileView(v)]));
   const compiledList = [...compiled.values()];
   const heads = new HeadCache(options.headCacheSize ?? 100_000);
+  // Only what a view reads: deduplicating a source nothing aggregates would buy nothing.
+  const dedupe = dedupingSources(options.sources.filter((s) => options.views.some((v) => v.source.name === s.name)));
 
   return async function aggregateBatch(records: readonly StreamRecord[]): Promise<BatchResult> {
     const summary: BatchSummary = {
@@ -87,6 +92,7 @@ export function createAggregator(options: AggregatorOptions) {
       writeConflicts: 0,
       tilesFailed: 0,
       quarantineFailures: 0,
+      duplicates: 0,
     };
     const retryFrom: string[] = [];
     let firstError: unknown;
@@ -95,12 +101,28 @@ export function createAggregator(options: AggregatorOptions) {
       const builder = new TileBuilder(compiledList);
       const rejected: RejectedRecord[] = [];
       let valid = 0;
+      // With deduplicating sources, the batch's events are held until their repeats are known.
+      const held: ValidEvent[] | undefined = dedupe.size > 0 ? [] : undefined;
       for (const record of shardRecords) {
         const decoded = decode(record);
         if (decoded.ok) {
-          builder.add(decoded.event);
+          if (held) held.push(decoded.event);
+          else builder.add(decoded.event);
           valid++;
         } else rejected.push(decoded.rejected);
+      }
+      let repeated = new Set<string>();
+      if (held) {
+        try {
+          repeated = await repeatedEvents(held, dedupe, { doc: options.doc, tableName: options.tableName, consumer: CONSUMER });
+        } catch (error) {
+          // Nothing of the shard's batch is applied yet: retry all of it.
+          firstError ??= error;
+          retryFrom.push((shardRecords[0] as StreamRecord).sequenceNumber);
+          continue;
+        }
+        for (const event of held) if (!repeated.has(event.sequence)) builder.add(event);
+        summary.duplicates += repeated.size;
       }
       summary.valid += valid;
       for (const r of rejected) summary.quarantined[r.reason] = (summary.quarantined[r.reason] ?? 0) + 1;
@@ -109,7 +131,7 @@ export function createAggregator(options: AggregatorOptions) {
       const replayEvents = () => {
         events ??= shardRecords.flatMap((r) => {
           const d = decode(r);
-          return d.ok ? [d.event] : [];
+          return d.ok && !repeated.has(d.event.sequence) ? [d.event] : [];
         });
         return events;
       };

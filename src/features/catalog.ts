@@ -219,6 +219,8 @@ export const predictions = defineSource({
   name: 'predictions',
   description: 'One row per model prediction: input, label, confidence, latency, model and deployment.',
   eventTimeField: 'timestamp',
+  // An inference service that retries a timed-out log call puts the same prediction twice: count it once.
+  dedupeBy: { field: 'prediction_id', horizon: '1h' },
   schema: z.object({
     timestamp: eventTime,
     prediction_id: id,

@@ -33,6 +33,13 @@ export interface EventSource<S extends z.ZodObject = z.ZodObject> {
    * `maxClockSkewSeconds` likewise. @default the consumer's bound
    */
   readonly clockSkew?: Duration;
+  /**
+   * Count an event once when its producer put it twice (a timed-out PutRecords that had succeeded,
+   * retried): events with the same value of `field` within `horizon` of the first one's arrival are
+   * dropped by every consumer (src/dedupe/first-occurrence.ts). Costs one conditional write per
+   * event per consumer. @default none: every record counts
+   */
+  readonly dedupeBy?: { readonly field: keyof z.infer<S> & string; readonly horizon: Duration };
 }
 
 /** A thing features describe (a user, a product), identified by one key field. */
@@ -201,6 +208,14 @@ export function defineSource<S extends z.ZodObject>(source: EventSource<S>): Eve
   // Parsed here so a typo fails at definition, not on the first event.
   if (source.allowedLateness !== undefined) parseDuration(source.allowedLateness);
   if (source.clockSkew !== undefined) parseDuration(source.clockSkew);
+  if (source.dedupeBy) {
+    if (!(source.dedupeBy.field in source.schema.shape)) {
+      throw new Error(`source ${source.name}: dedupeBy field "${source.dedupeBy.field}" is not in its schema`);
+    }
+    if (parseDuration(source.dedupeBy.horizon) > 86_400) {
+      throw new Error(`source ${source.name}: a dedupeBy horizon over a day keeps a marker per event that long; at most 1d`);
+    }
+  }
   if (!(source.eventTimeField in source.schema.shape)) {
     throw new Error(`source ${source.name}: eventTimeField "${source.eventTimeField}" is not in its schema`);
   }

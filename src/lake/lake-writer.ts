@@ -12,7 +12,9 @@
  * in sequence order, so those records are exactly the ones already written.
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { objectsUnder } from '../aws/s3-objects.js';
+import { dedupingSources, repeatedEvents } from '../dedupe/first-occurrence.js';
 import { groupBy } from '../domain/collections.js';
 import { forEachConcurrent } from '../domain/concurrency.js';
 import {
@@ -55,6 +57,8 @@ export interface LakeWriterOptions {
   readonly encode: ParquetEncoder;
   /** Partitions written in parallel. @default 8 */
   readonly concurrency?: number;
+  /** Where the markers of sources with `dedupeBy` live (the online table); required when a source has one. */
+  readonly dedupe?: { readonly doc: DynamoDBDocumentClient; readonly tableName: string };
 }
 
 export interface LakeBatchSummary {
@@ -67,6 +71,8 @@ export interface LakeBatchSummary {
   rowsAlreadyWritten: number;
   bytesWritten: number;
   failures: number;
+  /** Events dropped as repeats of an earlier one (sources with `dedupeBy`). */
+  duplicates: number;
 }
 
 export interface LakeBatchResult {
@@ -85,6 +91,7 @@ interface PartitionGroup {
 export function createLakeWriter(options: LakeWriterOptions) {
   const decode = createRecordDecoder(options.sources, options.policy);
   const bySource = new Map(options.sources.map((s) => [s.name, s]));
+  const dedupe = dedupingSources(options.sources);
 
   return async function writeBatch(records: readonly StreamRecord[]): Promise<LakeBatchResult> {
     const summary: LakeBatchSummary = {
@@ -96,6 +103,7 @@ export function createLakeWriter(options: LakeWriterOptions) {
       rowsAlreadyWritten: 0,
       bytesWritten: 0,
       failures: 0,
+      duplicates: 0,
     };
     const retryFrom: string[] = [];
     let firstError: unknown;
@@ -119,6 +127,26 @@ export function createLakeWriter(options: LakeWriterOptions) {
         }
         group.events.push(event);
         summary.valid++;
+      }
+      const held = dedupe.size > 0 ? [...groups.values()].flatMap((g) => g.events).filter((e) => dedupe.has(e.source)) : [];
+      if (held.length > 0) {
+        let repeated: Set<string>;
+        try {
+          if (!options.dedupe)
+            throw new Error(`source ${held[0]?.source} deduplicates: the lake writer needs the table of its markers`);
+          repeated = await repeatedEvents(held, dedupe, { ...options.dedupe, consumer: CONSUMER });
+        } catch (error) {
+          // Nothing of the shard's batch is written yet: retry all of it.
+          firstError ??= error;
+          retryFrom.push((shardRecords[0] as StreamRecord).sequenceNumber);
+          continue;
+        }
+        for (const [partition, group] of groups) {
+          const kept = group.events.filter((e) => !repeated.has(e.sequence));
+          if (kept.length === 0) groups.delete(partition);
+          else groups.set(partition, { ...group, events: kept });
+        }
+        summary.duplicates += repeated.size;
       }
       for (const r of rejected) summary.quarantined[r.reason] = (summary.quarantined[r.reason] ?? 0) + 1;
 
