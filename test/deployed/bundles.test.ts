@@ -62,7 +62,18 @@ const now = Date.now();
 // Events over the two hours before now (the rollup's closed hours), in random order.
 const events = clickEvents({ count: 240, users: 12, nowMs: now - 60_000, spanMs: 2 * HOUR, seed: 7 });
 const invalidPayload = 'not json at all';
-const records = asRecords([...events, invalidPayload], { arrivalTimeMs: now });
+// A prediction logged twice (its source deduplicates: the lake writer puts a marker per prediction).
+const prediction = {
+  source: 'predictions',
+  timestamp: new Date(now - 30 * 60_000).toISOString(),
+  prediction_id: 'pred-1',
+  model_name: 'sentiment',
+  label: 'POSITIVE',
+  score: 0.9,
+  inference_time_ms: 12,
+  environment: 'prod',
+};
+const records = asRecords([...events, prediction, prediction, invalidPayload], { arrivalTimeMs: now });
 
 let dir: string;
 let emulators: Emulators;

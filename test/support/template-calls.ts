@@ -142,7 +142,15 @@ export function iamRequestsOf(call: RecordedCall, workgroupOf: (executionId: str
             arn.table(spec.TableName),
           );
         });
-      return [need(action, arn.table(String(body.TableName)))];
+      // A single-item call's partition key: what dynamodb:LeadingKeys conditions are evaluated against.
+      const partitionKey = (body.Item ?? body.Key)?.pk?.S as string | undefined;
+      return [
+        need(
+          action,
+          arn.table(String(body.TableName)),
+          partitionKey === undefined ? undefined : { 'dynamodb:LeadingKeys': partitionKey },
+        ),
+      ];
     }
     if (call.service === 'kinesis') {
       const stream = body.StreamARN ?? (body.StreamName ? arn.stream(String(body.StreamName)) : '*');

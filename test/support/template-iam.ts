@@ -48,6 +48,13 @@ export function wildcardMatch(pattern: string, value: string, ignoreCase = false
 }
 
 function conditionHolds(operator: string, key: string, expected: string[], context: Readonly<Record<string, string>>): boolean {
+  // Set operators over a key this evaluator sees one value of (dynamodb:LeadingKeys of a single-item call):
+  // IAM's ForAllValues holds for an absent key (the pitfall it is known for), ForAnyValue does not.
+  const set = /^(ForAllValues|ForAnyValue):(.+)$/.exec(operator);
+  if (set) {
+    if (context[key] === undefined) return set[1] === 'ForAllValues';
+    return conditionHolds(set[2] as string, key, expected, context);
+  }
   const ifExists = operator.endsWith('IfExists');
   const op = ifExists ? operator.slice(0, -'IfExists'.length) : operator;
   const actual = context[key];
