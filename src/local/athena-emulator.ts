@@ -54,6 +54,7 @@ class AthenaError extends Error {
 /** Athena's type name for a column, from its values. */
 function athenaType(values: readonly unknown[]): string {
   const sample = values.find((v) => v !== null && v !== undefined);
+  if (Array.isArray(sample)) return `array(${athenaType(values.flatMap((v) => (Array.isArray(v) ? v : [])))})`;
   if (sample instanceof Date) return 'timestamp';
   if (typeof sample === 'bigint') return 'bigint';
   if (typeof sample === 'number') return values.every((v) => v == null || Number.isInteger(v)) ? 'bigint' : 'double';
@@ -61,10 +62,11 @@ function athenaType(values: readonly unknown[]): string {
   return 'varchar';
 }
 
-/** A value as Athena's result text: timestamps as 'yyyy-MM-dd HH:mm:ss.SSS'. */
+/** A value as Athena's result text: timestamps as 'yyyy-MM-dd HH:mm:ss.SSS', arrays as '[a, b, c]'. */
 function athenaText(value: unknown): string | undefined {
   if (value === null || value === undefined) return undefined;
   if (value instanceof Date) return value.toISOString().replace('T', ' ').replace('Z', '');
+  if (Array.isArray(value)) return `[${value.map((v) => athenaText(v) ?? 'null').join(', ')}]`;
   return String(value);
 }
 

@@ -49,10 +49,21 @@ export function athenaCostUsd(bytesScanned: number): number {
 
 const NUMERIC = new Set(['tinyint', 'smallint', 'integer', 'bigint', 'double', 'float', 'real', 'decimal']);
 
-/** One result cell as a JS value, from Athena's string and the column's type. */
+/**
+ * One result cell as a JS value, from Athena's string and the column's type. An array comes as
+ * '[a, b, c]': its elements are split at ', ' (text elements holding ', ' cannot be told apart:
+ * Athena's text results do not quote them).
+ */
 export function athenaValue(raw: string | undefined, column: ColumnInfo): unknown {
   if (raw === undefined) return null;
   const type = (column.Type ?? 'varchar').toLowerCase();
+  const array = /^array\((.*)\)$/.exec(type);
+  if (array) {
+    const inner = raw.replace(/^\[|\]$/g, '');
+    return inner === ''
+      ? []
+      : inner.split(', ').map((x) => (x === 'null' ? null : athenaValue(x, { ...column, Type: array[1] })));
+  }
   if (NUMERIC.has(type)) return Number(raw);
   if (type === 'boolean') return raw === 'true';
   if (type.startsWith('timestamp')) return new Date(`${raw.replace(' ', 'T').slice(0, 23)}Z`);
