@@ -401,6 +401,75 @@ if (wants('api')) {
   }
 }
 
+if (wants('api')) {
+  const requestsSmall = Number(process.env.BENCH_READ_REQUESTS_1 ?? 1_000);
+  const requestsLarge = Number(process.env.BENCH_READ_REQUESTS_50 ?? 300);
+  process.stderr.write('online read, 1 entity × 50 features and 50 entities × 200 features, beside the raw BatchGetItem…\n');
+  const { startLocalStack } = await import('../src/local/stack.js');
+  const { benchOnlineRead, benchReadCatalog, loadBenchReadData } = await import('./api.js');
+  const { catalog, narrow, wide } = benchReadCatalog();
+  const dir = mkdtempSync(path.join(tmpdir(), 'featurelake-bench-read-'));
+  const stack = await startLocalStack({
+    stateDir: dir,
+    catalog,
+    withoutUsagePlan: true,
+    mappingOverrides: { maxBatchingWindowSeconds: 0 },
+  });
+  try {
+    const users = 100;
+    await loadBenchReadData(stack, catalog, Number(process.env.BENCH_READ_EVENTS ?? 20_000), users);
+    const userIds = Array.from({ length: users }, (_, i) => `user_${String(i + 1).padStart(6, '0')}`);
+    const cases = [
+      await benchOnlineRead(stack, catalog, userIds, {
+        name: '1 entity × 50 features',
+        entities: 1,
+        view: narrow,
+        requests: requestsSmall,
+      }),
+      await benchOnlineRead(stack, catalog, userIds, {
+        name: '50 entities × 200 features',
+        entities: 50,
+        view: wide,
+        requests: requestsLarge,
+      }),
+    ];
+    results.onlineRead = cases.map(({ samples, ...summary }) => summary);
+    for (const c of cases) {
+      rows.push([
+        `online read ${c.name} (${c.featuresPerEntity} features each, ${fmt(c.responseBytes / 1024)} KiB answer, ${fmt(c.keysPerRequest)} keys, ${c.itemsFoundPerRequest} found, ${c.batchGetItemCallsPerRequest} BatchGetItem calls at once): raw BatchGetItem p50 / p99`,
+        `${fmt(c.raw.p50, 2)} / ${fmt(c.raw.p99, 2)} ms`,
+        '—',
+        '—',
+      ]);
+      rows.push([`  API handler in-process p50 / p99`, `${fmt(c.handler.p50, 2)} / ${fmt(c.handler.p99, 2)} ms`, '—', '—']);
+      rows.push([
+        `  ${c.entities > 1 ? 'POST /features/user' : 'GET /features/user/{id}'} over HTTP p50 / p99 (${fmt(c.http.n)} requests); ratio to raw at p99`,
+        `${fmt(c.http.p50, 2)} / ${fmt(c.http.p99, 2)} ms; ${fmt(c.ratioP99, 2)}× (p50 ${fmt(c.ratioP50, 2)}×)`,
+        '≤ 1.5× at p99',
+        verdict(c.ratioP99 <= 1.5),
+      ]);
+    }
+    mkdirSync(resultsDir, { recursive: true });
+    for (const [i, c] of cases.entries()) {
+      const file = i === 0 ? 'api-read-1x50.svg' : 'api-read-50x200.svg';
+      writeFileSync(
+        path.join(resultsDir, file),
+        latencyCdfSvg(
+          {
+            [`raw BatchGetItem (${c.keysPerRequest} keys)`]: c.samples.raw,
+            'handler in-process': c.samples.handler,
+            [`${c.entities > 1 ? 'POST' : 'GET'} /features (HTTP)`]: c.samples.http,
+          },
+          `online read, ${c.name}: latency CDF, local stack, ${c.http.n} requests each`,
+        ),
+      );
+    }
+  } finally {
+    await stack.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (wants('parquet')) {
   const n = Number(process.env.BENCH_PARQUET_ROWS ?? 1_000_000);
   process.stderr.write(`Parquet writers, ${fmt(n)} app_logs rows, snappy…\n`);

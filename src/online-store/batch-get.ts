@@ -16,6 +16,11 @@ export interface BatchGetOptions {
   readonly names?: Record<string, string>;
   /** Attempts per chunk for keys DynamoDB leaves unprocessed. @default 8 */
   readonly maxAttempts?: number;
+  /**
+   * Told of each chunk once all its keys are answered, with its keys and the items found: the caller
+   * can work on them while the other chunks are still out. @default - none
+   */
+  readonly onChunk?: (keys: readonly TileKey[], items: readonly Record<string, unknown>[]) => void;
 }
 
 /** DynamoDB's limit per BatchGetItem call. */
@@ -26,6 +31,18 @@ export async function batchGetAll(
   keys: readonly TileKey[],
   options: BatchGetOptions,
 ): Promise<Record<string, unknown>[]> {
+  const results = await Promise.all(
+    batchGetChunks(keys).map(async (part) => {
+      const items = await getChunk(doc, part, options);
+      options.onChunk?.(part, items);
+      return items;
+    }),
+  );
+  return results.flat();
+}
+
+/** The calls batchGetAll makes: the keys, each once, in order, cut into chunks of MAX_KEYS_PER_CALL. */
+export function batchGetChunks(keys: readonly TileKey[]): TileKey[][] {
   const seen = new Set<string>();
   const unique = keys.filter((k) => {
     const id = `${k.pk}\u0000${k.sk}`;
@@ -33,8 +50,7 @@ export async function batchGetAll(
     seen.add(id);
     return true;
   });
-  const results = await Promise.all(chunk(unique, MAX_KEYS_PER_CALL).map((part) => getChunk(doc, part, options)));
-  return results.flat();
+  return chunk(unique, MAX_KEYS_PER_CALL);
 }
 
 async function getChunk(doc: DynamoDBDocumentClient, keys: readonly TileKey[], options: BatchGetOptions) {

@@ -11,7 +11,7 @@ import { evaluateView, type FeatureValues, tilesToRead } from '../domain/feature
 import { tileStartMs } from '../domain/windows.js';
 import type { BatchSource } from '../features/batch-source.js';
 import { type FeatureView, LIFETIME_HOP_SECONDS } from '../features/define.js';
-import { batchGetAll } from './batch-get.js';
+import { batchGetAll, batchGetChunks } from './batch-get.js';
 import { HEAD_ATTRIBUTE, hasSketches, headFromItem, headKey, isSketch, SKETCH_SUFFIX } from './head-item.js';
 import { FRESHNESS_ATTRIBUTE, KEY, STATES_ATTRIBUTE, statesFromItem, type TileKey, tileKey } from './tile-item.js';
 
@@ -50,8 +50,26 @@ export async function readFeaturesOfEntities(
   batchSources: readonly BatchSource[] = [],
 ): Promise<Record<string, FeatureValues>[]> {
   const unique = [...new Set(entityIds)];
-  const keys = unique.flatMap((entityId) => readKeys(entityId, views, batchSources, nowMs));
-  const items = await batchGetAll(doc, keys, {
+  const keysOf = new Map(unique.map((entityId) => [entityId, readKeys(entityId, views, batchSources, nowMs)]));
+  const byKey = new Map<string, Record<string, unknown>>();
+  const item = (key: TileKey) => byKey.get(itemKey(key.pk, key.sk));
+  const values = new Map<string, Record<string, FeatureValues>>();
+  // An entity is evaluated as soon as every chunk holding its keys is answered (its keys share its
+  // partition key), so the window arithmetic of early chunks overlaps the wait for the slowest one.
+  const entityOfPk = new Map<string, string>();
+  const pendingChunks = new Map<string, number>();
+  for (const [entityId, keys] of keysOf) {
+    const pk = keys[0]?.pk;
+    if (pk !== undefined) entityOfPk.set(pk, entityId);
+  }
+  const evaluate = (entityId: string) => {
+    if (!values.has(entityId)) values.set(entityId, evaluateEntity(entityId, views, batchSources, nowMs, item));
+  };
+  const keys = [...keysOf.values()].flat();
+  for (const part of batchGetChunks(keys)) {
+    for (const pk of new Set(part.map((k) => k.pk))) pendingChunks.set(pk, (pendingChunks.get(pk) ?? 0) + 1);
+  }
+  await batchGetAll(doc, keys, {
     tableName,
     projection:
       batchSources.length > 0 ? `${KEY.partition}, ${KEY.sort}, #a, #o, #f, #fresh` : `${KEY.partition}, ${KEY.sort}, #a, #o`,
@@ -59,10 +77,17 @@ export async function readFeaturesOfEntities(
       batchSources.length > 0
         ? { '#a': STATES_ATTRIBUTE, '#o': HEAD_ATTRIBUTE, '#f': BATCH_VALUES_ATTRIBUTE, '#fresh': FRESHNESS_ATTRIBUTE }
         : { '#a': STATES_ATTRIBUTE, '#o': HEAD_ATTRIBUTE },
+    onChunk: (part, items) => {
+      for (const found of items) byKey.set(itemKey(found[KEY.partition] as string, found[KEY.sort] as string), found);
+      for (const pk of new Set(part.map((k) => k.pk))) {
+        const left = (pendingChunks.get(pk) ?? 1) - 1;
+        pendingChunks.set(pk, left);
+        const entityId = entityOfPk.get(pk);
+        if (left === 0 && entityId !== undefined) evaluate(entityId);
+      }
+    },
   });
-  const byKey = new Map(items.map((item) => [itemKey(item[KEY.partition] as string, item[KEY.sort] as string), item]));
-  const item = (key: TileKey) => byKey.get(itemKey(key.pk, key.sk));
-  const values = new Map(unique.map((entityId) => [entityId, evaluateEntity(entityId, views, batchSources, nowMs, item)]));
+  for (const entityId of unique) evaluate(entityId);
   return entityIds.map((entityId) => values.get(entityId) as Record<string, FeatureValues>);
 }
 

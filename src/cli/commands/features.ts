@@ -1,6 +1,10 @@
-/** `featurelake features <entityType> <id>`: read an entity's online features through the HTTP API. */
+/**
+ * `featurelake features <entityType> <id>…`: online features through the HTTP API — one id with
+ * GET /features/{entityType}/{id}, several with one POST /features/{entityType} (up to 100).
+ */
 import type { Command } from 'commander';
 import type { Catalog } from '../../features/define.js';
+import { parseEntitiesRequest } from '../../serving/entities-request.js';
 import { parseFeatureRequest } from '../../serving/feature-request.js';
 import { runtimeError, unreachableReason, usageError } from '../errors.js';
 import { type FeatureResponse, renderFeatureTable } from '../feature-table.js';
@@ -17,52 +21,70 @@ interface FeaturesOptions {
   timeout: number;
 }
 
-async function features(catalog: Catalog, entityType: string, id: string, options: FeaturesOptions): Promise<void> {
+async function features(catalog: Catalog, entityType: string, ids: string[], options: FeaturesOptions): Promise<void> {
   // Check against the catalog first: a typo is an argument error, not a trip to the API.
+  const many = ids.length > 1;
+  const body = JSON.stringify({ ids, ...(options.views ? { views: options.views } : {}) });
   const query = options.views ? { views: options.views.join(',') } : {};
-  const checked = parseFeatureRequest(catalog.featureViews, { entityType, entityId: id }, query, catalog.batchSources);
+  const checked = many
+    ? parseEntitiesRequest(catalog.featureViews, { entityType }, null, body, catalog.batchSources)
+    : parseFeatureRequest(catalog.featureViews, { entityType, entityId: ids[0] }, query, catalog.batchSources);
   if (!checked.ok) {
     const { field, message, allowed } = checked.error.body;
-    const flag = field === 'views' ? '--views' : `<${field}>`;
+    const flag = field === 'views' ? '--views' : field.startsWith('ids') || field === 'entityId' ? '<id>' : `<${field}>`;
     throw usageError(`${flag}: ${message}${allowed ? ` (allowed: ${allowed.join(', ')})` : ''}`);
   }
   const api = resolveApiTarget(options);
-  const url = `${api.url}/features/${encodeURIComponent(entityType)}/${encodeURIComponent(id)}${
-    options.views ? `?views=${encodeURIComponent(options.views.join(','))}` : ''
-  }`;
+  const url = many
+    ? `${api.url}/features/${encodeURIComponent(entityType)}`
+    : `${api.url}/features/${encodeURIComponent(entityType)}/${encodeURIComponent(ids[0] as string)}${
+        options.views ? `?views=${encodeURIComponent(options.views.join(','))}` : ''
+      }`;
   let response: Response;
   try {
-    response = await fetch(url, {
-      headers: { accept: 'application/json', ...(api.key ? { 'x-api-key': api.key } : {}) },
-      signal: AbortSignal.timeout(options.timeout),
-    });
+    const headers = { accept: 'application/json', ...(api.key ? { 'x-api-key': api.key } : {}) };
+    response = await fetch(
+      url,
+      many
+        ? {
+            method: 'POST',
+            headers: { ...headers, 'content-type': 'application/json' },
+            body,
+            signal: AbortSignal.timeout(options.timeout),
+          }
+        : { headers, signal: AbortSignal.timeout(options.timeout) },
+    );
   } catch (error) {
     throw runtimeError(`cannot reach the feature API at ${api.url} (${unreachableReason(error) ?? (error as Error).message})`);
   }
   const text = await response.text();
-  let body: unknown;
+  let answer: unknown;
   try {
-    body = JSON.parse(text);
+    answer = JSON.parse(text);
   } catch {
-    body = undefined;
+    answer = undefined;
   }
   if (!response.ok) {
-    const message = (body as { message?: string } | undefined)?.message ?? text.slice(0, 200);
+    const message = (answer as { message?: string } | undefined)?.message ?? text.slice(0, 200);
     const hint = response.status === 403 || response.status === 401 ? ' — check --api-key / FEATURELAKE_API_KEY' : '';
     throw runtimeError(`feature API at ${api.url} answered ${response.status}: ${message}${hint}`);
   }
-  if (body === undefined) throw runtimeError(`feature API at ${api.url} answered with non-JSON: ${text.slice(0, 200)}`);
-  process.stdout.write(options.json ? `${JSON.stringify(body, null, 2)}\n` : renderFeatureTable(body as FeatureResponse));
+  if (answer === undefined) throw runtimeError(`feature API at ${api.url} answered with non-JSON: ${text.slice(0, 200)}`);
+  if (options.json) process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
+  else if (many) process.stdout.write((answer as { entities: FeatureResponse[] }).entities.map(renderFeatureTable).join('\n'));
+  else process.stdout.write(renderFeatureTable(answer as FeatureResponse));
 }
 
 export function registerFeatures(program: Command, catalog: Catalog): void {
   const { featureViews } = catalog;
   program
     .command('features')
-    .summary("print an entity's online features from the HTTP API")
-    .description('Read the online features of one entity from the HTTP API (GET /features/{entityType}/{id}).')
+    .summary('print the online features of one or more entities from the HTTP API')
+    .description(
+      'Read the online features of one entity (GET /features/{entityType}/{id}) or of up to 100 in one request (POST /features/{entityType}) from the HTTP API.',
+    )
     .argument('<entityType>', `entity type (${[...new Set(featureViews.map((v) => v.entity.name))].join(', ')})`)
-    .argument('<id>', 'entity id, e.g. user_000001')
+    .argument('<id...>', 'entity ids, e.g. user_000001 user_000002 (up to 100: one request, one batched read)')
     .option(
       '--views <a,b>',
       `feature views to read (default: all of the entity's: ${featureViews.map((v) => v.name).join(', ')})`,
@@ -73,5 +95,5 @@ export function registerFeatures(program: Command, catalog: Catalog): void {
     .option('--json', 'print the raw JSON response')
     .addOption(stateDirOption())
     .option('--timeout <ms>', 'give up on the API after this long', positiveInteger, 10_000)
-    .action((entityType: string, id: string, options: FeaturesOptions) => features(catalog, entityType, id, options));
+    .action((entityType: string, ids: string[], options: FeaturesOptions) => features(catalog, entityType, ids, options));
 }

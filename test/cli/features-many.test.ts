@@ -1,0 +1,77 @@
+/** `featurelake features <entityType> <id> <id>…`: several ids go in one POST /features/{entityType}. */
+
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderFeatureTable } from '../../src/cli/feature-table.js';
+import { runCli } from './support.js';
+
+const entry = (entityId: string, events: number) => ({
+  entityType: 'user',
+  entityId,
+  asOf: '2025-01-01T12:00:00.000Z',
+  views: {
+    user_clickstream: { features: { events_1h: events }, freshness: { events_1h: '2025-01-01T11:59:30.000Z' } },
+  },
+});
+const RESPONSE = {
+  entityType: 'user',
+  asOf: '2025-01-01T12:00:00.000Z',
+  entities: [entry('user_000042', 12), entry('a,b', 0)],
+};
+
+const requests: { method: string; url: string; body: string }[] = [];
+let server: http.Server;
+let apiUrl = '';
+const dir = mkdtempSync(path.join(tmpdir(), 'featurelake-features-many-'));
+
+beforeAll(async () => {
+  server = http.createServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    requests.push({ method: req.method ?? '', url: req.url ?? '', body });
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(RESPONSE));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('featurelake features with several ids', () => {
+  it('sends one POST /features/{type} with the ids and views, and prints a table per entity', async () => {
+    const args = ['features', 'user', 'user_000042', 'a,b', '--views', 'user_clickstream', '--api-url', apiUrl];
+    const result = await runCli([...args, '--api-key', 'k'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({ method: 'POST', url: '/features/user' });
+    expect(JSON.parse(requests[0]?.body ?? '')).toEqual({ ids: ['user_000042', 'a,b'], views: ['user_clickstream'] });
+    expect(result.stdout).toBe(RESPONSE.entities.map(renderFeatureTable).join('\n'));
+  });
+
+  it('--json prints the raw response', async () => {
+    const result = await runCli(['features', 'user', 'x', 'y', '--json', '--api-url', apiUrl, '--api-key', 'k'], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(RESPONSE);
+  });
+
+  it('refuses more than 100 ids, or an unknown view, before calling the API (exit 2)', async () => {
+    const before = requests.length;
+    const ids = Array.from({ length: 101 }, (_, i) => `u${i}`);
+    const tooMany = await runCli(['features', 'user', ...ids, '--api-url', apiUrl], { cwd: dir });
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.stderr).toMatch(/<id>: at most 100 ids/);
+    const badView = await runCli(['features', 'user', 'a', 'b', '--views', 'nope', '--api-url', apiUrl], { cwd: dir });
+    expect(badView.code).toBe(2);
+    expect(badView.stderr).toMatch(/--views: .*unknown: nope/);
+    expect(requests.length).toBe(before);
+  });
+});
