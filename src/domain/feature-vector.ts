@@ -5,7 +5,7 @@
 import type { FeatureView, TrendFeature, Window } from '../features/define.js';
 import { featureName } from '../features/define.js';
 import { type AggregationState, type FeatureValue, opsOf } from '../features/kinds/index.js';
-import { windowTileStarts } from './windows.js';
+import { type TileRef, windowTiles } from './windows.js';
 
 export interface FeatureValues {
   /** Feature name → value (each kind in src/features/kinds/ says its default for an empty window). */
@@ -14,21 +14,18 @@ export interface FeatureValues {
   readonly freshness: Record<string, string | null>;
 }
 
-export interface TileRef {
-  readonly hopSeconds: number;
-  readonly startMs: number;
-}
+export type { TileRef } from './windows.js';
 
 /** Every tile a view's windows read at `nowMs`, each once. */
 export function tilesToRead(view: FeatureView, nowMs: number): TileRef[] {
   const seen = new Set<string>();
   const refs: TileRef[] = [];
   for (const window of view.windows) {
-    for (const startMs of windowTileStarts(nowMs, window)) {
-      const id = `${window.hopSeconds}:${startMs}`;
+    for (const ref of windowTiles(nowMs, window)) {
+      const id = `${ref.hopSeconds}:${ref.startMs}`;
       if (seen.has(id)) continue;
       seen.add(id);
-      refs.push({ hopSeconds: window.hopSeconds, startMs });
+      refs.push(ref);
     }
   }
   return refs;
@@ -40,8 +37,8 @@ export type TileLookup = (hopSeconds: number, startMs: number) => readonly (Aggr
 function windowStates(view: FeatureView, window: Window, nowMs: number, lookup: TileLookup): AggregationState[] {
   const ops = view.aggregations.map(opsOf);
   const totals = ops.map((o) => o.empty());
-  for (const startMs of windowTileStarts(nowMs, window)) {
-    const states = lookup(window.hopSeconds, startMs);
+  for (const { hopSeconds, startMs } of windowTiles(nowMs, window)) {
+    const states = lookup(hopSeconds, startMs);
     if (!states) continue;
     ops.forEach((o, i) => {
       const state = states[i];

@@ -114,6 +114,12 @@ export interface WindowSpec {
    * view of several windows stays within MAX_TILES_PER_VIEW; none for a lifetime window
    */
   readonly hop?: Duration;
+  /**
+   * Hierarchical tiles: the old edge steps by this finer width while the body is read in hop-wide
+   * tiles (a 90-day window with 10-day tiles and 1-day edges reads at most 9 + 10 tiles, and is
+   * exact to the day). Divides the hop. @default the hop: one width
+   */
+  readonly edge?: Duration;
 }
 
 /**
@@ -173,6 +179,8 @@ export interface Window {
   readonly name: string;
   readonly lengthSeconds: number;
   readonly hopSeconds: number;
+  /** Width of the tiles at the window's old edge: the hop, or a finer width (hierarchical tiles). */
+  readonly edgeSeconds: number;
 }
 
 /** A validated feature view with durations resolved; what the rest of the code consumes. */
@@ -181,7 +189,7 @@ export interface FeatureView extends Omit<FeatureViewSpec, 'windows' | 'ttl' | '
   readonly ratios: readonly RatioFeature[];
   readonly trends: readonly TrendFeature[];
   readonly ttlSeconds: number;
-  /** Distinct tile widths, ascending: one tile per hop per entity is written. */
+  /** Distinct tile widths (hops and edges), ascending: one tile per width per entity is written. */
   readonly hopsSeconds: readonly number[];
   readonly longestWindowSeconds: number;
 }
@@ -273,8 +281,13 @@ export function defineFeatureView(spec: FeatureViewSpec): FeatureView {
     if (windowNames.has(w.name)) fail(`window "${w.name}" is declared twice`);
     windowNames.add(w.name);
     if (w.length === 'lifetime') {
-      if (w.hop !== undefined) fail(`window "${w.name}": a lifetime window has no hop`);
-      return { name: w.name, lengthSeconds: Number.POSITIVE_INFINITY, hopSeconds: LIFETIME_HOP_SECONDS };
+      if (w.hop !== undefined || w.edge !== undefined) fail(`window "${w.name}": a lifetime window has no hop`);
+      return {
+        name: w.name,
+        lengthSeconds: Number.POSITIVE_INFINITY,
+        hopSeconds: LIFETIME_HOP_SECONDS,
+        edgeSeconds: LIFETIME_HOP_SECONDS,
+      };
     }
     const lengthSeconds = parseDuration(w.length);
     const hopSeconds = w.hop === undefined ? defaultHopSeconds(lengthSeconds) : parseDuration(w.hop);
@@ -293,7 +306,14 @@ export function defineFeatureView(spec: FeatureViewSpec): FeatureView {
     if (86_400 % hopSeconds !== 0 && hopSeconds % 86_400 !== 0) {
       fail(`window "${w.name}": hop ${w.hop} must divide a day (or be whole days) so tiles align to UTC days`);
     }
-    return { name: w.name, lengthSeconds, hopSeconds };
+    const edgeSeconds = w.edge === undefined ? hopSeconds : parseDuration(w.edge);
+    if (edgeSeconds > hopSeconds || hopSeconds % edgeSeconds !== 0) {
+      fail(`window "${w.name}": edge ${w.edge} must divide the hop (${hopSeconds} s)`);
+    }
+    if (86_400 % edgeSeconds !== 0 && edgeSeconds % 86_400 !== 0) {
+      fail(`window "${w.name}": edge ${w.edge} must divide a day (or be whole days) so tiles align to UTC days`);
+    }
+    return { name: w.name, lengthSeconds, hopSeconds, edgeSeconds };
   });
   // A lifetime tile never expires; the ttl is about the others.
   const longestWindowSeconds = Math.max(
@@ -301,10 +321,13 @@ export function defineFeatureView(spec: FeatureViewSpec): FeatureView {
     ...windows.filter((w) => w.hopSeconds !== LIFETIME_HOP_SECONDS).map((w) => w.lengthSeconds),
   );
   // Tiles of one width are shared: per width, the longest window of that width decides how many are read.
-  const tilesRead = [...new Set(windows.map((w) => w.hopSeconds))].reduce((total, hop) => {
-    const longest = Math.max(...windows.filter((w) => w.hopSeconds === hop).map((w) => w.lengthSeconds));
-    return total + (hop === LIFETIME_HOP_SECONDS ? 1 : longest / hop + 1);
-  }, 0);
+  const tilesRead =
+    [...new Set(windows.map((w) => w.hopSeconds))].reduce((total, hop) => {
+      const longest = Math.max(...windows.filter((w) => w.hopSeconds === hop).map((w) => w.lengthSeconds));
+      return total + (hop === LIFETIME_HOP_SECONDS ? 1 : longest / hop + 1);
+    }, 0) +
+    // Hierarchical windows: at most hop/edge − 1 edge tiles each.
+    windows.reduce((total, w) => total + (w.edgeSeconds === w.hopSeconds ? 0 : w.hopSeconds / w.edgeSeconds - 1), 0);
   if (tilesRead > MAX_TILES_PER_VIEW) {
     fail(`its windows read ${tilesRead} tiles per request; at most ${MAX_TILES_PER_VIEW} (coarser hops, or fewer widths)`);
   }
@@ -339,7 +362,7 @@ export function defineFeatureView(spec: FeatureViewSpec): FeatureView {
     trends,
     ttlSeconds,
     longestWindowSeconds,
-    hopsSeconds: [...new Set(windows.map((w) => w.hopSeconds))].sort((a, b) => a - b),
+    hopsSeconds: [...new Set(windows.flatMap((w) => [w.hopSeconds, w.edgeSeconds]))].sort((a, b) => a - b),
   };
 }
 

@@ -104,7 +104,8 @@ function readReach(view: FeatureView): Map<number, number> {
   const reach = new Map<number, number>();
   for (const w of view.windows) {
     const r = w.hopSeconds === LIFETIME_HOP_SECONDS ? Number.POSITIVE_INFINITY : w.lengthSeconds + w.hopSeconds;
-    reach.set(w.hopSeconds, Math.max(reach.get(w.hopSeconds) ?? 0, r));
+    // A hierarchical window reads its edge tiles as far back as its hop-wide ones.
+    for (const width of new Set([w.hopSeconds, w.edgeSeconds])) reach.set(width, Math.max(reach.get(width) ?? 0, r));
   }
   return reach;
 }

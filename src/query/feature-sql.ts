@@ -161,9 +161,9 @@ export function partitionsFor(fromMs: number, toMs: number, options: Pick<Featur
 export const timestampLiteral = (ms: number): string =>
   `TIMESTAMP '${new Date(ms).toISOString().replace('T', ' ').replace('Z', '')}'`;
 
-/** The window's oldest window time at the row's time, ms: floor((T − L) / H) · H (DOUBLE, exact below 2^53). */
+/** The window's oldest window time at the row's time, ms: floor((T − L) / E) · E, E its edge width (DOUBLE, exact below 2^53). */
 function windowStartSql(window: Window, asOfMs: string): string {
-  const hopMs = window.hopSeconds * 1000;
+  const hopMs = window.edgeSeconds * 1000;
   return `floor(CAST(${asOfMs} - ${window.lengthSeconds * 1000} AS DOUBLE) / ${hopMs}) * ${hopMs}`;
 }
 

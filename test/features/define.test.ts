@@ -64,7 +64,7 @@ describe('defineCatalog', () => {
 });
 
 describe('windows', () => {
-  const withWindows = (windows: { name: string; length: string; hop?: string }[]) =>
+  const withWindows = (windows: { name: string; length: string; hop?: string; edge?: string }[]) =>
     defineFeatureView({
       name: 'v',
       description: '',
@@ -120,9 +120,27 @@ describe('windows', () => {
       { name: '1h', length: '1h', hop: '10m' },
       { name: 'lifetime', length: 'lifetime' },
     ]);
-    expect(view.windows[1]).toEqual({ name: 'lifetime', lengthSeconds: Number.POSITIVE_INFINITY, hopSeconds: 0 });
+    expect(view.windows[1]).toEqual({ name: 'lifetime', lengthSeconds: Number.POSITIVE_INFINITY, hopSeconds: 0, edgeSeconds: 0 });
     expect(view.longestWindowSeconds).toBe(3_600);
     expect(() => withWindows([{ name: 'lifetime', length: 'lifetime', hop: '1d' }])).toThrow(/a lifetime window has no hop/);
+  });
+
+  describe('hierarchical windows (edge tiles finer than the hop)', () => {
+    it('takes a 90-day window exact to the day within the tile budget, and writes both widths', () => {
+      const view = withWindows([{ name: '90d', length: '90d', hop: '10d', edge: '1d' }]);
+      expect(view.windows[0]).toEqual({ name: '90d', lengthSeconds: 90 * 86_400, hopSeconds: 10 * 86_400, edgeSeconds: 86_400 });
+      expect(view.hopsSeconds).toEqual([86_400, 10 * 86_400]);
+      // Without edges, exact to the day would read 91 daily tiles: over the budget.
+      expect(() => withWindows([{ name: '90d', length: '90d', hop: '1d' }])).toThrow(/reads 91 tiles/);
+    });
+
+    it.each([
+      [{ hop: '10d', edge: '3d' }, /edge 3d must divide the hop/],
+      [{ length: '10d', hop: '1d', edge: '2d' }, /edge 2d must divide the hop/],
+      [{ hop: '10d', edge: '7h' }, /must divide/],
+    ])('refuses %j', (spec, message) => {
+      expect(() => withWindows([{ name: '90d', length: '90d', ...spec } as never])).toThrow(message);
+    });
   });
 });
 

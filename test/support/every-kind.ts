@@ -4,7 +4,7 @@ import { defineFeatureView, type FeatureView } from '../../src/features/define.j
 
 const purchase = { field: 'event_type', equals: 'purchase' } as const;
 
-/** Every kind, a filter, a ratio and a trend, over a 10-minute, an hour, a day and a lifetime window. */
+/** Every kind, a filter, a ratio and a trend, over a 10-minute, an hour, a day, a two-day (hierarchical) and a lifetime window. */
 export const everyKind: FeatureView = defineFeatureView({
   name: 'every_kind',
   description: 'Every aggregation kind, for the offline tests.',
@@ -14,6 +14,8 @@ export const everyKind: FeatureView = defineFeatureView({
     { name: '10m', length: '10m', hop: '1m' },
     { name: '1h', length: '1h', hop: '10m' },
     { name: '1d', length: '1d' },
+    // Hierarchical: 12-hour tiles for the body, hourly ones at the old edge.
+    { name: '2d', length: '2d', hop: '12h', edge: '1h' },
     { name: 'all', length: 'lifetime' },
   ],
   ttl: '9d',

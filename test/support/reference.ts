@@ -22,7 +22,8 @@ export function referenceFeatures(view: FeatureView, given: readonly ReferenceEv
   const features: Record<string, unknown> = {};
   const freshness: Record<string, string | null> = {};
   for (const window of view.windows) {
-    const hopMs = window.hopSeconds * 1000;
+    // The old edge steps by the edge width (the hop, unless the window has finer edge tiles).
+    const hopMs = window.edgeSeconds * 1000;
     // A lifetime window (hop 0) holds every event up to now.
     const startMs = hopMs === 0 ? Number.NEGATIVE_INFINITY : Math.floor((nowMs - window.lengthSeconds * 1000) / hopMs) * hopMs;
     const inWindow = events.filter((e) => e.eventTimeMs >= startMs && e.eventTimeMs <= nowMs);
