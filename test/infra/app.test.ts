@@ -61,9 +61,13 @@ describe('synthTemplate', () => {
         onFailureBucket: aggregator?.env.QUARANTINE_BUCKET,
       }),
     ]);
-    expect(model.api?.routes).toEqual([
-      expect.objectContaining({ method: 'GET', resourcePath: '/features/{entityType}/{entityId}', apiKeyRequired: true }),
-    ]);
+    expect(model.api?.routes).toHaveLength(2);
+    expect(model.api?.routes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ method: 'GET', resourcePath: '/features/{entityType}/{entityId}', apiKeyRequired: true }),
+        expect.objectContaining({ method: 'POST', resourcePath: '/features/{entityType}', apiKeyRequired: true }),
+      ]),
+    );
     expect(model.api?.throttle).toEqual(config.api.throttle);
     expect(model.api?.quota).toEqual(config.api.quota);
   });
