@@ -21,15 +21,20 @@ import { STATES_ATTRIBUTE } from '../src/online-store/tile-item.js';
 import { workloads } from '../src/workloads/index.js';
 import { summarize } from './stats.js';
 
-export async function loadDemoData(stack: LocalStack, events: number, users: number) {
+/** Sends `events` clickstream events of `users` users, spread over the `spanMs` before now, through the stack; waits for the pipeline. */
+async function sendClickstream(
+  stack: LocalStack,
+  catalog: Catalog,
+  options: { events: number; users: number; spanMs: number; seed: number; drainMs: number },
+) {
   const session = await SendSession.open(
     { streamName: stack.info.resources.streamName, env: stack.clientEnv, endpoint: stack.info.endpoints.kinesis },
-    { catalog: exampleCatalog, concurrency: 4 },
+    { catalog, concurrency: 4 },
   );
-  const spanMs = 6 * 3_600_000;
+  const { events, users, spanMs, seed } = options;
   for (const event of workloads.clickstream?.generate({
     events,
-    seed: 1,
+    seed,
     entities: users,
     startMs: Date.now() - spanMs,
     ratePerSecond: events / (spanMs / 1000),
@@ -37,7 +42,11 @@ export async function loadDemoData(stack: LocalStack, events: number, users: num
     await session.add(JSON.stringify(event), event, 'bench');
   }
   await session.finish();
-  await stack.drain(600_000);
+  await stack.drain(options.drainMs);
+}
+
+export async function loadDemoData(stack: LocalStack, events: number, users: number) {
+  await sendClickstream(stack, exampleCatalog, { events, users, spanMs: 6 * 3_600_000, seed: 1, drainMs: 600_000 });
 }
 
 export async function benchApiLatency(stack: LocalStack, users: number, requests: number) {
@@ -166,22 +175,7 @@ export function benchReadCatalog() {
 
 /** Clickstream events of `users` users over the last 23 hours (inside dev's 24 h lateness), through the stream. */
 export async function loadBenchReadData(stack: LocalStack, catalog: Catalog, events: number, users: number) {
-  const session = await SendSession.open(
-    { streamName: stack.info.resources.streamName, env: stack.clientEnv, endpoint: stack.info.endpoints.kinesis },
-    { catalog, concurrency: 4 },
-  );
-  const spanMs = 23 * 3_600_000;
-  for (const event of workloads.clickstream?.generate({
-    events,
-    seed: 8,
-    entities: users,
-    startMs: Date.now() - spanMs,
-    ratePerSecond: events / (spanMs / 1000),
-  }) ?? []) {
-    await session.add(JSON.stringify(event), event, 'bench');
-  }
-  await session.finish();
-  await stack.drain(900_000);
+  await sendClickstream(stack, catalog, { events, users, spanMs: 23 * 3_600_000, seed: 8, drainMs: 900_000 });
 }
 
 export interface ReadCase {
