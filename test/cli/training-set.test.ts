@@ -56,24 +56,15 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
+/** `featurelake training-set --view user_clickstream …` */
+const trainingSet = (...args: string[]) => runCli(['training-set', '--view', 'user_clickstream', ...args]);
+/** The catalog label over [from, to). */
+const purchases = (from = FROM, to = TO) => ['--labels', 'purchase_within_1h', '--from', from, '--to', to];
+
 describe('featurelake training-set', () => {
   it('writes a Parquet file: a row per page view of the day, labelled by the next hour, with every feature', async () => {
     const out = path.join(work, 'train.parquet');
-    const result = await runCli([
-      'training-set',
-      '--view',
-      'user_clickstream',
-      '--labels',
-      'purchase_within_1h',
-      '--from',
-      FROM,
-      '--to',
-      TO,
-      '--lake-dir',
-      lake,
-      '--out',
-      out,
-    ]);
+    const result = await trainingSet(...purchases(), '--lake-dir', lake, '--out', out);
     expect(result.code, result.stderr).toBe(0);
 
     // Independently: page views in [FROM, TO) whose next hour is inside the data, one per (user, instant).
@@ -118,17 +109,7 @@ describe('featurelake training-set', () => {
     const labels = path.join(work, 'labels.csv');
     writeFileSync(labels, 'user_id,event_timestamp,churned\nuser_000001,2025-03-02T06:00:00Z,1\nnobody,2025-03-02T07:00:00Z,0\n');
     const out = path.join(work, 'train.csv');
-    const result = await runCli([
-      'training-set',
-      '--view',
-      'user_clickstream',
-      '--labels',
-      labels,
-      '--lake-dir',
-      lake,
-      '--out',
-      out,
-    ]);
+    const result = await trainingSet('--labels', labels, '--lake-dir', lake, '--out', out);
     expect(result.code, result.stderr).toBe(0);
     const rows = await duckdbQuery(`SELECT user_id, churned, events_24h FROM read_csv(${sqlString(out)}, header = true)`);
     const t = Date.parse('2025-03-02T06:00:00Z');
@@ -147,17 +128,7 @@ describe('featurelake training-set', () => {
     try {
       const local = path.join(work, 'local.parquet');
       const remote = path.join(work, 'athena.parquet');
-      const args = [
-        'training-set',
-        '--view',
-        'user_clickstream',
-        '--labels',
-        'purchase_within_1h',
-        '--from',
-        '2025-03-02T10:00:00Z',
-        '--to',
-        '2025-03-02T12:00:00Z',
-      ];
+      const args = ['training-set', '--view', 'user_clickstream', ...purchases('2025-03-02T10:00:00Z', '2025-03-02T12:00:00Z')];
       const onLake = await runCli([...args, '--lake-dir', lake, '--out', local]);
       expect(onLake.code, onLake.stderr).toBe(0);
       const onAthena = await runCli([...args, '--athena', '--out', remote], {
@@ -192,18 +163,7 @@ describe('featurelake training-set', () => {
   }, 60_000);
 
   it('prints its SQL', async () => {
-    const result = await runCli([
-      'training-set',
-      '--view',
-      'user_clickstream',
-      '--labels',
-      'purchase_within_1h',
-      '--from',
-      FROM,
-      '--to',
-      TO,
-      '--print-sql',
-    ]);
+    const result = await trainingSet(...purchases(), '--print-sql');
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^WITH spine AS \(/);
     expect(result.stdout).toContain('FROM "clickstream"');
@@ -234,20 +194,36 @@ describe('featurelake training-set', () => {
     expect(result.stderr).toMatch(message);
   });
 
+  it.each([
+    ['binary garbage named .csv', 'garbage.csv', Buffer.from([0, 159, 146, 150, 255, 0, 1, 2, 10, 0, 255, 254])],
+    ['an empty CSV', 'empty.csv', ''],
+    ['a truncated Parquet file', 'truncated.parquet', Buffer.from('PAR1\u0000\u0001garbage')],
+  ])('refuses %s as labels with exit 2, naming the flag and the file', async (_what, name, content) => {
+    const labels = path.join(work, name);
+    writeFileSync(labels, content);
+    const result = await trainingSet('--labels', labels, '--lake-dir', lake, '--out', path.join(work, 'x.csv'));
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`--labels ${labels.replaceAll('.', '\\.')}|labels have no`));
+  });
+
+  it('refuses a time column that holds no timestamps, naming it', async () => {
+    const labels = path.join(work, 'bad-times.csv');
+    writeFileSync(labels, 'user_id,event_timestamp\nuser_000001,yesterday-ish\n');
+    const result = await trainingSet('--labels', labels, '--lake-dir', lake, '--out', path.join(work, 'x.csv'));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/column event_timestamp \(timestamps\)/);
+  });
+
+  it('refuses a labels table the engine does not know, naming it', async () => {
+    const result = await trainingSet('--labels-table', 'no_such_table', '--lake-dir', lake, '--out', path.join(work, 'x.csv'));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--labels-table no_such_table: .*no_such_table/);
+  });
+
   it('refuses labels without the entity key of a view, naming the column', async () => {
     const labels = path.join(work, 'bad-labels.csv');
     writeFileSync(labels, 'customer,event_timestamp\nc1,2025-03-02T06:00:00Z\n');
-    const result = await runCli([
-      'training-set',
-      '--view',
-      'user_clickstream',
-      '--labels',
-      labels,
-      '--lake-dir',
-      lake,
-      '--out',
-      path.join(work, 'x.csv'),
-    ]);
+    const result = await trainingSet('--labels', labels, '--lake-dir', lake, '--out', path.join(work, 'x.csv'));
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/no column user_id, the key of user/);
   });

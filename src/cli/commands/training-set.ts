@@ -60,15 +60,27 @@ function streamRows(catalog: Catalog, options: TrainingSetOptions): LabelRows | 
 }
 
 /** A table of labels: its columns and the span of its times, read through the engine. */
-async function tableRows(target: LakeTarget, relation: string, options: TrainingSetOptions): Promise<LabelRows> {
-  const columns = (await target.run(`SELECT * FROM ${relation} LIMIT 0`)).columns;
+/** Runs `work`; an engine error becomes a usage error saying which input it is about (the user's file or table). */
+async function blaming<T>(input: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if ((error as { exitCode?: number }).exitCode !== undefined) throw error;
+    throw usageError(`${input}: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+async function tableRows(target: LakeTarget, relation: string, input: string, options: TrainingSetOptions): Promise<LabelRows> {
+  const columns = (await blaming(input, () => target.run(`SELECT * FROM ${relation} LIMIT 0`))).columns;
   if (!columns.includes(options.timeColumn)) {
     throw usageError(
       `the labels have no column ${options.timeColumn} (columns: ${columns.join(', ')}); name it with --time-column`,
     );
   }
   const time = epochMs(`CAST(${ident(options.timeColumn)} AS TIMESTAMP)`);
-  const span = await target.run(`SELECT min(${time}) AS lo, max(${time}) AS hi, count(*) AS n FROM ${relation}`);
+  const span = await blaming(`${input}, column ${options.timeColumn} (timestamps)`, () =>
+    target.run(`SELECT min(${time}) AS lo, max(${time}) AS hi, count(*) AS n FROM ${relation}`),
+  );
   const row = span.rows[0] ?? {};
   if (Number(row.n ?? 0) === 0) throw usageError('the labels have no rows');
   return {
@@ -120,7 +132,8 @@ async function trainingSet(catalog: Catalog, options: TrainingSetOptions): Promi
   await withTarget(catalog, options, async (target) => {
     let rows = stream;
     if (!rows) {
-      let relation = ident(options.labelsTable ?? 'labels');
+      let relation: string;
+      let input: string;
       if (options.labels !== undefined) {
         if (target.engine === 'athena') {
           throw usageError('--labels <file> reads a local file: on Athena, load it as a table and pass --labels-table');
@@ -128,9 +141,13 @@ async function trainingSet(catalog: Catalog, options: TrainingSetOptions): Promi
         const file = path.resolve(options.labels);
         const reader = file.toLowerCase().endsWith('.parquet') ? 'read_parquet' : 'read_csv';
         relation = ident('__labels');
-        await target.run(`CREATE OR REPLACE VIEW ${relation} AS SELECT * FROM ${reader}(${literal(file)})`);
+        input = `--labels ${options.labels}`;
+        await blaming(input, () => target.run(`CREATE OR REPLACE VIEW ${relation} AS SELECT * FROM ${reader}(${literal(file)})`));
+      } else {
+        relation = ident(options.labelsTable as string);
+        input = `--labels-table ${options.labelsTable}`;
       }
-      rows = await tableRows(target, relation, options);
+      rows = await tableRows(target, relation, input, options);
     }
     let sql: string;
     try {
