@@ -312,9 +312,11 @@ if (wants('units')) {
       ]);
     }
     const servingPerMillion = cost.servingPerMillionRequests(reads.readUnitsPerRequest, prod.api.memoryMb);
+    // Beside it, the same model fed with the raw read of the layout before's keys, measured above.
+    const rawServingPerMillion = cost.servingPerMillionRequests(reads.rawReadUnitsPerRequest, prod.api.memoryMb);
     rows.push([
-      'serving: $ per million GET /features (DynamoDB reads, API Gateway REST, Lambda)',
-      `${fmt(servingPerMillion, 2)}`,
+      'serving: $ per million GET /features (DynamoDB reads, API Gateway REST, Lambda): ours vs the raw read of the layout before',
+      `${fmt(servingPerMillion, 2)} vs ${fmt(rawServingPerMillion, 2)} (${fmt(servingPerMillion / rawServingPerMillion, 3)}×)`,
       'model',
       '—',
     ]);
