@@ -20,7 +20,8 @@
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Aggregation, FeatureView } from '../features/define.js';
-import { type AggregationState, opsOf } from '../features/kinds/index.js';
+import type { AggregationState } from '../features/kinds/index.js';
+import { STATES_ATTRIBUTE, statesFromItem, statesToAttribute, VERSION_ATTRIBUTE, watermarkAttribute } from './tile-item.js';
 
 export const HEAD_SORT_SUFFIX = '#head';
 export const HEAD_ATTRIBUTE = 'o';
@@ -74,24 +75,14 @@ const reviver = (_: string, value: unknown) =>
 type StoredTile = { h: number; s: number; a: Record<string, Record<string, unknown>>; wm?: Record<string, string> };
 
 function encodeTile(view: FeatureView, tile: HeadTile): StoredTile {
-  const a: Record<string, Record<string, unknown>> = {};
-  view.aggregations.forEach((agg, i) => {
-    const state = tile.states[i];
-    if (state && state.n > 0 && !isSketch(agg)) a[agg.name] = opsOf(agg).encode(state);
-  });
-  return { h: tile.h, s: tile.s, a };
+  return { h: tile.h, s: tile.s, a: statesToAttribute(view, tile.states, (agg) => !isSketch(agg)) };
 }
 
 function decodeTile(view: FeatureView, stored: StoredTile): HeadTile {
-  return {
-    h: stored.h,
-    s: stored.s,
-    states: view.aggregations.map((agg) => {
-      const state = stored.a[agg.name];
-      return state === undefined ? undefined : opsOf(agg).decode(state);
-    }),
-  };
+  return { h: stored.h, s: stored.s, states: statesFromItem(view, { [STATES_ATTRIBUTE]: stored.a }) };
 }
+
+const WATERMARK_PREFIX = watermarkAttribute('');
 
 /** The head's tiles as its binary attribute. */
 export function encodeHeadTiles(view: FeatureView, open: readonly HeadTile[], closed: readonly ClosedTile[]): Uint8Array {
@@ -110,11 +101,12 @@ export function headFromItem(view: FeatureView, item: Record<string, unknown> | 
     ? (JSON.parse(inflateRawSync(bytes).toString('utf8'), reviver) as { o: StoredTile[]; c: StoredTile[] })
     : { o: [], c: [] };
   const watermarks: Record<string, string> = {};
-  for (const [name, value] of Object.entries(item)) if (name.startsWith('wm#')) watermarks[name.slice(3)] = value as string;
+  for (const [name, value] of Object.entries(item))
+    if (name.startsWith(WATERMARK_PREFIX)) watermarks[name.slice(WATERMARK_PREFIX.length)] = value as string;
   return {
     open: body.o.map((t) => decodeTile(view, t)),
     closed: body.c.map((t) => ({ ...decodeTile(view, t), wm: t.wm ?? {} })),
-    version: Number(item.v ?? 0),
+    version: Number(item[VERSION_ATTRIBUTE] ?? 0),
     watermarks,
   };
 }
