@@ -55,6 +55,9 @@ describe('featurelake features with several ids', () => {
     expect(requests[0]).toMatchObject({ method: 'POST', url: '/features/user' });
     expect(JSON.parse(requests[0]?.body ?? '')).toEqual({ ids: ['user_000042', 'a,b'], views: ['user_clickstream'] });
     expect(result.stdout).toBe(RESPONSE.entities.map(renderFeatureTable).join('\n'));
+    // Independently of the renderer: both entities, in order, each with its own value.
+    expect(result.stdout.indexOf('user_000042')).toBeLessThan(result.stdout.indexOf('a,b'));
+    expect(result.stdout).toMatch(/events_1h\s+12\s+30s ago[\s\S]*events_1h\s+0\s+30s ago/);
   });
 
   it('--json prints the raw response', async () => {
@@ -72,6 +75,29 @@ describe('featurelake features with several ids', () => {
     const badView = await runCli(['features', 'user', 'a', 'b', '--views', 'nope', '--api-url', apiUrl], { cwd: dir });
     expect(badView.code).toBe(2);
     expect(badView.stderr).toMatch(/--views: .*unknown: nope/);
+    expect(requests.length).toBe(before);
+  });
+
+  it.each([
+    ['an empty id among several', ['a', '', 'b'], /<id>: each id must be a string of 1–128/],
+    ['an id with a control character among several', ['a', 'b\u0001c'], /<id>: each id must be a string of/],
+    ['an id over 128 characters among several', ['a', 'x'.repeat(129)], /<id>: each id must be a string of/],
+    ['an empty single id', [''], /<id>: entityId must be 1–128/],
+    ['a single id with a control character', ['a\u0007'], /<id>: entityId must be/],
+    ['a single id over 128 characters', ['x'.repeat(129)], /<id>: entityId must be/],
+  ])('refuses %s before calling the API (exit 2)', async (_, ids, message) => {
+    const before = requests.length;
+    const result = await runCli(['features', 'user', ...ids, '--api-url', apiUrl, '--api-key', 'k'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(requests.length).toBe(before);
+  });
+
+  it('refuses an unknown entity type with several ids before calling the API (exit 2)', async () => {
+    const before = requests.length;
+    const result = await runCli(['features', 'planet', 'a', 'b', '--api-url', apiUrl], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/<entityType>: no feature views for entity type "planet"/);
     expect(requests.length).toBe(before);
   });
 });
