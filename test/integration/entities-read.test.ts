@@ -105,6 +105,10 @@ describe('the multi-entity read', () => {
     expect(many[1]).toEqual(await single('u-first'));
     expect(many[2]).toEqual(before);
     expect(many[0]?.user_clickstream?.features.events_24h).not.toEqual(many[1]?.user_clickstream?.features.events_24h);
+    // Independently of readFeatures (itself a one-id readFeaturesOfEntities): the counts put in each user's tile.
+    expect(many[0]?.user_clickstream?.features.events_24h).toBe(11);
+    expect(many[1]?.user_clickstream?.features.events_24h).toBe(3);
+    expect(many[2]?.user_clickstream?.features.events_24h).toBe(0);
   });
 
   it('asks again for the keys DynamoDB leaves unprocessed, and asks a repeated key once', async () => {
