@@ -24,18 +24,34 @@ interface S3Notification {
 
 export type ObjectCreatedEvent = EventBridgeObjectCreated | S3Notification;
 
+/** An event time as epoch ms; throws naming the field when it is missing or not a time. */
+function eventTimeMs(value: unknown, field: string): number {
+  const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(ms)) throw new Error(`not an S3 Object Created event: ${field} is not a time (${JSON.stringify(value)})`);
+  return ms;
+}
+
 export function uploadedObjects(event: ObjectCreatedEvent): UploadedObject[] {
+  if (typeof event !== 'object' || event === null)
+    throw new Error(`not an S3 Object Created event: ${JSON.stringify(event) ?? String(event)}`);
   if ('Records' in event && Array.isArray(event.Records)) {
-    return event.Records.map((r) => ({
-      bucket: r.s3.bucket.name,
-      key: decodeURIComponent(r.s3.object.key.replace(/\+/g, ' ')),
-      timeMs: Date.parse(r.eventTime),
-    }));
+    return event.Records.map((r, i) => {
+      const where = `Records[${i}]`;
+      if (!r?.s3?.bucket?.name || typeof r.s3.object?.key !== 'string' || r.s3.object.key === '')
+        throw new Error(`not an S3 Object Created event: ${where} has no s3.bucket.name / s3.object.key`);
+      let key: string;
+      try {
+        key = decodeURIComponent(r.s3.object.key.replace(/\+/g, ' '));
+      } catch {
+        throw new Error(`not an S3 Object Created event: ${where}.s3.object.key is not URL-encoded (${r.s3.object.key})`);
+      }
+      return { bucket: r.s3.bucket.name, key, timeMs: eventTimeMs(r.eventTime, `${where}.eventTime`) };
+    });
   }
   const { detail, time } = event as EventBridgeObjectCreated;
   if (!detail?.bucket?.name || !detail.object?.key)
     throw new Error('not an S3 Object Created event (no detail.bucket / detail.object)');
-  return [{ bucket: detail.bucket.name, key: detail.object.key, timeMs: Date.parse(time) }];
+  return [{ bucket: detail.bucket.name, key: detail.object.key, timeMs: eventTimeMs(time, 'time') }];
 }
 
 /** The EventBridge event S3 sends for an upload (what the local stack hands the handler). */
