@@ -87,6 +87,8 @@ function parquetValue(value: unknown, column: LakeColumn): unknown {
 
 function checkColumns(source: BatchSource, names: readonly string[], where: string): Map<string, LakeColumn> {
   const columns = new Map(fileColumns(source).map((c) => [c.name, c]));
+  const twice = names.filter((n, i) => names.indexOf(n) !== i);
+  if (twice.length > 0) throw new BatchFileError(`${where}: columns named twice: ${[...new Set(twice)].join(', ')}`);
   const unknown = names.filter((n) => !columns.has(n));
   if (unknown.length > 0)
     throw new BatchFileError(
