@@ -178,6 +178,15 @@ describe('POST /features/{entityType}', () => {
     ['views not an array of names', { ids: ['a'], views: 'user_clickstream' }, 400, 'invalid_views', 'views'],
     ['an unknown body field', { ids: ['a'], features: ['x'] }, 400, 'unknown_field', 'features'],
     ['a body that is not an object', ['a'], 400, 'invalid_body', 'body'],
+    ['a JSON null body', 'null', 400, 'invalid_body', 'body'],
+    ['a JSON string body', '"user_000001"', 400, 'invalid_body', 'body'],
+    ['a null id', { ids: ['a', null] }, 400, 'invalid_entity_id', 'ids[1]'],
+    ['an id that is an object', { ids: [{ id: 'a' }] }, 400, 'invalid_entity_id', 'ids[0]'],
+    ['an id that is half of a surrogate pair', '{"ids": ["ok", "\\ud800"]}', 400, 'invalid_entity_id', 'ids[1]'],
+    ['a view that is not a string', { ids: ['a'], views: [1] }, 400, 'invalid_views', 'views'],
+    ['views null', { ids: ['a'], views: null }, 400, 'invalid_views', 'views'],
+    ['ids null', { ids: null }, 400, 'invalid_ids', 'ids'],
+    ['a million ids', { ids: Array.from({ length: 1_000_000 }, (_, i) => `u${i}`) }, 400, 'too_many_ids', 'ids'],
     ['a body that is not JSON', '{"ids": [', 400, 'invalid_body', 'body'],
     ['no body', '', 400, 'missing_body', 'body'],
   ])('answers %s with a %i JSON error naming the field', async (_, body, status, error, field) => {
@@ -185,6 +194,22 @@ describe('POST /features/{entityType}', () => {
     expect(answer.status).toBe(status);
     expect(answer.body).toMatchObject({ error, field });
     expect(answer.body.message.length).toBeGreaterThan(0);
+  });
+
+  it('answers a body over API Gateway’s 10 MB with a 413 naming the body, and serves the next request', async () => {
+    const huge = JSON.stringify({ ids: ['a'], views: ['x'.repeat(10 * 1024 * 1024)] });
+    const answer = await post('user', huge);
+    expect(answer.status).toBe(413);
+    expect(answer.body).toMatchObject({ error: 'payload_too_large', field: 'body' });
+    const next = await post('user', { ids: ['a'] });
+    expect(next.status).toBe(200);
+  });
+
+  it('serves the largest valid body: 100 ids of 128 characters each, any Unicode', async () => {
+    const ids = Array.from({ length: MAX_IDS_PER_REQUEST }, (_, i) => `${i}☃`.padEnd(128, 'é,/ ?'));
+    const { status, body } = await post('user', { ids, views: [userClickstream.name] });
+    expect(status).toBe(200);
+    expect(body.entities.map((e: Json) => e.entityId)).toEqual(ids);
   });
 
   it('answers an unknown entity type with a 404 naming entityType, and a query parameter with a 400 naming it', async () => {
