@@ -27,10 +27,8 @@ import { type AggregationState, opsOf } from '../features/kinds/index.js';
 import { batchGetAll } from './batch-get.js';
 import {
   type ClosedTile,
-  EMPTY_HEAD,
   encodeHeadTiles,
   HEAD_ATTRIBUTE,
-  type Head,
   type HeadTile,
   hasSketches,
   headFromItem,
@@ -221,8 +219,8 @@ export async function writeHeads(
     };
 
     /** Puts the head's closed tiles not yet known to be in their items; the error if one could not be put. */
-    const confirm = async (head: Head): Promise<unknown> => {
-      for (const tile of head.closed) {
+    const confirm = async (closed: readonly ClosedTile[]): Promise<unknown> => {
+      for (const tile of closed) {
         const tag = tileTag(tile.h, tile.s);
         if (known.confirmed.has(tag)) continue;
         try {
@@ -243,12 +241,13 @@ export async function writeHeads(
     };
 
     for (let attempt = 0; ; attempt++) {
-      const head = known.item ? headFromItem(view, known.item) : EMPTY_HEAD;
+      const head = headFromItem(view, known.item);
       const appliedUpTo = head.watermarks[shardId];
       const openByHop = new Map(head.open.map((t) => [t.h, t]));
       const late: Tile[] = [];
       const parts: { tile: Tile; states: AggregationState[]; minSequence: string; maxSequence: string }[] = [];
-      const newestKnown = Math.max(newest(head.open.flatMap((t) => t.states)), ...remaining.map((t) => newest(t.states)));
+      const headNewest = newest(head.open.flatMap((t) => t.states));
+      const newestKnown = Math.max(headNewest, ...remaining.map((t) => newest(t.states)));
       for (const tile of remaining) {
         const open = openByHop.get(tile.hopSeconds);
         if (open && tile.startMs / 1000 < open.s) {
@@ -264,7 +263,7 @@ export async function writeHeads(
       if (parts.length === 0 && late.length === 0) return;
 
       // Late events may go into a closed tile only once its item holds what the head closed.
-      const confirmError = await confirm(head);
+      const confirmError = await confirm(head.closed);
       if (confirmError) return fail(confirmError);
       if (late.length > 0) {
         const o = await writeTiles(late, events, shardId, compiledViews, { doc, tableName, part: 'ordinary' });
@@ -280,7 +279,7 @@ export async function writeHeads(
       // Padded sequence numbers: string order is numeric order.
       const maxSequence = [appliedUpTo ?? '', ...parts.map((p) => p.maxSequence)].sort().at(-1) as string;
       const watermarks = { ...head.watermarks, [shardId]: maxSequence };
-      const newestMs = Math.max(newest(head.open.flatMap((t) => t.states)), ...parts.map((p) => newest(p.states)));
+      const newestMs = Math.max(headNewest, ...parts.map((p) => newest(p.states)));
       const open: HeadTile[] = [];
       const closed: ClosedTile[] = head.closed.filter(
         (t) => !known.confirmed.has(tileTag(t.h, t.s)) && readable(view, t.h, t.s, newestMs),
@@ -339,8 +338,9 @@ export async function writeHeads(
         outcome.written++;
         known = { item: written.Attributes, confirmed: new Set() };
         cache.set(key, known);
-        // Put the tiles this write closed in their own items now: the head keeps a copy until its next write.
-        await confirm(headFromItem(view, known.item));
+        // Put the tiles this write closed in their own items now (the `closed` just written, not a re-decoded
+        // copy): the head keeps a copy until its next write.
+        await confirm(closed);
         return;
       } catch (error) {
         const headParts = parts.map((p) => p.tile);
