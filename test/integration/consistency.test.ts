@@ -12,41 +12,24 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kinesisClient } from '../../src/aws/clients.js';
 import { checkConsistency } from '../../src/cli/commands/consistency.js';
 import { resolveLakeTarget } from '../../src/cli/lake-target.js';
 import { exampleCatalog } from '../../src/features/catalog.js';
 import { defineCatalog } from '../../src/features/define.js';
-import type { KinesisHandler } from '../../src/local/event-source-mapping.js';
 import { type LocalStack, startLocalStack } from '../../src/local/stack.js';
 import { consistencyRate, type ViewReport } from '../../src/query/consistency.js';
 import { workloads } from '../../src/workloads/index.js';
 import { Random } from '../../src/workloads/random.js';
 import { cleanEnv, runCli } from '../cli/support.js';
 import { everyKind } from '../support/every-kind.js';
+import { deliveryFaults } from '../support/faults.js';
 
 const HOUR = 3_600_000;
 const catalog = defineCatalog({ ...exampleCatalog, featureViews: [...exampleCatalog.featureViews, everyKind] });
 
-type Mode = 'normal' | 'twice' | 'crash-halfway';
-let mode: Mode = 'normal';
-const crashed = new Set<KinesisHandler>();
-const faults =
-  (handler: KinesisHandler): KinesisHandler =>
-  async (event: KinesisStreamEvent) => {
-    if (mode === 'twice') {
-      await handler(event);
-      return handler(event);
-    }
-    if (mode === 'crash-halfway' && !crashed.has(handler) && event.Records.length > 1) {
-      crashed.add(handler);
-      await handler({ Records: event.Records.slice(0, Math.floor(event.Records.length / 2)) });
-      throw new Error('simulated crash halfway through the batch');
-    }
-    return handler(event);
-  };
+const faults = deliveryFaults();
 
 let stack: LocalStack;
 let dir: string;
@@ -57,7 +40,7 @@ beforeAll(async () => {
     stateDir: dir,
     catalog,
     mappingOverrides: { maxBatchingWindowSeconds: 1 },
-    wrapKinesisHandler: faults,
+    wrapKinesisHandler: faults.wrap,
   });
 });
 
@@ -129,16 +112,16 @@ async function consistency(...args: string[]) {
 
 describe('featurelake consistency on the local stack', () => {
   it('agrees 100 % on every view, every kind, after late, too-late, skewed, retried and doubled deliveries', async () => {
-    mode = 'crash-halfway';
+    faults.mode = 'crash-halfway';
     await put(workloadEvents(1, 400));
     await stack.drain();
-    mode = 'twice';
+    faults.mode = 'twice';
     await put(workloadEvents(2, 200));
     await stack.drain();
-    mode = 'normal';
+    faults.mode = 'normal';
     await put(workloadEvents(3, 200));
     await stack.drain();
-    expect(crashed.size, 'a batch crashed halfway in each consumer').toBe(2);
+    expect(faults.crashed.size, 'a batch crashed halfway in each consumer').toBe(2);
 
     // In process, for this catalog's extra view; the CLI is the same function (the next test runs it).
     const target = await resolveLakeTarget({ stateDir: dir }, { sources: catalog.sources });

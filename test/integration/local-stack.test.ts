@@ -10,37 +10,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kinesisClient, s3Client } from '../../src/aws/clients.js';
 import { userClickstream } from '../../src/features/catalog.js';
-import type { KinesisHandler } from '../../src/local/event-source-mapping.js';
 import { type LocalStack, startLocalStack } from '../../src/local/stack.js';
 import { duckdbQuery, sqlString } from '../support/duckdb.js';
 import { clickEvents } from '../support/events.js';
+import { deliveryFaults } from '../support/faults.js';
 import { expectFeatures, referenceFeatures } from '../support/reference.js';
 
 const HOUR = 3_600_000;
-type Mode = 'normal' | 'twice' | 'crash-halfway';
-let mode: Mode = 'normal';
-/** Crashes injected per consumer (aggregator, lake writer) in the current scenario. */
-const crashes = new Map<KinesisHandler, number>();
-
 /** Delivery faults around each real stream consumer's handler, switched per scenario. */
-const faults =
-  (handler: KinesisHandler): KinesisHandler =>
-  async (event: KinesisStreamEvent) => {
-    if (mode === 'twice') {
-      await handler(event);
-      return handler(event);
-    }
-    if (mode === 'crash-halfway' && !crashes.get(handler) && event.Records.length > 1) {
-      crashes.set(handler, 1);
-      await handler({ Records: event.Records.slice(0, Math.floor(event.Records.length / 2)) });
-      throw new Error('simulated crash halfway through the batch');
-    }
-    return handler(event);
-  };
+const faults = deliveryFaults();
 
 let stack: LocalStack;
 let dir: string;
@@ -51,7 +32,7 @@ beforeAll(async () => {
     stateDir: dir,
     // One-second windows keep the suite quick; every other mapping setting is the dev template's.
     mappingOverrides: { maxBatchingWindowSeconds: 1 },
-    wrapKinesisHandler: faults,
+    wrapKinesisHandler: faults.wrap,
   });
 });
 
@@ -115,7 +96,7 @@ describe('the local stack, end to end', () => {
   });
 
   it('serves, over HTTP, exactly the features of a known (out-of-order) event set', async () => {
-    mode = 'normal';
+    faults.mode = 'normal';
     const events = scenarioEvents('known', 1_500, 21);
     await put(events);
     await stack.drain();
@@ -123,29 +104,29 @@ describe('the local stack, end to end', () => {
   });
 
   it('a batch delivered twice leaves the totals unchanged', async () => {
-    mode = 'twice';
+    faults.mode = 'twice';
     const events = scenarioEvents('twice', 1_200, 22);
     await put(events);
     await stack.drain();
-    mode = 'normal';
+    faults.mode = 'normal';
     await expectServedFeatures(events);
   });
 
   it('a crash halfway through a batch, then the retry, gives the totals of one clean run', async () => {
-    mode = 'crash-halfway';
-    crashes.clear();
+    faults.mode = 'crash-halfway';
+    faults.crashed.clear();
     const events = scenarioEvents('crash', 1_200, 23);
     await put(events);
     await stack.drain();
-    mode = 'normal';
+    faults.mode = 'normal';
     // Both consumers (aggregator and lake writer) crashed once and were retried.
-    expect(crashes.size).toBe(2);
+    expect(faults.crashed.size).toBe(2);
     for (const mapping of stack.mappings) expect(mapping.stats.errors).toBeGreaterThanOrEqual(1);
     await expectServedFeatures(events);
   });
 
   it('quarantines every poison record of a 1% poison batch with its reason, and counts every good event', async () => {
-    mode = 'normal';
+    faults.mode = 'normal';
     const good = scenarioEvents('poison', 990, 24);
     const poison = [
       '{"source": "clickstream", "user_id": ',
