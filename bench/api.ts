@@ -12,7 +12,7 @@ import { createHandler } from '../lambdas/feature-api/handler.js';
 import { dynamoDocumentClient } from '../src/aws/clients.js';
 import { SendSession } from '../src/cli/kinesis/send-session.js';
 import { clickstream, exampleCatalog, user, userClickstream } from '../src/features/catalog.js';
-import { type Catalog, defineCatalog, defineFeatureView, type FeatureView } from '../src/features/define.js';
+import { type Catalog, defineCatalog, defineFeatureView, type FeatureView, type WindowSpec } from '../src/features/define.js';
 import type { LocalStack } from '../src/local/stack.js';
 import { batchGetAll, MAX_KEYS_PER_CALL } from '../src/online-store/batch-get.js';
 import { readKeys } from '../src/online-store/feature-reader.js';
@@ -134,32 +134,28 @@ function benchViews() {
       { name: `last_device_${tag}`, kind: 'last' as const, field: 'device', ...where },
     ].map((a) => ({ ...a, description: `bench: ${a.kind} ${a.name}` }));
   });
-  const wide = defineFeatureView({
-    name: 'bench_200_features',
-    description: 'Bench only: 50 aggregations × 4 windows.',
-    entity: user,
-    source: clickstream,
-    windows: [
+  const view = (name: string, description: string, windows: readonly WindowSpec[], of: typeof aggregations) =>
+    defineFeatureView({ name, description, entity: user, source: clickstream, windows, ttl: '9d', aggregations: of });
+  const wide = view(
+    'bench_200_features',
+    'Bench only: 50 aggregations × 4 windows.',
+    [
       { name: '1h', length: '1h', hop: '10m' },
       { name: '6h', length: '6h', hop: '30m' },
       { name: '24h', length: '24h', hop: '1h' },
       { name: 'lifetime', length: 'lifetime' },
     ],
-    ttl: '9d',
     aggregations,
-  });
-  const narrow = defineFeatureView({
-    name: 'bench_50_features',
-    description: 'Bench only: 25 aggregations × 2 windows.',
-    entity: user,
-    source: clickstream,
-    windows: [
+  );
+  const narrow = view(
+    'bench_50_features',
+    'Bench only: 25 aggregations × 2 windows.',
+    [
       { name: '1h', length: '1h', hop: '10m' },
       { name: '24h', length: '24h', hop: '1h' },
     ],
-    ttl: '9d',
-    aggregations: aggregations.slice(0, 25),
-  });
+    aggregations.slice(0, 25),
+  );
   return { wide, narrow };
 }
 
