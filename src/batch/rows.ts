@@ -99,6 +99,9 @@ function checkColumns(source: BatchSource, names: readonly string[], where: stri
   return columns;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a header line holding these is binary, not CSV.
+const BINARY = /[\u0000-\u0008\u000e-\u001f\u007f\ufffd]/u;
+
 /** The raw records of a file, each with its line (CSV) or row number (Parquet); bad CSV lines rejected here. */
 async function rawRecords(
   source: BatchSource,
@@ -133,10 +136,12 @@ async function rawRecords(
   const lines = text.split(/\r?\n/);
   const headerLine = lines[0] ?? '';
   if (headerLine.trim() === '') throw new BatchFileError(`${fileName}: empty, or no header line naming the columns`);
+  if (BINARY.test(headerLine))
+    throw new BatchFileError(`${fileName}:1: not CSV text (control characters or bytes that are not UTF-8 in the first line)`);
   const header = splitCsvLine(headerLine).map((h) => h.trim());
   if (!header.includes(source.entity.keyField))
     throw new BatchFileError(
-      `${fileName}:1: the first line must name the columns, including the entity key ${source.entity.keyField}; found ${headerLine.slice(0, 200)}`,
+      `${fileName}:1: the first line must name the columns, including the entity key ${source.entity.keyField}; found ${JSON.stringify(headerLine.slice(0, 200))}`,
     );
   const columns = checkColumns(source, header, `${fileName}:1`);
   const out: { line: number; data: Record<string, unknown> }[] = [];
