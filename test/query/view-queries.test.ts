@@ -1,20 +1,24 @@
 /**
  * Each view's saved query (an Athena named query, rendered relative to the
  * day it runs): every feature of the entities active yesterday as of 00:00 UTC
- * today, equal to the same features asked for those entities at that instant.
+ * today — the entities and the values computed here by hand and by the naive
+ * reference, and equal to the same features asked for at that instant.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StreamRecord } from '../../src/domain/records.js';
 import { clickstream, exampleCatalog, userClickstream } from '../../src/features/catalog.js';
 import { featureViewQueries, viewFeaturesSql, viewSnapshotSql } from '../../src/query/feature-sql.js';
 import { Random } from '../../src/workloads/random.js';
 import { plain } from '../support/lake-fixture.js';
-import { AGGREGATOR_BOUNDS, streamRecords, writeStreamLake } from '../support/stream-lake.js';
+import { expectFeatures, referenceFeatures } from '../support/reference.js';
+import { AGGREGATOR_BOUNDS, accepted, streamRecords, writeStreamLake } from '../support/stream-lake.js';
 
 const DAY = 86_400_000;
 const midnight = Math.floor(Date.now() / DAY) * DAY;
 const options = { policy: AGGREGATOR_BOUNDS, layout: { timePartitioning: 'hour' as const } };
 
 let written: Awaited<ReturnType<typeof writeStreamLake>>;
+let records: StreamRecord[];
 beforeAll(async () => {
   const random = new Random(3);
   // Three days up to a little after midnight: users active yesterday, the day before, and today only.
@@ -33,7 +37,8 @@ beforeAll(async () => {
       arrivalMs: t + random.int(1_000),
     };
   });
-  written = await writeStreamLake([clickstream], streamRecords(sent));
+  records = streamRecords(sent);
+  written = await writeStreamLake([clickstream], records);
 });
 afterAll(() => written?.close());
 
@@ -67,6 +72,23 @@ describe("each view's saved query", () => {
     }
     // Nothing after midnight is counted, though the lake has it.
     for (const row of saved) expect(row.__as_of_ms).toBe(midnight);
+
+    // Independently of the SQL: the users with an event yesterday, and the naive reference at midnight.
+    const events = accepted([clickstream], records, AGGREGATOR_BOUNDS);
+    const yesterday = [
+      ...new Set(events.filter((e) => e.eventTimeMs >= midnight - DAY && e.eventTimeMs < midnight).map((e) => e.data.user_id)),
+    ].sort();
+    expect(active).toEqual(yesterday);
+    for (const userId of active) {
+      const mine = events
+        .filter((e) => e.data.user_id === userId)
+        .map((e) => ({
+          data: e.data as Record<string, unknown>,
+          eventTimeMs: e.windowTimeMs,
+          order: Number(e.sequence.slice(-30)),
+        }));
+      expectFeatures(byUser(saved)[userId], referenceFeatures(userClickstream, mine, midnight).features, userId, 9);
+    }
   });
 
   it('is one named query per view of the catalog', () => {
