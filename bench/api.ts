@@ -49,6 +49,25 @@ export async function loadDemoData(stack: LocalStack, events: number, users: num
   await sendClickstream(stack, exampleCatalog, { events, users, spanMs: 6 * 3_600_000, seed: 1, drainMs: 600_000 });
 }
 
+/**
+ * The baseline of every online-read figure: the keys the reader asks for these entities (feature-reader.ts: the
+ * view's head and closed tiles), with its projection so both return the same bytes, in one raw batched read.
+ */
+async function rawRead(
+  doc: ReturnType<typeof dynamoDocumentClient>,
+  tableName: string,
+  ids: readonly string[],
+  view: FeatureView,
+): Promise<void> {
+  const nowMs = Date.now();
+  const keys = ids.flatMap((id) => readKeys(id, [view], [], nowMs));
+  await batchGetAll(doc, keys, {
+    tableName,
+    projection: 'pk, sk, #a, #o',
+    names: { '#a': STATES_ATTRIBUTE, '#o': HEAD_ATTRIBUTE },
+  });
+}
+
 export async function benchApiLatency(stack: LocalStack, users: number, requests: number) {
   const { info } = stack;
   const doc = dynamoDocumentClient(stack.clientEnv);
@@ -60,15 +79,7 @@ export async function benchApiLatency(stack: LocalStack, users: number, requests
   const userIds = Array.from({ length: users }, (_, i) => `user_${String(i + 1).padStart(6, '0')}`);
   const samples = { direct: [] as number[], handler: [] as number[], http: [] as number[] };
 
-  // The keys and projection the reader asks (feature-reader.ts): the view's head and closed tiles.
-  const direct = async (userId: string) => {
-    const keys = readKeys(userId, [userClickstream], [], Date.now());
-    await batchGetAll(doc, keys, {
-      tableName,
-      projection: 'pk, sk, #a, #o',
-      names: { '#a': STATES_ATTRIBUTE, '#o': HEAD_ATTRIBUTE },
-    });
-  };
+  const direct = (userId: string) => rawRead(doc, tableName, [userId], userClickstream);
   const inProcess = async (userId: string) => {
     const result = await handler({
       pathParameters: { entityType: 'user', entityId: userId },
@@ -198,16 +209,7 @@ export async function benchOnlineRead(stack: LocalStack, catalog: Catalog, userI
   const many = c.entities > 1;
   const body = (ids: readonly string[]) => JSON.stringify({ ids, views: [c.view.name] });
 
-  const raw = async (ids: readonly string[]) => {
-    const nowMs = Date.now();
-    const keys = ids.flatMap((id) => readKeys(id, [c.view], [], nowMs));
-    // The reader's projection (feature-reader.ts), so both return the same bytes.
-    await batchGetAll(doc, keys, {
-      tableName,
-      projection: 'pk, sk, #a, #o',
-      names: { '#a': STATES_ATTRIBUTE, '#o': HEAD_ATTRIBUTE },
-    });
-  };
+  const raw = (ids: readonly string[]) => rawRead(doc, tableName, ids, c.view);
   const inProcess = async (ids: readonly string[]) => {
     const result = await handler(
       (many
