@@ -77,6 +77,11 @@ export function createAggregator(options: AggregatorOptions) {
   const compiled = new Map<string, CompiledView>(options.views.map((v) => [v.name, compileView(v)]));
   const compiledList = [...compiled.values()];
   const heads = new HeadCache(options.headCacheSize ?? 100_000);
+  const store = {
+    doc: options.doc,
+    tableName: options.tableName,
+    ...(options.writeConcurrency ? { concurrency: options.writeConcurrency } : {}),
+  };
   // Only what a view reads: deduplicating a source nothing aggregates would buy nothing.
   const dedupe = dedupingSources(options.sources.filter((s) => options.views.some((v) => v.source.name === s.name)));
 
@@ -141,17 +146,8 @@ export function createAggregator(options: AggregatorOptions) {
       const [quarantineFailures, outcome] = await Promise.all([
         quarantine(rejected, { s3: options.s3, bucket: options.quarantineBucket, consumer: CONSUMER }),
         options.writePath === 'tiles'
-          ? writeTiles(tiles, replayEvents, shardId, compiled, {
-              doc: options.doc,
-              tableName: options.tableName,
-              ...(options.writeConcurrency ? { concurrency: options.writeConcurrency } : {}),
-            }).then((o) => ({ ...o, outOfReach: 0 }))
-          : writeHeads(tiles, replayEvents, shardId, compiled, {
-              doc: options.doc,
-              tableName: options.tableName,
-              cache: heads,
-              ...(options.writeConcurrency ? { concurrency: options.writeConcurrency } : {}),
-            }),
+          ? writeTiles(tiles, replayEvents, shardId, compiled, store).then((o) => ({ ...o, outOfReach: 0 }))
+          : writeHeads(tiles, replayEvents, shardId, compiled, { ...store, cache: heads }),
       ]);
       summary.tilesWritten += outcome.written;
       summary.tilesAlreadyApplied += outcome.alreadyApplied;
