@@ -168,23 +168,24 @@ export class FeatureApi extends Construct {
 
   /** IAM callers (SigV4): execute-api:Invoke on both reads of this stage, one entity (GET) and several (POST). */
   public grantReadFeatures(grantee: IGrantable): Grant {
-    const stage = this.api.deploymentStage.stageName;
-    return Grant.addToPrincipal({
-      grantee,
-      actions: ['execute-api:Invoke'],
-      resourceArns: [
-        this.api.arnForExecuteApi('GET', '/features/*/*', stage),
-        this.api.arnForExecuteApi('POST', '/features/*', stage),
-      ],
-    });
+    return this.grantInvokeRoutes(grantee, [
+      ['GET', '/features/*/*'],
+      ['POST', '/features/*'],
+    ]);
   }
 
   /** execute-api:Invoke on a method and path of this stage (path parameters as `*`). */
   public grantInvoke(grantee: IGrantable, method = 'GET', path = '/features/*/*'): Grant {
+    return this.grantInvokeRoutes(grantee, [[method, path]]);
+  }
+
+  /** One statement: execute-api:Invoke on each (method, path) of this stage. */
+  private grantInvokeRoutes(grantee: IGrantable, routes: readonly (readonly [string, string])[]): Grant {
+    const stage = this.api.deploymentStage.stageName;
     return Grant.addToPrincipal({
       grantee,
       actions: ['execute-api:Invoke'],
-      resourceArns: [this.api.arnForExecuteApi(method, path, this.api.deploymentStage.stageName)],
+      resourceArns: routes.map(([method, path]) => this.api.arnForExecuteApi(method, path, stage)),
     });
   }
 
