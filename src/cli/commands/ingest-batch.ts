@@ -18,7 +18,6 @@ import type { Env } from '../../aws/env.js';
 import { type BatchIngestSummary, type BatchIngestTarget, ingestBatchFile } from '../../batch/ingest.js';
 import { BatchFileError, batchFormatOf } from '../../batch/rows.js';
 import type { Catalog } from '../../features/define.js';
-import type { Compression } from '../../lake/lake-writer.js';
 import { partitionSchemeFor } from '../../lake/layout.js';
 import { encodeParquet } from '../../lake/parquet/index.js';
 import { runtimeError, usageError } from '../errors.js';
@@ -34,7 +33,6 @@ interface IngestBatchOptions {
   bucket?: string;
   quarantineBucket?: string;
   env?: string;
-  compression?: Compression;
   asOf?: string;
   stateDir: string;
   progress: boolean;
@@ -114,8 +112,10 @@ async function ingestBatch(catalog: Catalog, file: string, options: IngestBatchO
     );
   const stat = statSync(file, { throwIfNoEntry: false });
   if (!stat?.isFile()) throw usageError(`${file}: no such file`);
+  let body: Uint8Array;
   try {
     batchFormatOf(file);
+    body = readFileSync(file);
   } catch (error) {
     throw usageError((error as Error).message);
   }
@@ -140,7 +140,7 @@ async function ingestBatch(catalog: Catalog, file: string, options: IngestBatchO
       );
     },
     scheme: (s) => partitionSchemeFor(s.name, lake),
-    compression: options.compression ?? lake.compression,
+    compression: lake.compression,
     encode: encodeParquet,
   };
   const progress = createProgress({
@@ -151,13 +151,9 @@ async function ingestBatch(catalog: Catalog, file: string, options: IngestBatchO
   });
   let summary: BatchIngestSummary;
   try {
-    summary = await ingestBatchFile(
-      { source, body: readFileSync(file), name: file, origin: file, uploadTimeMs },
-      target,
-      (phase, done) => {
-        if (phase === 'online') progress.update(done, done);
-      },
-    );
+    summary = await ingestBatchFile({ source, body, name: file, origin: file, uploadTimeMs }, target, (phase, done) => {
+      if (phase === 'online') progress.update(done, done);
+    });
   } catch (error) {
     if (error instanceof BatchFileError) throw usageError(error.message);
     throw runtimeError(`ingest-batch failed against ${resolved.where}: ${(error as Error).message}`);
