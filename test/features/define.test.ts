@@ -5,6 +5,7 @@ import { tileStartMs } from '../../src/domain/windows.js';
 import { clickstream, user, userClickstream } from '../../src/features/catalog.js';
 import { type Aggregation, defineCatalog, defineFeatureView } from '../../src/features/define.js';
 import { count } from '../../src/features/kinds/count.js';
+import { defineLabel } from '../../src/features/labels.js';
 
 const view = (aggregation: Omit<Partial<Aggregation>, 'kind'> & { kind: string }) =>
   defineFeatureView({
@@ -198,5 +199,43 @@ describe('trends (a count over a recent window against its pace over a baseline)
     expect(evaluateView(view, now, lookupOf(times.slice(0, 2))).features.trend).toBeCloseTo(2, 12);
     // Without a floor and with no events the trend is undefined.
     expect(evaluateView(trendView({}), now, () => undefined).features.trend).toBeNull();
+  });
+});
+
+describe('defineLabel', () => {
+  const label = (spec: Record<string, unknown>) =>
+    defineLabel({
+      name: 'bought',
+      description: '',
+      entity: user,
+      source: clickstream,
+      where: { field: 'event_type', equals: 'purchase' },
+      horizon: '1h',
+      atLeast: 1,
+      ...spec,
+    } as never);
+
+  it('resolves the horizon and observes the label source by default', () => {
+    const defined = label({});
+    expect(defined.horizonSeconds).toBe(3_600);
+    expect(defined.observe.source).toBe(clickstream);
+  });
+
+  it.each([
+    [{ name: 'Bought' }, /label Bought: name must be snake_case/],
+    [{ horizon: 'soon' }, /invalid duration "soon"/],
+    [{ atLeast: 0 }, /atLeast must be an integer ≥ 1/],
+    [{ atLeast: 1.5 }, /atLeast must be an integer ≥ 1/],
+    [{ where: { field: 'nope', equals: 1 } }, /filters its source clickstream on unknown field "nope"/],
+    [{ observe: { where: { field: 'nope', equals: 1 } } }, /filters its observed source clickstream on unknown field "nope"/],
+    [{ entity: { name: 'shop', description: '', keyField: 'shop_id' } }, /its source clickstream has no field shop_id/],
+  ])('refuses %j', (spec, message) => {
+    expect(() => label(spec)).toThrow(message);
+  });
+
+  it('is refused by a catalog that does not list its source', () => {
+    expect(() => defineCatalog({ sources: [], entities: [user], featureViews: [], labels: [label({})] })).toThrow(
+      /label bought reads source clickstream, which the catalog does not list/,
+    );
   });
 });
