@@ -131,13 +131,16 @@ export function createAggregator(options: AggregatorOptions) {
       }
       summary.valid += valid;
       for (const r of rejected) summary.quarantined[r.reason] = (summary.quarantined[r.reason] ?? 0) + 1;
-      // Only a partly applied tile (an overlapping replay) needs the events again: decode them on demand.
+      // Only a partly applied tile (an overlapping replay) needs the events again: the held ones when the
+      // batch was deduplicated (already decoded), else decoded on demand.
       let events: ValidEvent[] | undefined;
       const replayEvents = () => {
-        events ??= shardRecords.flatMap((r) => {
-          const d = decode(r);
-          return d.ok && !repeated.has(d.event.sequence) ? [d.event] : [];
-        });
+        events ??= held
+          ? held.filter((e) => !repeated.has(e.sequence))
+          : shardRecords.flatMap((r) => {
+              const d = decode(r);
+              return d.ok ? [d.event] : [];
+            });
         return events;
       };
 
