@@ -17,6 +17,7 @@ import {
   refuseUnknownParameters,
   requestError,
   resolveEntityType,
+  viewNames,
 } from './feature-request.js';
 
 /** Ids per request: 100 clickstream entities are ~3,800 keys, 38 BatchGetItem calls issued at once. */
@@ -78,10 +79,7 @@ export function parseEntitiesRequest(
     return requestError(400, 'invalid_entity_id', `ids[${bad}]`, `each id must be a string of ${ENTITY_ID_RULE}`);
   }
   if (views !== undefined && (!Array.isArray(views) || views.some((v) => typeof v !== 'string'))) {
-    return requestError(400, 'invalid_views', 'views', 'views must be an array of view names', [
-      ...scope.request.views.map((v) => v.name),
-      ...scope.request.batchSources.map((b) => b.name),
-    ]);
+    return requestError(400, 'invalid_views', 'views', 'views must be an array of view names', viewNames(scope.request));
   }
   const chosen = chooseViews(scope.request, views as string[] | undefined);
   if (!chosen.ok) return chosen;

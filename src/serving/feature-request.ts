@@ -75,6 +75,11 @@ export function resolveEntityType(
   return { ok: true, request: { entity, views: entityViews, batchSources: entityBatches } };
 }
 
+/** The names `views` may hold for an entity type: its feature views', then its batch sources'. */
+export function viewNames(scope: EntityScope): string[] {
+  return [...scope.views.map((v) => v.name), ...scope.batchSources.map((b) => b.name)];
+}
+
 /**
  * The views and batch sources `names` asks for, in the order asked, each once; undefined names all of the
  * entity's. An empty list, an empty name or an unknown one is a 400 on `views` listing the allowed names.
@@ -92,7 +97,7 @@ export function chooseViews(scope: EntityScope, names: readonly string[] | undef
       'invalid_views',
       'views',
       `views must name feature views or batch sources of ${scope.entity.name}; unknown: ${unknown.filter(Boolean).join(', ') || '(empty name)'}`,
-      [...known.keys()],
+      viewNames(scope),
     );
   }
   const chosen = [...new Set(names)].map((n) => known.get(n));
