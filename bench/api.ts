@@ -68,6 +68,30 @@ async function rawRead(
   });
 }
 
+/**
+ * Each way of reading `requests` times, interleaved request by request so machine noise hits every way alike,
+ * after `warmup` untimed rounds: the milliseconds of each call, by way.
+ */
+async function interleaved<K extends string, A>(
+  ways: Record<K, (arg: A) => Promise<unknown>>,
+  argOf: (i: number) => A,
+  warmup: number,
+  requests: number,
+): Promise<Record<K, number[]>> {
+  const names = Object.keys(ways) as K[];
+  for (let i = 0; i < warmup; i++) for (const name of names) await ways[name](argOf(i));
+  const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
+  for (let i = 0; i < requests; i++) {
+    const arg = argOf(i);
+    for (const name of names) {
+      const t = performance.now();
+      await ways[name](arg);
+      samples[name].push(performance.now() - t);
+    }
+  }
+  return samples;
+}
+
 export async function benchApiLatency(stack: LocalStack, users: number, requests: number) {
   const { info } = stack;
   const doc = dynamoDocumentClient(stack.clientEnv);
@@ -77,8 +101,6 @@ export async function benchApiLatency(stack: LocalStack, users: number, requests
     { catalog: exampleCatalog },
   );
   const userIds = Array.from({ length: users }, (_, i) => `user_${String(i + 1).padStart(6, '0')}`);
-  const samples = { direct: [] as number[], handler: [] as number[], http: [] as number[] };
-
   const direct = (userId: string) => rawRead(doc, tableName, [userId], userClickstream);
   const inProcess = async (userId: string) => {
     const result = await handler({
@@ -94,24 +116,7 @@ export async function benchApiLatency(stack: LocalStack, users: number, requests
     if (response.status !== 200) throw new Error(`GET /features answered ${response.status}`);
     await response.arrayBuffer();
   };
-  const timed = async (fn: (u: string) => Promise<void>, userId: string) => {
-    const t = performance.now();
-    await fn(userId);
-    return performance.now() - t;
-  };
-
-  for (let i = 0; i < 100; i++) {
-    const u = userIds[i % users] as string;
-    await direct(u);
-    await inProcess(u);
-    await http(u);
-  }
-  for (let i = 0; i < requests; i++) {
-    const u = userIds[i % users] as string;
-    samples.direct.push(await timed(direct, u));
-    samples.handler.push(await timed(inProcess, u));
-    samples.http.push(await timed(http, u));
-  }
+  const samples = await interleaved({ direct, handler: inProcess, http }, (i) => userIds[i % users] as string, 100, requests);
   const keysPerRead = readKeys(userIds[0] as string, [userClickstream], [], Date.now()).length;
   return {
     keysPerRead,
@@ -232,12 +237,6 @@ export async function benchOnlineRead(stack: LocalStack, catalog: Catalog, userI
     if (response.status !== 200) throw new Error(`the API answered ${response.status}`);
     await response.arrayBuffer();
   };
-  const timed = async (fn: (ids: readonly string[]) => Promise<void>, ids: readonly string[]) => {
-    const t = performance.now();
-    await fn(ids);
-    return performance.now() - t;
-  };
-
   // What one answer holds: features per entity, and how many of the keys asked exist.
   const sample = await handler({
     httpMethod: 'POST',
@@ -250,19 +249,7 @@ export async function benchOnlineRead(stack: LocalStack, catalog: Catalog, userI
   const keys = idsOf(0).flatMap((id) => readKeys(id, [c.view], [], Date.now()));
   const found = await batchGetAll(doc, keys, { tableName, projection: 'pk' });
 
-  const warmup = Math.min(50, c.requests);
-  for (let i = 0; i < warmup; i++) {
-    await raw(idsOf(i));
-    await inProcess(idsOf(i));
-    await http(idsOf(i));
-  }
-  const samples = { raw: [] as number[], handler: [] as number[], http: [] as number[] };
-  for (let i = 0; i < c.requests; i++) {
-    const ids = idsOf(i);
-    samples.raw.push(await timed(raw, ids));
-    samples.handler.push(await timed(inProcess, ids));
-    samples.http.push(await timed(http, ids));
-  }
+  const samples = await interleaved({ raw, handler: inProcess, http }, idsOf, Math.min(50, c.requests), c.requests);
   const raw99 = summarize(samples.raw);
   const http99 = summarize(samples.http);
   return {
