@@ -24,36 +24,29 @@ interface FeaturesOptions {
 async function features(catalog: Catalog, entityType: string, ids: string[], options: FeaturesOptions): Promise<void> {
   // Check against the catalog first: a typo is an argument error, not a trip to the API.
   const many = ids.length > 1;
+  const [first = ''] = ids;
   const body = JSON.stringify({ ids, ...(options.views ? { views: options.views } : {}) });
-  const query = options.views ? { views: options.views.join(',') } : {};
+  const views = options.views?.join(',');
   const checked = many
     ? parseEntitiesRequest(catalog.featureViews, { entityType }, null, body, catalog.batchSources)
-    : parseFeatureRequest(catalog.featureViews, { entityType, entityId: ids[0] }, query, catalog.batchSources);
+    : parseFeatureRequest(catalog.featureViews, { entityType, entityId: first }, views ? { views } : {}, catalog.batchSources);
   if (!checked.ok) {
     const { field, message, allowed } = checked.error.body;
     const flag = field === 'views' ? '--views' : field.startsWith('ids') || field === 'entityId' ? '<id>' : `<${field}>`;
     throw usageError(`${flag}: ${message}${allowed ? ` (allowed: ${allowed.join(', ')})` : ''}`);
   }
   const api = resolveApiTarget(options);
+  const collection = `${api.url}/features/${encodeURIComponent(entityType)}`;
   const url = many
-    ? `${api.url}/features/${encodeURIComponent(entityType)}`
-    : `${api.url}/features/${encodeURIComponent(entityType)}/${encodeURIComponent(ids[0] as string)}${
-        options.views ? `?views=${encodeURIComponent(options.views.join(','))}` : ''
-      }`;
+    ? collection
+    : `${collection}/${encodeURIComponent(first)}${views ? `?views=${encodeURIComponent(views)}` : ''}`;
+  const headers = { accept: 'application/json', ...(api.key ? { 'x-api-key': api.key } : {}) };
+  const init: RequestInit = many
+    ? { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body }
+    : { headers };
   let response: Response;
   try {
-    const headers = { accept: 'application/json', ...(api.key ? { 'x-api-key': api.key } : {}) };
-    response = await fetch(
-      url,
-      many
-        ? {
-            method: 'POST',
-            headers: { ...headers, 'content-type': 'application/json' },
-            body,
-            signal: AbortSignal.timeout(options.timeout),
-          }
-        : { headers, signal: AbortSignal.timeout(options.timeout) },
-    );
+    response = await fetch(url, { ...init, signal: AbortSignal.timeout(options.timeout) });
   } catch (error) {
     throw runtimeError(`cannot reach the feature API at ${api.url} (${unreachableReason(error) ?? (error as Error).message})`);
   }
