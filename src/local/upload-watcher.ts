@@ -6,7 +6,8 @@
  * event S3 would send, its time the object's LastModified. As on AWS, a failed
  * run is retried (twice) and then given up on, logged.
  */
-import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { objectsUnder } from '../aws/s3-objects.js';
 import { SOURCES_PREFIX } from '../batch/ingest.js';
 import { type ObjectCreatedEvent, objectCreatedEvent } from '../batch/object-created.js';
 
@@ -65,27 +66,28 @@ export class UploadWatcher {
   }
 
   private async scanOnce(): Promise<boolean> {
-    const { s3, bucket, handler, log } = this.options;
+    const { s3, bucket } = this.options;
     let handled = false;
-    for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: SOURCES_PREFIX })) {
-      for (const object of page.Contents ?? []) {
-        if (!object.Key || this.seen.get(object.Key) === object.ETag) continue;
-        this.seen.set(object.Key, object.ETag ?? '');
-        handled = true;
-        const event = objectCreatedEvent(bucket, object.Key, object.LastModified ?? new Date(), object.Size);
-        const attempts = this.options.attempts ?? 3;
-        for (let attempt = 1; attempt <= attempts; attempt++) {
-          try {
-            await handler(event);
-            break;
-          } catch (error) {
-            log?.(
-              `batch-ingest of s3://${bucket}/${object.Key} failed (attempt ${attempt}/${attempts}): ${(error as Error).message}`,
-            );
-          }
-        }
-      }
+    for await (const object of objectsUnder(s3, bucket, SOURCES_PREFIX)) {
+      if (!object.Key || this.seen.get(object.Key) === object.ETag) continue;
+      this.seen.set(object.Key, object.ETag ?? '');
+      handled = true;
+      await this.handle(object.Key, objectCreatedEvent(bucket, object.Key, object.LastModified ?? new Date(), object.Size));
     }
     return handled;
+  }
+
+  /** Runs the handler on one upload, retrying as Lambda would; a run that still fails is logged and given up on. */
+  private async handle(key: string, event: ObjectCreatedEvent): Promise<void> {
+    const { handler, log, bucket } = this.options;
+    const attempts = this.options.attempts ?? 3;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        await handler(event);
+        return;
+      } catch (error) {
+        log?.(`batch-ingest of s3://${bucket}/${key} failed (attempt ${attempt}/${attempts}): ${(error as Error).message}`);
+      }
+    }
   }
 }
