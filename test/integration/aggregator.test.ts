@@ -4,7 +4,6 @@
  * a crash halfway through a batch, overlapping replays, and quarantine.
  */
 
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
@@ -18,12 +17,11 @@ import { objectAccess } from '../../src/features/examples/tiering.js';
 import type { Emulators } from '../../src/local/emulators.js';
 import { readFeatures } from '../../src/online-store/feature-reader.js';
 import { headFromItem } from '../../src/online-store/head-item.js';
-import { onlineTableInput } from '../../src/online-store/tile-item.js';
 import { workloads } from '../../src/workloads/index.js';
 import { Random } from '../../src/workloads/random.js';
 import { useEmulators } from '../support/emulators.js';
 import { asRecords, clickEvents } from '../support/events.js';
-import { expectFeatures, referenceFeatures } from '../support/reference.js';
+import { asReferenceEvents, createOnlineTable, expectServedAsReference } from '../support/online-store.js';
 
 const DAY = 86_400_000;
 const NOW = Date.now();
@@ -44,7 +42,7 @@ useEmulators('featurelake-agg-', async (started) => {
 async function freshStore(views: readonly FeatureView[] = [userClickstream]) {
   const tableName = `tiles-${++tableCounter}`;
   const bucket = `quarantine-${tableCounter}`;
-  await (doc as unknown as DynamoDBClient).send(new CreateTableCommand(onlineTableInput(tableName)));
+  await createOnlineTable(doc, tableName);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const options = { doc, s3, tableName, quarantineBucket: bucket, policy, sources, views };
   return { tableName, bucket, options, aggregate: createAggregator(options) };
@@ -69,14 +67,9 @@ const records = asRecords(payloads, { arrivalTimeMs: NOW });
 const users = [...new Set(payloads.map((p) => p.user_id))];
 
 async function expectFeaturesMatchReference(tableName: string, events: typeof payloads) {
-  for (const userId of users.slice(0, 8)) {
-    const mine = events
-      .map((p, order) => ({ data: p as Record<string, unknown>, eventTimeMs: Date.parse(p.event_time), order }))
-      .filter((e) => e.data.user_id === userId);
-    const expected = referenceFeatures(userClickstream, mine, NOW);
-    const actual = (await readFeatures(userId, [userClickstream], NOW, { doc, tableName })).user_clickstream;
-    expectFeatures(actual?.features, expected.features, userId);
-  }
+  const reference = asReferenceEvents(events);
+  for (const userId of users.slice(0, 8))
+    await expectServedAsReference({ doc, tableName }, userClickstream, userId, reference, NOW);
 }
 
 describe('aggregator on dynalite + s3rver', () => {
@@ -136,19 +129,14 @@ describe('aggregator on dynalite + s3rver', () => {
     const result = await aggregate(asRecords(logs, { arrivalTimeMs: NOW }));
     expect(result.summary.valid).toBe(logs.length);
     expect(result.retryFrom).toEqual([]);
-    const asReference = (rows: Record<string, unknown>[]) =>
-      rows.map((data, order) => ({ data, eventTimeMs: Date.parse(data.timestamp as string), order }));
+    const reference = asReferenceEvents(logs, (row) => Date.parse(row.timestamp as string));
     for (const [view, field] of [
       [appUserMetrics, 'user'],
       [appMetrics, 'app'],
     ] as const) {
       const ids = [...new Set(logs.map((l) => l[field] as string))];
       expect(ids.length).toBeGreaterThan(1);
-      for (const id of ids) {
-        const expected = referenceFeatures(view, asReference(logs.filter((l) => l[field] === id)), NOW);
-        const served = (await readFeatures(id, [view], NOW, { doc, tableName }))[view.name];
-        expectFeatures(served?.features, expected.features, `${view.name} ${id}`);
-      }
+      for (const id of ids) await expectServedAsReference({ doc, tableName }, view, id, reference, NOW, `${view.name} ${id}`);
     }
   });
 
@@ -180,7 +168,7 @@ describe('aggregator on dynalite + s3rver', () => {
       expect(result.summary.valid).toBe(Math.min(500, records.length - i));
       expect(result.retryFrom).toEqual([]);
     }
-    const asReference = shuffled.map((data, order) => ({ data, eventTimeMs: timeOf(data), order }));
+    const reference = asReferenceEvents(shuffled, timeOf);
     for (const view of views) {
       const key = view.entity.keyField;
       // The first 20 entities to appear: popular and tail ones alike, and a bounded number of reads.
@@ -188,11 +176,8 @@ describe('aggregator on dynalite + s3rver', () => {
       expect(ids.length, view.name).toBe(20);
       const seen = new Map<string, Set<string>>();
       for (const id of ids) {
-        const mine = asReference.filter((e) => e.data[key] === id);
-        const expected = referenceFeatures(view, mine, NOW);
-        const served = (await readFeatures(id, [view], NOW, { doc, tableName }))[view.name];
-        expectFeatures(served?.features, expected.features, `${view.name} ${id}`);
-        for (const [feature, value] of Object.entries(expected.features))
+        const expected = await expectServedAsReference({ doc, tableName }, view, id, reference, NOW, `${view.name} ${id}`);
+        for (const [feature, value] of Object.entries(expected))
           seen.set(feature, (seen.get(feature) ?? new Set()).add(JSON.stringify(value)));
       }
       // A comparison of zeros proves nothing: over the longest window (and the trends) every feature varies by entity.

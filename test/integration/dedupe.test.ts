@@ -6,7 +6,6 @@
  * repeat after the horizon counts again. Online values are checked against
  * the naive reference over the distinct events; lake rows read back with DuckDB.
  */
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
@@ -21,11 +20,10 @@ import { partitionSchemeFor } from '../../src/lake/layout.js';
 import { encodeParquet } from '../../src/lake/parquet/index.js';
 import { type Emulators, S3RVER_OBJECT_SUFFIX } from '../../src/local/emulators.js';
 import { readFeatures } from '../../src/online-store/feature-reader.js';
-import { onlineTableInput } from '../../src/online-store/tile-item.js';
 import { duckdbQuery, sqlString } from '../support/duckdb.js';
 import { useEmulators } from '../support/emulators.js';
 import { asRecords, clickEvents } from '../support/events.js';
-import { expectFeatures, referenceFeatures } from '../support/reference.js';
+import { asReferenceEvents, createOnlineTable, expectServedAsReference } from '../support/online-store.js';
 
 const MINUTE = 60_000;
 const NOW = Date.now();
@@ -66,7 +64,7 @@ useEmulators('featurelake-dedupe-', async (started) => {
 
 async function fresh() {
   const tableName = `dedupe-${++n}`;
-  await (doc as unknown as DynamoDBClient).send(new CreateTableCommand(onlineTableInput(tableName)));
+  await createOnlineTable(doc, tableName);
   for (const bucket of [`lake-${n}`, `quarantine-${n}`]) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const aggregate = createAggregator({
     doc,
@@ -105,14 +103,11 @@ async function fresh() {
     };
   const served = async (userId: string) =>
     (await readFeatures(userId, [view], NOW + MINUTE, { doc, tableName }))[view.name]?.features ?? {};
-  return { aggregate: untilDone(aggregate), writeLake: untilDone(writeLake), lakeRows, served };
+  return { tableName, aggregate: untilDone(aggregate), writeLake: untilDone(writeLake), lakeRows, served };
 }
 
 const events = clickEvents({ count: 300, users: 5, nowMs: NOW - 5 * MINUTE, spanMs: 30 * MINUTE, seed: 9 });
-const reference = (userId: string) =>
-  events
-    .map((e, order) => ({ data: e as Record<string, unknown>, eventTimeMs: Date.parse(e.event_time), order }))
-    .filter((e) => e.data.user_id === userId);
+const reference = asReferenceEvents(events);
 const users = [...new Set(events.map((e) => e.user_id))];
 
 describe('dedupeBy', () => {
@@ -128,9 +123,8 @@ describe('dedupeBy', () => {
       expect(lake.retryFrom).toEqual([]);
     }
     // The first batch again (a retry) kept its events; the repeats were dropped each time by each consumer.
-    for (const userId of users) {
-      expectFeatures(await store.served(userId), referenceFeatures(view, reference(userId), NOW + MINUTE).features, userId);
-    }
+    for (const userId of users)
+      await expectServedAsReference({ doc, tableName: store.tableName }, view, userId, reference, NOW + MINUTE);
     expect(await store.lakeRows()).toEqual({ rows: 300, ids: 300 });
   });
 

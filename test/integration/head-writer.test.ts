@@ -7,7 +7,6 @@
  * against the brute-force reference (test/support/reference.ts).
  */
 
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
@@ -15,12 +14,11 @@ import { createAggregator } from '../../src/aggregator/aggregate-batch.js';
 import { dynamoDocumentClient, s3Client } from '../../src/aws/clients.js';
 import { sources, userClickstream } from '../../src/features/catalog.js';
 import type { Emulators } from '../../src/local/emulators.js';
-import { readFeatures } from '../../src/online-store/feature-reader.js';
 import { headFromItem } from '../../src/online-store/head-item.js';
-import { onlineTableInput, tileKey } from '../../src/online-store/tile-item.js';
+import { tileKey } from '../../src/online-store/tile-item.js';
 import { useEmulators } from '../support/emulators.js';
 import { asRecords } from '../support/events.js';
-import { expectFeatures, referenceFeatures } from '../support/reference.js';
+import { asReferenceEvents, createOnlineTable, expectServedAsReference } from '../support/online-store.js';
 
 const MINUTE = 60_000;
 const TEN = 10 * MINUTE;
@@ -72,7 +70,7 @@ async function freshStore() {
   const tableName = `heads-${++tableCounter}`;
   const bucket = `head-quarantine-${tableCounter}`;
   const { doc } = countingClient();
-  await (doc as unknown as DynamoDBClient).send(new CreateTableCommand(onlineTableInput(tableName)));
+  await createOnlineTable(doc, tableName);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const writer = (doc: DynamoDBDocumentClient) =>
     createAggregator({ doc, s3, tableName, quarantineBucket: bucket, policy, sources, views: [userClickstream] });
@@ -97,14 +95,8 @@ function events(users: readonly string[], timesMs: readonly number[]) {
 type Payload = ReturnType<typeof events>[number];
 
 async function expectReference(doc: DynamoDBDocumentClient, tableName: string, sent: readonly Payload[]) {
-  for (const user of USERS) {
-    const mine = sent
-      .map((data, order) => ({ data: data as Record<string, unknown>, eventTimeMs: Date.parse(data.event_time), order }))
-      .filter((e) => e.data.user_id === user);
-    const expected = referenceFeatures(userClickstream, mine, NOW);
-    const served = (await readFeatures(user, [userClickstream], NOW, { doc, tableName })).user_clickstream;
-    expectFeatures(served?.features, expected.features, user);
-  }
+  const reference = asReferenceEvents(sent);
+  for (const user of USERS) await expectServedAsReference({ doc, tableName }, userClickstream, user, reference, NOW);
 }
 
 const at = (start: number, ...minutes: number[]) => minutes.map((m) => start + m * MINUTE);
