@@ -87,6 +87,23 @@ describe('cost model, by hand: 1,000 events/s, 1,000 users, prod settings', () =
   });
 
   it('adds the lines up', () => {
+    // The same lines written out by hand as above, summed: DynamoDB, its storage, Kinesis, Lambda, S3.
+    const storage = ((1_000 * 1_525 * 1_000) / GIB) * 0.25;
+    const gb = (1_000 * MONTH * 1_024) / GIB;
+    const vcpu = 1_024 / 1_769;
+    const lambdaSeconds = 1_000 / (100_000 * vcpu) + 0.006 * 56 + 0.01 + 0.1 * (10_000 / (100_000 * vcpu) + 0.06);
+    const lambda = lambdaSeconds * MONTH * 0.0000166667 + (1.1 * MONTH * 0.2) / 1e6;
+    const s3 = (0.1 * MONTH * 0.005) / 1_000 + ((1_000 * MONTH * 60) / GIB) * 0.023;
+    const onDemand =
+      (writesPerSecond * MONTH * (0.625 + 0.125)) / 1e6 + storage + (0.04 * 730 + gb * 0.08 + gb * 2 * 0.04) + lambda + s3;
+    const provisioned =
+      ((writesPerSecond * (0.00065 + 0.00013)) / 0.7) * 730 +
+      storage +
+      (2 * 0.015 * 730 + (1_000 * MONTH * 0.014) / 1e6) +
+      lambda +
+      s3;
+    expect(cost.totalOnDemand).toBeCloseTo(onDemand, 3); // ≈ $3,862
+    expect(cost.totalProvisioned).toBeCloseTo(provisioned, 3); // ≈ $1,488
     expect(cost.totalOnDemand).toBeCloseTo(
       cost.dynamodbOnDemand + cost.dynamodbStorage + cost.kinesisOnDemand + cost.lambda + cost.s3,
       9,
