@@ -60,7 +60,13 @@ export function trainingColumns(views: readonly FeatureView[]): { view: FeatureV
   );
 }
 
-function streamSpine(label: Label, fromMs: number, toMs: number, options: FeatureSqlOptions): { sql: string; columns: string[] } {
+/** A spine: its query, and the columns it hands on. */
+interface Spine {
+  readonly sql: string;
+  readonly columns: readonly string[];
+}
+
+function streamSpine(label: Label, fromMs: number, toMs: number, options: FeatureSqlOptions): Spine {
   const key = ident(label.entity.keyField);
   const observed = label.observe;
   const observeEvents = eventsSql(observed.source, label.entity.keyField, observed.where ? [observed.where.field] : [], {
@@ -94,23 +100,30 @@ function streamSpine(label: Label, fromMs: number, toMs: number, options: Featur
     `  hour(min(s.${ident(OBSERVATION_TIME_COLUMN)})) AS hour_of_day, day_of_week(min(s.${ident(OBSERVATION_TIME_COLUMN)})) AS day_of_week,`,
     `  CASE WHEN day_of_week(min(s.${ident(OBSERVATION_TIME_COLUMN)})) >= 6 THEN 1 ELSE 0 END AS is_weekend`,
     `  FROM (${sql}) s`,
-    `  LEFT JOIN (${outcomeEvents}) e ON e.__entity = s.${key} AND e.__time_ms > s.__as_of_ms AND e.__time_ms <= s.__as_of_ms + ${horizonMs}${outcomeFilter}`,
+    `  LEFT JOIN outcomes e ON e.__entity = s.${key} AND e.__time_ms > s.__as_of_ms AND e.__time_ms <= s.__as_of_ms + ${horizonMs}${outcomeFilter}`,
     // The whole horizon must be in the data: a row near its end would otherwise read as a negative.
-    `  WHERE s.__as_of_ms + ${horizonMs} <= (SELECT max(__time_ms) FROM (${outcomeEvents}) newest)`,
+    `  WHERE s.__as_of_ms + ${horizonMs} <= (SELECT max(__time_ms) FROM outcomes)`,
     `  GROUP BY s.${key}, s.__as_of_ms`,
   ].join('\n');
-  return { sql: labelled, columns: [label.entity.keyField, OBSERVATION_TIME_COLUMN, label.name, ...TIME_COLUMNS] };
+  // The label source's events, read once for the labels and for the end of the data.
+  return {
+    sql: `WITH outcomes AS (
+${outcomeEvents}
+)
+${labelled}`,
+    columns: [label.entity.keyField, OBSERVATION_TIME_COLUMN, label.name, ...TIME_COLUMNS],
+  };
 }
 
 /** The training set's SQL: the label rows' columns, then every feature of `views` as of each row's time. */
 export function trainingSetSql(views: readonly FeatureView[], rows: LabelRows, options: FeatureSqlOptions): string {
   if (views.length === 0) throw new Error('a training set needs at least one feature view');
-  const spine =
+  const spine: Spine =
     rows.kind === 'stream'
       ? streamSpine(rows.label, rows.fromMs, rows.toMs, options)
       : {
           sql: `SELECT *, ${epochMs(`CAST(${ident(rows.timeColumn)} AS TIMESTAMP)`)} AS __as_of_ms FROM ${rows.relation}`,
-          columns: [...rows.columns],
+          columns: rows.columns,
         };
   for (const view of views) {
     if (!spine.columns.includes(view.entity.keyField)) {
