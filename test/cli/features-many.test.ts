@@ -1,13 +1,11 @@
 /** `featurelake features <entityType> <id> <id>…`: several ids go in one POST /features/{entityType}. */
 
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderFeatureTable } from '../../src/cli/feature-table.js';
+import { type FakeFeatureApi, startFakeFeatureApi } from './fake-feature-api.js';
 import { runCli } from './support.js';
 
 const entry = (entityId: string, events: number) => ({
@@ -25,24 +23,20 @@ const RESPONSE = {
 };
 
 const requests: { method: string; url: string; body: string }[] = [];
-let server: http.Server;
+let api: FakeFeatureApi;
 let apiUrl = '';
 const dir = mkdtempSync(path.join(tmpdir(), 'featurelake-features-many-'));
 
 beforeAll(async () => {
-  server = http.createServer(async (req, res) => {
-    let body = '';
-    for await (const chunk of req) body += chunk;
+  api = await startFakeFeatureApi((req, body) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', body });
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(RESPONSE));
+    return { status: 200, body: JSON.stringify(RESPONSE) };
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  apiUrl = api.url;
 });
 
 afterAll(async () => {
-  server.close();
+  api.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,13 +1,11 @@
 /** `featurelake features` against a small real HTTP server standing in for the feature API. */
 
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { age, renderFeatureTable } from '../../src/cli/feature-table.js';
+import { type FakeFeatureApi, startFakeFeatureApi } from './fake-feature-api.js';
 import { cleanEnv, runCli } from './support.js';
 
 const RESPONSE = {
@@ -29,26 +27,21 @@ const RESPONSE = {
 };
 
 const requests: { url: string; key: string | undefined }[] = [];
-let server: http.Server;
+let api: FakeFeatureApi;
 let apiUrl = '';
 const dir = mkdtempSync(path.join(tmpdir(), 'featurelake-features-'));
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
+  api = await startFakeFeatureApi((req) => {
     requests.push({ url: req.url ?? '', key: req.headers['x-api-key'] as string | undefined });
-    if (req.headers['x-api-key'] !== 'secret') {
-      res.writeHead(403, { 'content-type': 'application/json' }).end('{"message":"Forbidden"}');
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(RESPONSE));
+    if (req.headers['x-api-key'] !== 'secret') return { status: 403, body: '{"message":"Forbidden"}' };
+    return { status: 200, body: JSON.stringify(RESPONSE) };
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  apiUrl = api.url;
 });
 
 afterAll(async () => {
-  server.close();
+  api.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
