@@ -111,17 +111,25 @@ async function rawRecords(
   reject: (r: BatchRejection) => void,
 ): Promise<{ line: number; data: Record<string, unknown> }[]> {
   if (format === 'parquet') {
-    let objects: Record<string, unknown>[];
+    const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
+    const unreadable = (error: unknown) =>
+      new BatchFileError(`${fileName}: not a readable Parquet file (${(error as Error).message})`);
+    let metadata: ReturnType<typeof parquetMetadata>;
     let names: string[];
     try {
-      const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
-      const metadata = parquetMetadata(file);
-      objects = (await parquetReadObjects({ file, metadata, compressors })) as Record<string, unknown>[];
+      metadata = parquetMetadata(file);
       names = parquetSchema(metadata).children.map((c) => c.element.name);
     } catch (error) {
-      throw new BatchFileError(`${fileName}: not a readable Parquet file (${(error as Error).message})`);
+      throw unreadable(error);
     }
+    // The columns from the footer alone: a file with the wrong ones is refused before its rows are decoded.
     const columns = checkColumns(source, names, fileName);
+    let objects: Record<string, unknown>[];
+    try {
+      objects = (await parquetReadObjects({ file, metadata, compressors })) as Record<string, unknown>[];
+    } catch (error) {
+      throw unreadable(error);
+    }
     return objects.map((o, i) => {
       const data: Record<string, unknown> = {};
       for (const [name, value] of Object.entries(o)) {
