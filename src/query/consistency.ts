@@ -35,15 +35,23 @@ export interface ViewReport {
 }
 
 /** How a served feature is compared: its aggregation's kind, or exact for ratios and trends. */
-function toleranceOf(view: FeatureView, feature: string): 'exact' | 'percentile' | 'distinct' {
-  for (const window of view.windows) {
-    for (const agg of view.aggregations) {
-      if (featureName(agg.name, window) !== feature) continue;
-      if (agg.kind === 'percentile') return 'percentile';
-      if (agg.kind === 'distinct_count') return 'distinct';
+type Tolerance = 'exact' | 'percentile' | 'distinct';
+const tolerances = new WeakMap<FeatureView, Map<string, Tolerance>>();
+
+function toleranceOf(view: FeatureView, feature: string): Tolerance {
+  let byFeature = tolerances.get(view);
+  if (!byFeature) {
+    // The sketch kinds' features, once per view; everything else (ratios, trends included) is exact.
+    byFeature = new Map();
+    for (const window of view.windows) {
+      for (const agg of view.aggregations) {
+        if (agg.kind === 'percentile') byFeature.set(featureName(agg.name, window), 'percentile');
+        if (agg.kind === 'distinct_count') byFeature.set(featureName(agg.name, window), 'distinct');
+      }
     }
+    tolerances.set(view, byFeature);
   }
-  return 'exact';
+  return byFeature.get(feature) ?? 'exact';
 }
 
 const asNumber = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : undefined);
