@@ -11,13 +11,7 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { MARKER_PREFIX } from '../../src/dedupe/first-occurrence.js';
 import { KEY, TTL_ATTRIBUTE } from '../../src/online-store/tile-item.js';
-
-/** Provisioned capacity of one kind, scaled by target tracking. */
-export interface OnlineStoreCapacity {
-  readonly min: number;
-  readonly max: number;
-  readonly targetUtilizationPercent: number;
-}
+import type { TableBilling } from '../config/environments.js';
 
 export interface OnlineStoreProps {
   /**
@@ -25,9 +19,7 @@ export interface OnlineStoreProps {
    * (target tracking on utilisation); the table starts at `min`.
    * @default 'onDemand'
    */
-  readonly billing?:
-    | 'onDemand'
-    | { readonly provisioned: { readonly read: OnlineStoreCapacity; readonly write: OnlineStoreCapacity } };
+  readonly billing?: TableBilling;
   /** @default RemovalPolicy.DESTROY */
   readonly removalPolicy?: RemovalPolicy;
   /** Refuse DeleteTable even outside CloudFormation. @default false */
