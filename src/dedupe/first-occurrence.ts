@@ -20,7 +20,6 @@
  * writer, so 2 write units per event, on top of the aggregation's. Worth it
  * where producers retry blindly; a source without `dedupeBy` pays nothing.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { forEachConcurrent } from '../domain/concurrency.js';
 import { parseDuration } from '../domain/duration.js';
@@ -94,7 +93,7 @@ export async function repeatedEvents(
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') {
+      if ((error as Error).name === 'ConditionalCheckFailedException') {
         repeated.add(event.sequence);
         return;
       }
