@@ -101,6 +101,17 @@ async function expectReference(doc: DynamoDBDocumentClient, tableName: string, s
 
 const at = (start: number, ...minutes: number[]) => minutes.map((m) => start + m * MINUTE);
 
+/** The head item of u1's clickstream view as stored (its key spelled out: the layout of docs/online-store.md). */
+async function storedHead(doc: DynamoDBDocumentClient, tableName: string) {
+  const key = { pk: 'user#u1', sk: 'user_clickstream#head' };
+  return headFromItem(userClickstream, (await doc.send(new GetCommand({ TableName: tableName, Key: key }))).Item);
+}
+
+/** u1's item of the 10-minute tile A, once a newer tile has closed it. */
+async function storedTileA(doc: DynamoDBDocumentClient, tableName: string) {
+  return (await doc.send(new GetCommand({ TableName: tableName, Key: tileKey(userClickstream, 'u1', 600, A) }))).Item;
+}
+
 describe('the head writer on dynalite', () => {
   // Batches in stream order: two in tile A, one in tile B (the rollover), then a late event into A.
   const batch1 = events(USERS, at(A, 1, 2));
@@ -136,23 +147,15 @@ describe('the head writer on dynalite', () => {
     expect(result.retryFrom).toEqual([]);
     // One head write per user, and one put per tile it closed: the 10-minute tile (B starts no hour).
     expect(take()).toEqual({ UpdateItem: USERS.length, PutItem: USERS.length });
-    const key = tileKey(userClickstream, 'u1', 600, A);
-    const closed = (await doc.send(new GetCommand({ TableName: tableName, Key: key }))).Item;
-    expect(closed?.a.events.n).toBe(5);
-    const head = headFromItem(
-      userClickstream,
-      (await doc.send(new GetCommand({ TableName: tableName, Key: { pk: 'user#u1', sk: 'user_clickstream#head' } }))).Item,
-    );
+    expect((await storedTileA(doc, tableName))?.a.events.n).toBe(5);
+    const head = await storedHead(doc, tableName);
     expect(head.open.find((t) => t.h === 600)?.s).toBe(B / 1000);
     expect(head.closed.map((t) => t.s)).toContain(A / 1000);
     await expectReference(doc, tableName, [...batch1, ...batch2, ...batch3]);
 
     // The next write drops the head's copy of the closed tile: the item holds it.
     await aggregate(recordsOf(events(USERS, at(B, 3)), 3_500n));
-    const after = headFromItem(
-      userClickstream,
-      (await doc.send(new GetCommand({ TableName: tableName, Key: { pk: 'user#u1', sk: 'user_clickstream#head' } }))).Item,
-    );
+    const after = await storedHead(doc, tableName);
     expect(after.closed).toEqual([]);
   });
 
@@ -165,8 +168,7 @@ describe('the head writer on dynalite', () => {
     await aggregate(r4);
     // The closed 10-minute tile's item (read, then written), and the head for the open hour, day and lifetime tiles.
     expect(take()).toEqual({ BatchGetItem: 1, UpdateItem: 2 });
-    const key = tileKey(userClickstream, 'u1', 600, A);
-    expect((await doc.send(new GetCommand({ TableName: tableName, Key: key }))).Item?.a.events.n).toBe(6);
+    expect((await storedTileA(doc, tableName))?.a.events.n).toBe(6);
     await expectReference(doc, tableName, [...batch1, ...batch2, ...batch3, ...late]);
     const again = await aggregate(r4);
     expect(again.summary.tilesWritten).toBe(0);
@@ -209,8 +211,7 @@ describe('the head writer on dynalite', () => {
     await expectReference(doc, tableName, [...batch1, ...batch2, ...batch3]);
     // A late event into the closed tile, by another writer: it puts the closed tile first, then adds the event.
     await writer(doc)(r4);
-    const key = tileKey(userClickstream, 'u1', 600, A);
-    expect((await doc.send(new GetCommand({ TableName: tableName, Key: key }))).Item?.a.events.n).toBe(6);
+    expect((await storedTileA(doc, tableName))?.a.events.n).toBe(6);
     await expectReference(doc, tableName, [...batch1, ...batch2, ...batch3, ...late]);
   });
 
