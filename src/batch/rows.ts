@@ -17,7 +17,7 @@ import { compressors } from 'hyparquet-compressors';
 import { describeIssues } from '../domain/records.js';
 import type { BatchSource } from '../features/batch-source.js';
 import type { LakeColumn } from '../lake/columns.js';
-import { splitCsvLine } from '../lake/import.js';
+import { csvValue, splitCsvLine } from '../lake/import.js';
 import { fileColumns } from './lake-table.js';
 
 export type BatchFormat = 'csv' | 'parquet';
@@ -51,26 +51,6 @@ export function batchFormatOf(name: string): BatchFormat {
   if (lower.endsWith('.csv')) return 'csv';
   if (lower.endsWith('.parquet') || lower.endsWith('.pq')) return 'parquet';
   throw new BatchFileError(`${name}: cannot tell the format from the name (expected .csv or .parquet)`);
-}
-
-const NUMERAL = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
-const NAIVE_TIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$/;
-
-function cellValue(raw: string, column: LakeColumn): unknown {
-  if (raw === '') return undefined;
-  switch (column.type) {
-    case 'timestamp':
-      if (NAIVE_TIME.test(raw)) return `${raw.replace(' ', 'T')}Z`;
-      return /^\d+$/.test(raw) ? Number(raw) : raw;
-    case 'bigint':
-    case 'double':
-      // Only real numerals become numbers (Number('') is 0); the schema rejects the rest, naming the field.
-      return NUMERAL.test(raw) ? Number(raw) : raw;
-    case 'boolean':
-      return raw === 'true' ? true : raw === 'false' ? false : raw;
-    default:
-      return raw;
-  }
 }
 
 /** A Parquet value as the schema expects it: int64 → number, timestamps → ISO-8601, null → absent. */
@@ -169,7 +149,7 @@ async function rawRecords(
     }
     const data: Record<string, unknown> = {};
     header.forEach((name, j) => {
-      const value = cellValue(cells[j] as string, columns.get(name) as LakeColumn);
+      const value = csvValue(cells[j] as string, columns.get(name) as LakeColumn);
       if (value !== undefined) data[name] = value;
     });
     out.push({ line: i + 1, data });

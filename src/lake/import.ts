@@ -94,13 +94,17 @@ export function splitCsvLine(line: string): string[] {
 const NAIVE_TIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$/;
 
 /** A CSV cell as the value the schema expects for the column. */
-function csvValue(raw: string, column: LakeColumn, isEventTime: boolean): unknown {
+/**
+ * A CSV cell as the schema expects it, by its lake column's type: empty → absent; a timestamp
+ * zone-less → UTC ISO-8601, digits → epoch ms; numerals → numbers; true/false → booleans. Anything
+ * else is kept as text, for the schema to refuse naming the field. Shared with batch sources' files.
+ */
+export function csvValue(raw: string, column: LakeColumn): unknown {
   if (raw === '') return undefined;
-  if (isEventTime) {
-    if (NAIVE_TIME.test(raw)) return `${raw.replace(' ', 'T')}Z`;
-    return /^\d+$/.test(raw) ? Number(raw) : raw;
-  }
   switch (column.type) {
+    case 'timestamp':
+      if (NAIVE_TIME.test(raw)) return `${raw.replace(' ', 'T')}Z`;
+      return /^\d+$/.test(raw) ? Number(raw) : raw;
     case 'bigint':
     case 'double':
       // Number('') and Number(' ') are 0: only real numerals become numbers; the schema rejects the rest.
@@ -163,7 +167,7 @@ export async function* readValidRows(
       }
       data = {};
       for (const [i, columnName] of names.entries()) {
-        const value = csvValue(cells[i] as string, byName.get(columnName) as LakeColumn, columnName === source.eventTimeField);
+        const value = csvValue(cells[i] as string, byName.get(columnName) as LakeColumn);
         if (value !== undefined) data[columnName] = value;
       }
     } else {
