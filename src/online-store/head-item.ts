@@ -21,7 +21,14 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Aggregation, FeatureView } from '../features/define.js';
 import type { AggregationState } from '../features/kinds/index.js';
-import { STATES_ATTRIBUTE, statesFromItem, statesToAttribute, VERSION_ATTRIBUTE, watermarkAttribute } from './tile-item.js';
+import {
+  entityPartitionKey,
+  STATES_ATTRIBUTE,
+  statesFromItem,
+  statesToAttribute,
+  VERSION_ATTRIBUTE,
+  watermarkAttribute,
+} from './tile-item.js';
 
 export const HEAD_SORT_SUFFIX = '#head';
 export const HEAD_ATTRIBUTE = 'o';
@@ -61,7 +68,7 @@ export interface Head {
 export const EMPTY_HEAD: Head = { open: [], closed: [], version: 0, watermarks: {} };
 
 export function headKey(view: FeatureView, entityId: string): { pk: string; sk: string } {
-  return { pk: `${view.entity.name}#${entityId}`, sk: `${view.name}${HEAD_SORT_SUFFIX}` };
+  return { pk: entityPartitionKey(view.entity, entityId), sk: `${view.name}${HEAD_SORT_SUFFIX}` };
 }
 
 // JSON cannot carry a Uint8Array (a sparse HLL's registers): tag it as base64.

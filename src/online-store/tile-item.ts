@@ -51,9 +51,14 @@ export function watermarkAttribute(shardId: string): string {
   return `wm#${shardId}`;
 }
 
+/** The partition key of every item of one entity (its heads and tiles; src/batch/batch-item.ts spells the same): "<entity>#<entity id>". */
+export function entityPartitionKey(entity: { readonly name: string }, entityId: string): string {
+  return `${entity.name}#${entityId}`;
+}
+
 export function tileKey(view: FeatureView, entityId: string, hopSeconds: number, startMs: number): TileKey {
   return {
-    pk: `${view.entity.name}#${entityId}`,
+    pk: entityPartitionKey(view.entity, entityId),
     sk: `${view.name}#${hopSeconds}#${String(Math.floor(startMs / 1000)).padStart(12, '0')}`,
   };
 }
