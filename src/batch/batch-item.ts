@@ -13,10 +13,11 @@
  * conditional on (fresh, run) being greater than the stored pair, so an older
  * file never overwrites newer values and re-ingesting a file writes nothing.
  */
+
 import type { FeatureValues } from '../domain/feature-vector.js';
 import type { BatchSource } from '../features/batch-source.js';
 import type { FeatureValue } from '../features/kinds/index.js';
-import { FRESHNESS_ATTRIBUTE, type TileKey } from '../online-store/tile-item.js';
+import { entityPartitionKey, FRESHNESS_ATTRIBUTE, type TileKey } from '../online-store/tile-item.js';
 
 export const BATCH_SORT_PREFIX = 'batch#';
 export const BATCH_VALUES_ATTRIBUTE = 'f';
@@ -24,7 +25,7 @@ export const BATCH_RUN_ATTRIBUTE = 'run';
 export { FRESHNESS_ATTRIBUTE };
 
 export function batchKey(source: BatchSource, entityId: string): TileKey {
-  return { pk: `${source.entity.name}#${entityId}`, sk: `${BATCH_SORT_PREFIX}${source.name}` };
+  return { pk: entityPartitionKey(source.entity, entityId), sk: `${BATCH_SORT_PREFIX}${source.name}` };
 }
 
 /** The served values of a stored item (or the empty answer, all null, for an entity without one). */

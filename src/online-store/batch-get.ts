@@ -42,7 +42,7 @@ export async function batchGetAll(
 }
 
 /** The calls batchGetAll makes: the keys, each once, in order, cut into chunks of MAX_KEYS_PER_CALL. */
-export function batchGetChunks(keys: readonly TileKey[]): TileKey[][] {
+function batchGetChunks(keys: readonly TileKey[]): TileKey[][] {
   const seen = new Set<string>();
   const unique = keys.filter((k) => {
     const id = `${k.pk}\u0000${k.sk}`;

@@ -11,7 +11,7 @@ import { evaluateView, type FeatureValues, tilesToRead } from '../domain/feature
 import { tileStartMs } from '../domain/windows.js';
 import type { BatchSource } from '../features/batch-source.js';
 import { type FeatureView, LIFETIME_HOP_SECONDS } from '../features/define.js';
-import { batchGetAll, batchGetChunks } from './batch-get.js';
+import { batchGetAll } from './batch-get.js';
 import { HEAD_ATTRIBUTE, hasSketches, headFromItem, headKey, isSketch, SKETCH_SUFFIX } from './head-item.js';
 import { FRESHNESS_ATTRIBUTE, KEY, STATES_ATTRIBUTE, statesFromItem, type TileKey, tileKey } from './tile-item.js';
 
@@ -57,18 +57,18 @@ export async function readFeaturesOfEntities(
   // An entity is evaluated as soon as every chunk holding its keys is answered (its keys share its
   // partition key), so the window arithmetic of early chunks overlaps the wait for the slowest one.
   const entityOfPk = new Map<string, string>();
-  const pendingChunks = new Map<string, number>();
+  // Keys of each entity not yet answered (each asked once: batchGetAll drops repeats).
+  const pendingKeys = new Map<string, number>();
   for (const [entityId, keys] of keysOf) {
     const pk = keys[0]?.pk;
-    if (pk !== undefined) entityOfPk.set(pk, entityId);
+    if (pk === undefined) continue;
+    entityOfPk.set(pk, entityId);
+    pendingKeys.set(pk, new Set(keys.map((k) => k.sk)).size);
   }
   const evaluate = (entityId: string) => {
     if (!values.has(entityId)) values.set(entityId, evaluateEntity(entityId, views, batchSources, nowMs, item));
   };
   const keys = [...keysOf.values()].flat();
-  for (const part of batchGetChunks(keys)) {
-    for (const pk of new Set(part.map((k) => k.pk))) pendingChunks.set(pk, (pendingChunks.get(pk) ?? 0) + 1);
-  }
   await batchGetAll(doc, keys, {
     tableName,
     projection:
@@ -79,9 +79,9 @@ export async function readFeaturesOfEntities(
         : { '#a': STATES_ATTRIBUTE, '#o': HEAD_ATTRIBUTE },
     onChunk: (part, items) => {
       for (const found of items) byKey.set(itemKey(found[KEY.partition] as string, found[KEY.sort] as string), found);
-      for (const pk of new Set(part.map((k) => k.pk))) {
-        const left = (pendingChunks.get(pk) ?? 1) - 1;
-        pendingChunks.set(pk, left);
+      for (const { pk } of part) {
+        const left = (pendingKeys.get(pk) ?? 1) - 1;
+        pendingKeys.set(pk, left);
         const entityId = entityOfPk.get(pk);
         if (left === 0 && entityId !== undefined) evaluate(entityId);
       }
