@@ -8,6 +8,7 @@
  * define it below and list it in `featureViews`.
  */
 import * as z from 'zod';
+import { defineModel } from '../models/define.js';
 import { defineBatchSource } from './batch-source.js';
 import {
   type Catalog,
@@ -276,5 +277,31 @@ export const userProfiles = defineBatchSource({
 
 export const batchSources = [userProfiles, objectMetadata] as const;
 
+/** Seed 002's real-time inference: will this user buy within the hour? From the clickstream features as of now. */
+export const purchasePropensity = defineModel({
+  name: 'purchase_propensity',
+  description: "Seed 002: the probability that a user purchases within the next hour, from the user's clickstream features.",
+  label: purchaseWithin1h,
+  views: [userClickstream],
+  timeInputs: true,
+  algorithms: ['logistic', 'tree', 'gbdt'],
+  floor: { metric: 'rocAuc', min: 0.7 },
+  classes: { negative: 'no_purchase', positive: 'purchase' },
+});
+
+/** Seed 000's storage tiering: is this object going to be hot (≥ 3 downloads in the next 24 h)? */
+export const hotObject = defineModel({
+  name: 'hot_object',
+  description:
+    'Seed 000: the probability that an object is downloaded at least 3 times in the next 24 h (keep it hot), from its access features.',
+  label: isHot,
+  views: [objectAccess],
+  algorithms: ['logistic', 'tree', 'gbdt'],
+  floor: { metric: 'rocAuc', min: 0.7 },
+  classes: { negative: 'cold', positive: 'hot' },
+});
+
+export const models = [purchasePropensity, hotObject] as const;
+
 /** The example catalog the app deploys and the local stack runs unless given another. */
-export const exampleCatalog: Catalog = defineCatalog({ sources, entities, featureViews, labels, batchSources });
+export const exampleCatalog: Catalog = defineCatalog({ sources, entities, featureViews, labels, batchSources, models });

@@ -8,6 +8,7 @@
  */
 import type { z } from 'zod';
 import { type Duration, parseDuration } from '../domain/duration.js';
+import type { Model } from '../models/define.js';
 import type { BatchSource } from './batch-source.js';
 import { AGGREGATION_KINDS, type AggregationKind, isAggregationKind, kindOf } from './kinds/index.js';
 import type { Label } from './labels.js';
@@ -384,6 +385,8 @@ export interface Catalog {
   readonly labels?: readonly Label[];
   /** Entity attributes from files (./batch-source.ts), served beside the views of their entity. @default none */
   readonly batchSources?: readonly BatchSource[];
+  /** Models trained on the catalog's labels and served by POST /predict (src/models/define.ts). @default none */
+  readonly models?: readonly Model[];
 }
 
 /** Checks a catalog as a whole: unique names, every view's source and entity listed. */
@@ -426,6 +429,20 @@ export function defineCatalog(catalog: Catalog): Catalog {
       throw new Error(
         `catalog: batch source ${batch.name} describes entity ${batch.entity.name}, which the catalog does not list`,
       );
+  }
+  unique(
+    'model',
+    (catalog.models ?? []).map((m) => m.name),
+  );
+  for (const model of catalog.models ?? []) {
+    if (!(catalog.labels ?? []).includes(model.label))
+      throw new Error(`catalog: model ${model.name} is trained on label ${model.label.name}, which the catalog does not list`);
+    for (const view of model.views)
+      if (!catalog.featureViews.includes(view))
+        throw new Error(`catalog: model ${model.name} reads view ${view.name}, which the catalog does not list`);
+    for (const batch of model.batchSources)
+      if (!batchSources.includes(batch))
+        throw new Error(`catalog: model ${model.name} reads batch source ${batch.name}, which the catalog does not list`);
   }
   for (const view of catalog.featureViews) {
     if (!catalog.sources.includes(view.source)) {
