@@ -19,6 +19,8 @@ export const localStackInfoSchema = z.object({
     tableName: z.string(),
     quarantineBucket: z.string(),
     lakeBucket: z.string(),
+    /** Model artifacts and aliases (src/models/registry.ts); absent when the stack has no predict function. */
+    modelsBucket: z.string().optional(),
   }),
   /**
    * The emulator's files: object `<key>` of bucket `<b>` is the file

@@ -189,6 +189,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const aggregator = model.functions.find((f) => f.handlerName === 'aggregator');
     const lakeWriter = model.functions.find((f) => f.handlerName === 'lake-writer');
+    const predict = model.functions.find((f) => f.handlerName === 'predict');
     const lakeWriterMapping = mappings.find((_, i) => handlerNames[i] === 'lake-writer');
     const info: LocalStackInfo = {
       env: envName,
@@ -200,6 +201,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         tableName: aggregator?.env.TABLE_NAME ?? model.tables[0]?.name ?? '',
         quarantineBucket: aggregator?.env.QUARANTINE_BUCKET ?? '',
         lakeBucket: lakeWriter?.env.LAKE_BUCKET ?? '',
+        ...(predict?.env.MODELS_BUCKET ? { modelsBucket: predict.env.MODELS_BUCKET } : {}),
       },
       s3Directory: emulators.s3Directory,
       s3ObjectSuffix: S3RVER_OBJECT_SUFFIX,
