@@ -215,7 +215,7 @@ function metricSumsView(name: string, entity: Entity, who: string): FeatureView 
 export const appUserMetrics = metricSumsView('app_user_metrics', appUser, 'user');
 export const appMetrics = metricSumsView('app_metrics', app, 'app');
 
-/** Model predictions (seed 001's prediction log), for the inference endpoint to come. */
+/** Model predictions (seed 001's prediction log): what POST /predict logs (src/models/prediction-log.ts), and other services may. */
 export const predictions = defineSource({
   name: 'predictions',
   description: 'One row per model prediction: input, label, confidence, latency, model and deployment.',
@@ -227,8 +227,15 @@ export const predictions = defineSource({
     prediction_id: id,
     model_name: z.string().min(1).max(200),
     model_version: z.string().max(64).optional(),
+    /** The API request that asked: several entities of one request share it. */
+    request_id: z.string().max(128).optional(),
+    entity_type: z.string().max(64).optional(),
     entity_id: id.optional(),
     text: z.string().max(10_000).optional(),
+    /** The input values scored, as a JSON object (name → value). */
+    features: z.string().max(65_536).optional(),
+    /** Scored by a shadow version: logged for comparison, never returned to the caller. */
+    shadow: z.boolean().optional(),
     label: z.string().min(1).max(64),
     score: z.number().min(0).max(1),
     inference_time_ms: z.number().finite().nonnegative(),

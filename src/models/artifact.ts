@@ -192,7 +192,8 @@ export function parseArtifact(json: unknown): ModelArtifact {
     const n = tree.feature.length;
     tree.feature.forEach((f, i) => {
       if (f >= width) throw new Error(`artifact ${artifact.name}: tree node ${i} splits on input ${f} of ${width}`);
-      if (f >= 0 && !(tree.left[i]! > i && tree.left[i]! < n && tree.right[i]! > i && tree.right[i]! < n))
+      const [left, right] = [tree.left[i] ?? -1, tree.right[i] ?? -1];
+      if (f >= 0 && !(left > i && left < n && right > i && right < n))
         throw new Error(`artifact ${artifact.name}: tree node ${i} has a child out of order or range`);
     });
   }
