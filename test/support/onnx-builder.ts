@@ -198,7 +198,7 @@ export function logisticOnnx(spec: LogisticOnnx): Uint8Array {
     initializers: [
       { name: 'coef', dims: [k, 1], values: spec.weights },
       { name: 'intercept', dims: [1], values: [spec.intercept] },
-      { name: 'one', dims: [1], values: [1] },
+      ...(spec.logits ? [] : [{ name: 'one', dims: [1], values: [1] }]),
     ],
     inputs: [{ name: spec.input ?? 'input', type: { tensor: ElemType.FLOAT, shape: ['N', k] } }],
     outputs: [{ name: spec.output ?? 'probabilities', type: { tensor: ElemType.FLOAT, shape: ['N', 2] } }],
