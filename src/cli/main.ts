@@ -12,6 +12,7 @@ import { registerGenerate } from './commands/generate.js';
 import { registerImport } from './commands/import.js';
 import { registerIngestBatch } from './commands/ingest-batch.js';
 import { registerLocal } from './commands/local.js';
+import { registerPublishModel } from './commands/publish-model.js';
 import { registerQuery } from './commands/query.js';
 import { registerSend } from './commands/send.js';
 import { registerTrainingSet } from './commands/training-set.js';
@@ -36,6 +37,7 @@ export function createProgram(catalog: Catalog = exampleCatalog): Command {
   registerCompact(program, catalog);
   registerTrainingSet(program, catalog);
   registerConsistency(program, catalog);
+  registerPublishModel(program, catalog);
   return program;
 }
 
