@@ -15,6 +15,7 @@ import { registerLocal } from './commands/local.js';
 import { registerPublishModel } from './commands/publish-model.js';
 import { registerQuery } from './commands/query.js';
 import { registerSend } from './commands/send.js';
+import { registerTrain } from './commands/train.js';
 import { registerTrainingSet } from './commands/training-set.js';
 import { CliError } from './errors.js';
 
@@ -36,6 +37,7 @@ export function createProgram(catalog: Catalog = exampleCatalog): Command {
   registerIngestBatch(program, catalog);
   registerCompact(program, catalog);
   registerTrainingSet(program, catalog);
+  registerTrain(program, catalog);
   registerConsistency(program, catalog);
   registerPublishModel(program, catalog);
   return program;
