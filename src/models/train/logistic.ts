@@ -16,11 +16,11 @@ export interface LogisticParams {
   readonly l2: number;
   /** @default 300 */
   readonly maxIterations: number;
-  /** Stop when the largest gradient component is below this. @default 1e-6 */
+  /** Stop when the largest gradient component is below this (the loss is then within ~1e-5 of its minimum on the example sets). @default 1e-4 */
   readonly tolerance: number;
 }
 
-export const LOGISTIC_DEFAULTS: LogisticParams = { l2: 1e-3, maxIterations: 300, tolerance: 1e-6 };
+export const LOGISTIC_DEFAULTS: LogisticParams = { l2: 1e-3, maxIterations: 300, tolerance: 1e-4 };
 
 /** log(1 + e^z) without overflow. */
 const softplus = (z: number) => (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z)));
