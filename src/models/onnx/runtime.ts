@@ -1,8 +1,8 @@
 /**
  * onnxruntime-node, loaded on first use: a function that serves only native
- * models (./score.ts) never maps its 46 MB native library, and one that serves
- * ONNX pays for it once per execution environment (about 75 ms to load, and
- * 30 ms for the first session, measured on this machine — docs/models.md).
+ * models (../score.ts) never maps its 46 MB native library, and one that serves
+ * ONNX pays for it once per execution environment (measured here: 15–75 ms to
+ * load, 30–55 ms more for the first session — docs/models.md).
  *
  * Loaded with `require` (through createRequire), not `import()`: in Lambda
  * the package comes from a layer at /opt/nodejs/node_modules, which Node finds
