@@ -9,8 +9,9 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { batchLakeSource } from '../src/batch/lake-table.js';
 import { exampleCatalog } from '../src/features/catalog.js';
+import type { Catalog } from '../src/features/define.js';
 import { featureViewQueries } from '../src/query/feature-sql.js';
-import type { EnvironmentConfig } from './config/environments.js';
+import type { EnvironmentConfig, LakeSettings } from './config/environments.js';
 import { Aggregator } from './constructs/aggregator.js';
 import { BatchIngest } from './constructs/batch-ingest.js';
 import { dataRemovalPolicy, quarantineRetention } from './constructs/defaults.js';
@@ -21,6 +22,7 @@ import { Lake } from './constructs/lake.js';
 import { LakeCatalog } from './constructs/lake-catalog.js';
 import { LakeCompaction } from './constructs/lake-compaction.js';
 import { LakeWriter } from './constructs/lake-writer.js';
+import { ModelServing } from './constructs/model-serving.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { OnlineStore } from './constructs/online-store.js';
 import { Quarantine } from './constructs/quarantine.js';
@@ -31,6 +33,18 @@ export interface FeaturelakeStackProps extends StackProps {
   readonly config: EnvironmentConfig;
 }
 
+/**
+ * The lake settings a deployment runs with: the environment's, with the prediction log partitioned by the
+ * catalog's models and any the environment adds (models published from elsewhere) — the `model=` values
+ * Athena projects.
+ */
+export function deployedLakeSettings(config: EnvironmentConfig, catalog: Catalog): LakeSettings {
+  return {
+    ...config.lake,
+    predictionModels: [...new Set([...(config.lake.predictionModels ?? []), ...(catalog.models ?? []).map((m) => m.name)])],
+  };
+}
+
 export class FeaturelakeStack extends Stack {
   public readonly config: EnvironmentConfig;
   public readonly ingest: IngestStream;
@@ -38,6 +52,8 @@ export class FeaturelakeStack extends Stack {
   public readonly quarantine: Quarantine;
   public readonly aggregator: Aggregator;
   public readonly featureApi: FeatureApi;
+  /** The models bucket and POST /predict, GET /health on the feature API. */
+  public readonly models: ModelServing;
   public readonly lake: Lake;
   public readonly lakeWriter: LakeWriter;
   public readonly catalog: LakeCatalog;
@@ -56,6 +72,7 @@ export class FeaturelakeStack extends Stack {
     const removalPolicy = dataRemovalPolicy(config.retainData);
     const logs = { logRetentionDays: config.logRetentionDays, logRemovalPolicy: removalPolicy };
 
+    const lake = deployedLakeSettings(config, exampleCatalog);
     this.ingest = new IngestStream(this, 'Ingest', { settings: config.stream, removalPolicy });
     this.store = new OnlineStore(this, 'OnlineStore', {
       removalPolicy,
@@ -75,6 +92,16 @@ export class FeaturelakeStack extends Stack {
       ...logs,
     });
     this.featureApi = new FeatureApi(this, 'FeatureApi', { envName, settings: config.api, store: this.store, ...logs });
+    this.models = new ModelServing(this, 'Models', {
+      envName,
+      settings: config.api.predict,
+      api: this.featureApi,
+      store: this.store,
+      ingest: this.ingest,
+      accessLogBucket: this.quarantine.accessLogBucket,
+      removalPolicy,
+      ...logs,
+    });
 
     this.lake = new Lake(this, 'Lake', {
       removalPolicy,
@@ -83,7 +110,7 @@ export class FeaturelakeStack extends Stack {
     });
     this.lakeWriter = new LakeWriter(this, 'LakeWriter', {
       envName,
-      settings: config.lake,
+      settings: lake,
       maxClockSkewSeconds: config.aggregator.maxClockSkewSeconds,
       stream: this.ingest,
       lake: this.lake,
@@ -98,7 +125,7 @@ export class FeaturelakeStack extends Stack {
       // The catalog the functions' index.ts files serve: the stack and they are the deployment's composition root.
       // Batch sources' files are lake tables too (events/<batch source>/), typed from their schemas.
       sources: [...exampleCatalog.sources, ...(exampleCatalog.batchSources ?? []).map(batchLakeSource)],
-      settings: config.lake,
+      settings: lake,
     });
     this.queries = new QueryWorkgroup(this, 'Queries', {
       envName,
@@ -121,11 +148,11 @@ export class FeaturelakeStack extends Stack {
       ...logs,
     });
 
-    this.compaction = new LakeCompaction(this, 'Compaction', { envName, settings: config.lake, lake: this.lake, ...logs });
+    this.compaction = new LakeCompaction(this, 'Compaction', { envName, settings: lake, lake: this.lake, ...logs });
     this.batchIngest = new BatchIngest(this, 'BatchIngest', {
       envName,
       sources: exampleCatalog.batchSources ?? [],
-      settings: config.lake,
+      settings: lake,
       lake: this.lake,
       store: this.store,
       quarantine: this.quarantine,
@@ -137,6 +164,7 @@ export class FeaturelakeStack extends Stack {
     this.monitoring.watchQuarantine(this.aggregator.function.functionKey);
     this.monitoring.watchFunctionErrors('Aggregator', this.aggregator.function);
     this.monitoring.watchFunctionErrors('FeatureApi', this.featureApi.function);
+    this.monitoring.watchFunctionErrors('Predict', this.models.function);
     this.monitoring.watchStreamConsumer('LakeWriter', this.lakeWriter.function);
     this.monitoring.watchFunctionErrors('LakeWriter', this.lakeWriter.function);
     this.monitoring.watchFunctionErrors('Rollup', this.rollup.function);
@@ -163,6 +191,10 @@ export class FeaturelakeStack extends Stack {
     new CfnOutput(this, 'ApiKeyId', {
       value: this.featureApi.apiKey.keyId,
       description: 'aws apigateway get-api-key --include-value --api-key <ApiKeyId> --query value --output text',
+    });
+    new CfnOutput(this, 'ModelsBucketName', {
+      value: this.models.bucket.bucketName,
+      description: 'Model artifacts and aliases (featurelake train / publish-model --aws --models-bucket)',
     });
     new CfnOutput(this, 'LakeBucketName', {
       value: this.lake.bucket.bucketName,

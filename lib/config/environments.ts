@@ -45,6 +45,16 @@ export interface ApiSettings {
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   readonly quota: { readonly limit: number; readonly period: 'DAY' | 'WEEK' | 'MONTH' };
   readonly memoryMb: number;
+  /** The inference endpoint (POST /predict, GET /health) on the same API, key and usage plan. */
+  readonly predict: PredictSettings;
+}
+
+export interface PredictSettings {
+  /** Lambda memory: CPU grows with it (1,769 MB is one full vCPU), and scoring is CPU. */
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  /** How long a loaded model version is served before the registry is asked whether `current` moved. */
+  readonly modelRefreshSeconds: number;
 }
 
 /** The lake writer (a second consumer of the stream) and the lake bucket. */
@@ -238,6 +248,7 @@ const base = {
     throttle: { rateLimit: 100, burstLimit: 200 },
     quota: { limit: 1_000_000, period: 'DAY' },
     memoryMb: 512,
+    predict: { memoryMb: 1_024, timeoutSeconds: 10, modelRefreshSeconds: 60 },
   },
   lake: {
     batchSize: 10_000,
@@ -319,6 +330,7 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
       throttle: { rateLimit: 2_000, burstLimit: 4_000 },
       quota: { limit: 100_000_000, period: 'DAY' },
       memoryMb: 1_024,
+      predict: { memoryMb: 1_769, timeoutSeconds: 10, modelRefreshSeconds: 60 },
     },
     lake: {
       ...base.lake,
@@ -381,6 +393,9 @@ export function validateEnvironment(config: EnvironmentConfig, views: readonly F
     );
   }
   const { lake } = config;
+  if (config.api.predict.modelRefreshSeconds < 1) problems.push('api.predict.modelRefreshSeconds must be ≥ 1');
+  if (config.api.predict.timeoutSeconds < 1 || config.api.predict.timeoutSeconds > 900)
+    problems.push('api.predict.timeoutSeconds must be 1–900');
   if (lake.batchSize < 1 || lake.batchSize > 10_000) problems.push('lake.batchSize must be 1–10,000');
   if (lake.maxBatchingWindowSeconds < 0 || lake.maxBatchingWindowSeconds > 300)
     problems.push('lake.maxBatchingWindowSeconds must be 0–300');

@@ -22,6 +22,7 @@ import {
   LogGroupLogDestination,
   type Method,
   MethodLoggingLevel,
+  type MethodOptions,
   Period,
   RequestValidator,
   RestApi,
@@ -76,6 +77,9 @@ export class FeatureApi extends Construct {
   public readonly usagePlan: UsagePlan;
   /** The key service callers send as `x-api-key`; its value via `aws apigateway get-api-key --include-value`. */
   public readonly apiKey: ApiKey;
+  /** What every method of this API requires: the API key (usage plan), IAM where the environment says so, the validator. */
+  public readonly methodAccess: MethodOptions;
+  private readonly iam: boolean;
 
   constructor(scope: Construct, id: string, props: FeatureApiProps) {
     super(scope, id);
@@ -124,15 +128,17 @@ export class FeatureApi extends Construct {
       validateRequestBody: true,
     });
     const iam = settings.auth === 'iam';
+    this.iam = iam;
     const integration = new LambdaIntegration(this.function, { proxy: true, allowTestInvoke: false });
     const entityType = this.api.root.addResource('features').addResource('{entityType}');
     const entity = entityType.addResource('{entityId}');
     // Both methods: API key and usage plan, IAM where the environment says so, the same validator.
-    const access = {
+    const access: MethodOptions = {
       apiKeyRequired: true,
       authorizationType: iam ? AuthorizationType.IAM : AuthorizationType.NONE,
       requestValidator: validator,
     };
+    this.methodAccess = access;
     this.method = entity.addMethod('GET', integration, {
       ...access,
       operationName: 'GetFeatures',
@@ -163,7 +169,7 @@ export class FeatureApi extends Construct {
     });
     this.usagePlan.addApiKey(this.apiKey);
 
-    this.acknowledgeChecks(iam);
+    this.acknowledgeChecks();
   }
 
   /** IAM callers (SigV4): execute-api:Invoke on both reads of this stage, one entity (GET) and several (POST). */
@@ -189,26 +195,21 @@ export class FeatureApi extends Construct {
     });
   }
 
-  private acknowledgeChecks(iam: boolean): void {
+  /** IAM callers (SigV4) of the inference endpoint: POST /predict and GET /health of this stage. */
+  public grantPredict(grantee: IGrantable): Grant {
+    return this.grantInvokeRoutes(grantee, [
+      ['POST', '/predict'],
+      ['GET', '/health'],
+    ]);
+  }
+
+  private acknowledgeChecks(): void {
     Validations.of(this.api.deploymentStage).acknowledge({
       id: 'AwsSolutions-APIG3',
       reason:
-        'No WAF web ACL: callers are known services holding an API key, throttled and capped per key by the usage plan; the API reads features only.',
+        'No WAF web ACL: callers are known services holding an API key, throttled and capped per key by the usage plan; the API reads features and scores them only.',
     });
-    for (const method of [this.method, this.entitiesMethod]) {
-      Validations.of(method).acknowledge({
-        id: 'AwsSolutions-COG4',
-        reason:
-          'Callers are services and models, not end users with Cognito identities: access is an API key bound to a usage plan, plus IAM SigV4 where the environment sets auth=iam.',
-      });
-      if (!iam) {
-        Validations.of(method).acknowledge({
-          id: 'AwsSolutions-APIG4',
-          reason:
-            'This environment authenticates service callers with an API key (apiKeyRequired) and its usage plan; the prod environment additionally requires IAM authorization.',
-        });
-      }
-    }
+    this.acknowledgeMethodChecks([this.method, this.entitiesMethod]);
     const logRole = this.api.node.tryFindChild('CloudWatchRole');
     if (logRole) {
       Validations.of(logRole).acknowledge({
@@ -216,6 +217,24 @@ export class FeatureApi extends Construct {
         reason:
           "The account-level API Gateway logging role uses AWS's documented managed policy; only apigateway.amazonaws.com can assume it, and API Gateway writes every API's execution logs to log groups it names itself.",
       });
+    }
+  }
+
+  /** cdk-nag's API checks, answered the same way for every method on this API (the feature routes, and those other constructs add). */
+  public acknowledgeMethodChecks(methods: readonly Method[]): void {
+    for (const method of methods) {
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions-COG4',
+        reason:
+          'Callers are services and models, not end users with Cognito identities: access is an API key bound to a usage plan, plus IAM SigV4 where the environment sets auth=iam.',
+      });
+      if (!this.iam) {
+        Validations.of(method).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'This environment authenticates service callers with an API key (apiKeyRequired) and its usage plan; the prod environment additionally requires IAM authorization.',
+        });
+      }
     }
   }
 }

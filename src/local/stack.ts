@@ -77,6 +77,7 @@ const HANDLER_MODULES: Record<string, () => Promise<HandlerModule>> = {
   'feature-api': () => import('../../lambdas/feature-api/handler.js'),
   'lake-writer': () => import('../../lambdas/lake-writer/handler.js'),
   'batch-ingest': () => import('../../lambdas/batch-ingest/handler.js'),
+  predict: () => import('../../lambdas/predict/handler.js'),
 };
 
 /**

@@ -38,6 +38,7 @@ describe('synthTemplate', () => {
       'compactor',
       'feature-api',
       'lake-writer',
+      'predict',
       'rollup',
     ]);
     const lakeWriter = model.functions.find((f) => f.handlerName === 'lake-writer');
@@ -61,11 +62,13 @@ describe('synthTemplate', () => {
         onFailureBucket: aggregator?.env.QUARANTINE_BUCKET,
       }),
     ]);
-    expect(model.api?.routes).toHaveLength(2);
+    expect(model.api?.routes).toHaveLength(4);
     expect(model.api?.routes).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ method: 'GET', resourcePath: '/features/{entityType}/{entityId}', apiKeyRequired: true }),
         expect.objectContaining({ method: 'POST', resourcePath: '/features/{entityType}', apiKeyRequired: true }),
+        expect.objectContaining({ method: 'POST', resourcePath: '/predict', apiKeyRequired: true }),
+        expect.objectContaining({ method: 'GET', resourcePath: '/health', apiKeyRequired: true }),
       ]),
     );
     expect(model.api?.throttle).toEqual(config.api.throttle);

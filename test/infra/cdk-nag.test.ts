@@ -58,12 +58,18 @@ describe.each(ENVIRONMENT_NAMES)('cdk-nag AwsSolutions (%s)', (env) => {
       'FeatureApi/Api/DeploymentStage.v1 AwsSolutions-APIG3',
       'FeatureApi/Api/Default/features/{entityType}/{entityId}/GET AwsSolutions-COG4',
       'FeatureApi/Api/Default/features/{entityType}/POST AwsSolutions-COG4',
+      'FeatureApi/Api/Default/predict/POST AwsSolutions-COG4',
+      'FeatureApi/Api/Default/health/GET AwsSolutions-COG4',
+      // Artifacts and aliases read under models/.
+      'Models/FunctionRole AwsSolutions-IAM5[Resource::<ModelsBucket970C6ADA.Arn>/models/*]',
       // API key + usage plan only outside the environments that also require IAM.
       ...(ENVIRONMENTS[env].api.auth === 'iam'
         ? []
         : [
             'FeatureApi/Api/Default/features/{entityType}/{entityId}/GET AwsSolutions-APIG4',
             'FeatureApi/Api/Default/features/{entityType}/POST AwsSolutions-APIG4',
+            'FeatureApi/Api/Default/predict/POST AwsSolutions-APIG4',
+            'FeatureApi/Api/Default/health/GET AwsSolutions-APIG4',
           ]),
     ];
     expect(acks.map((a) => `${a.path} ${a.id}`).sort()).toEqual(expected.sort());

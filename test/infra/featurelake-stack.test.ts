@@ -37,7 +37,14 @@ const quarantineBucketId = (t: Template) => idAt(t, 'AWS::S3::Bucket', '/Quarant
 const accessLogBucketId = (t: Template) => idAt(t, 'AWS::S3::Bucket', '/Quarantine/AccessLogBucket/Resource');
 const lakeBucketId = (t: Template) => idAt(t, 'AWS::S3::Bucket', '/Lake/Bucket/Resource');
 const resultsBucketId = (t: Template) => idAt(t, 'AWS::S3::Bucket', '/Queries/ResultsBucket/Resource');
-const allBucketIds = (t: Template) => [quarantineBucketId(t), accessLogBucketId(t), lakeBucketId(t), resultsBucketId(t)];
+const modelsBucketId = (t: Template) => idOf(t, 'AWS::S3::Bucket', { LoggingConfiguration: { LogFilePrefix: 'models/' } });
+const allBucketIds = (t: Template) => [
+  quarantineBucketId(t),
+  accessLogBucketId(t),
+  lakeBucketId(t),
+  resultsBucketId(t),
+  modelsBucketId(t),
+];
 const functionId = (t: Template, name: string) =>
   idOf(t, 'AWS::Lambda::Function', { Environment: { Variables: { FEATURELAKE_FUNCTION: name } } });
 
@@ -48,24 +55,24 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     const t = template(env);
     t.resourceCountIs('AWS::Kinesis::Stream', 1);
     t.resourceCountIs('AWS::DynamoDB::Table', 1);
-    t.resourceCountIs('AWS::S3::Bucket', 4);
+    t.resourceCountIs('AWS::S3::Bucket', 5);
     t.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
     t.resourceCountIs('AWS::Glue::Database', 1);
     t.resourceCountIs('AWS::Athena::WorkGroup', 1);
     t.resourceCountIs('AWS::ApiGateway::RestApi', 1);
-    t.resourceCountIs('AWS::ApiGateway::Method', 2);
+    t.resourceCountIs('AWS::ApiGateway::Method', 4);
     t.resourceCountIs('AWS::ApiGateway::UsagePlan', 1);
     t.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
     t.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
     t.resourceCountIs('AWS::SNS::Topic', 1);
-    // Iterator age ×2, quarantine, function errors ×6, API 5xx, and the rollup's, compaction's and batch ingest's dead letters.
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 13);
+    // Iterator age ×2, quarantine, function errors ×7, API 5xx, and the rollup's, compaction's and batch ingest's dead letters.
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 14);
     // The rollup's and compaction's schedules, and the batch ingest's uploads.
     t.resourceCountIs('AWS::Events::Rule', 3);
     const featureFunctions = t.findResources('AWS::Lambda::Function', {
       Properties: { Environment: { Variables: { FEATURELAKE_FUNCTION: Match.anyValue() } } },
     });
-    expect(Object.keys(featureFunctions)).toHaveLength(6);
+    expect(Object.keys(featureFunctions)).toHaveLength(7);
   });
 
   it('encrypts the stream with the AWS managed Kinesis key and sizes it from the config', () => {
@@ -228,7 +235,7 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
   it(`keeps every log for ${config.logRetentionDays} days`, () => {
     const t = template(env);
     const groups = Object.values(t.findResources('AWS::Logs::LogGroup'));
-    expect(groups).toHaveLength(7);
+    expect(groups).toHaveLength(8);
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(config.logRetentionDays);
   });
 
@@ -244,8 +251,8 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
         expect(resource.DeletionPolicy, `${type} ${id}`).toBe(id === accessLogs ? 'Retain' : policy);
       }
     }
-    // Destroyed buckets are emptied first (the quarantine, lake and results buckets); retained ones never are.
-    t.resourceCountIs('Custom::S3AutoDeleteObjects', config.retainData ? 0 : 3);
+    // Destroyed buckets are emptied first (the quarantine, lake, results and models buckets); retained ones never are.
+    t.resourceCountIs('Custom::S3AutoDeleteObjects', config.retainData ? 0 : 4);
     t.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: config.retainData });
   });
 

@@ -21,7 +21,8 @@ import {
 } from '../../lib/config/environments.js';
 import { Lake } from '../../lib/constructs/lake.js';
 import { createApp } from '../../lib/featurelake-app.js';
-import { batchSources, featureViews, sources } from '../../src/features/catalog.js';
+import { deployedLakeSettings } from '../../lib/featurelake-stack.js';
+import { batchSources, exampleCatalog, featureViews, sources } from '../../src/features/catalog.js';
 import { partitionPath, partitionSchemeFor } from '../../src/lake/layout.js';
 import { CLICKSTREAM_HOURLY, glueDatabaseName } from '../../src/lake/tables.js';
 import { ATHENA_DIR as ATHENA_SQL_DIR } from '../../src/query/sql-library.js';
@@ -53,7 +54,7 @@ const joined = (value: any, bucketId: string): string =>
 
 describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
   const config = ENVIRONMENTS[env];
-  const lake = config.lake;
+  const lake = deployedLakeSettings(config, exampleCatalog);
 
   it('maps the stream to the lake writer with the lake batching (count and time), retries and an on-failure destination', () => {
     const [writerId] = at(env, 'AWS::Lambda::Function', '/LakeWriter/Function/Resource');
