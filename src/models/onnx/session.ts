@@ -58,17 +58,22 @@ export async function openOnnxModel(bytes: Uint8Array, io: OnnxIo): Promise<Open
   } catch (error) {
     throw new OnnxModelError(`onnxruntime cannot load the model: ${(error as Error).message.split('\n')[0]}`);
   }
-  const list = (metas: readonly Metadata[]) => metas.map(describeValue).join(', ');
-  if (!session.inputNames.includes(io.input))
-    throw new OnnxModelError(`the model has no input "${io.input}"; its inputs: ${list(session.inputMetadata)}`);
-  if (session.inputNames.length > 1)
-    throw new OnnxModelError(
-      `the model has ${session.inputNames.length} inputs (${list(session.inputMetadata)}); featurelake feeds one, a float32 [n, inputs] tensor`,
-    );
-  if (!graph.outputs.includes(io.output))
-    throw new OnnxModelError(
-      `the model has no output "${io.output}"; its outputs: ${list(session.outputMetadata.filter((m) => graph.outputs.includes(m.name)))}`,
-    );
+  try {
+    const list = (metas: readonly Metadata[]) => metas.map(describeValue).join(', ');
+    if (!session.inputNames.includes(io.input))
+      throw new OnnxModelError(`the model has no input "${io.input}"; its inputs: ${list(session.inputMetadata)}`);
+    if (session.inputNames.length > 1)
+      throw new OnnxModelError(
+        `the model has ${session.inputNames.length} inputs (${list(session.inputMetadata)}); featurelake feeds one, a float32 [n, inputs] tensor`,
+      );
+    if (!graph.outputs.includes(io.output))
+      throw new OnnxModelError(
+        `the model has no output "${io.output}"; its outputs: ${list(session.outputMetadata.filter((m) => graph.outputs.includes(m.name)))}`,
+      );
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
   return { ort, session, fetch: zipped ?? io.output, zipMap: zipped !== undefined };
 }
 
