@@ -56,6 +56,9 @@ export interface PredictOutcome {
 
 const nothing = async () => {};
 
+/** 100 entities with 200 request-time values each fit easily; anything larger is a mistake, refused before parsing. */
+export const MAX_PREDICT_BODY_BYTES = 256 * 1024;
+
 function bodyText(event: APIGatewayProxyEvent): string | null {
   if (event.body === null || event.body === undefined) return null;
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
@@ -101,7 +104,16 @@ export function createPredictCore(env: Env, deps: PredictDeps) {
 
   async function predict(event: APIGatewayProxyEvent): Promise<PredictOutcome> {
     const t0 = performance.now();
-    const parsed = parsePredictRequest(catalog, bodyText(event));
+    const text = bodyText(event);
+    if (text !== null && Buffer.byteLength(text, 'utf8') > MAX_PREDICT_BODY_BYTES) {
+      const body = {
+        error: 'payload_too_large',
+        field: 'body',
+        message: `a prediction request is at most ${MAX_PREDICT_BODY_BYTES} bytes`,
+      };
+      return { response: json(413, body), afterResponse: nothing };
+    }
+    const parsed = parsePredictRequest(catalog, text);
     if (!parsed.ok) return { response: json(parsed.error.status, parsed.error.body), afterResponse: nothing };
     const request = parsed.request;
     let model: LoadedModel;
@@ -196,9 +208,13 @@ export function createPredictCore(env: Env, deps: PredictDeps) {
   async function health(): Promise<APIGatewayProxyResult> {
     // Every catalog model's current version is loaded (or refused) before it is reported.
     const modelErrors: { model: string; error: string }[] = [];
+    const unpublished: string[] = [];
     await Promise.all(
       (catalog.models ?? []).map((m) =>
-        models.get(m.name).catch((error: Error) => modelErrors.push({ model: m.name, error: error.message })),
+        models.get(m.name).catch((error: Error) => {
+          if (error instanceof ModelNotFoundError) unpublished.push(m.name);
+          else modelErrors.push({ model: m.name, error: error.message });
+        }),
       ),
     );
     const t0 = performance.now();
@@ -218,6 +234,8 @@ export function createPredictCore(env: Env, deps: PredictDeps) {
       models: models.status(),
       rejected,
       modelErrors,
+      /** Catalog models without a current version: nothing to serve yet, which is not a fault. */
+      unpublished: unpublished.sort(),
       onlineStore,
       predictionLog: log.counts(),
     });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { ApplicationLogLevel, LoggingFormat } from 'aws-cdk-lib/aws-lambda';
+import { ApplicationLogLevel, type ILayerVersion, LoggingFormat } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -62,6 +62,13 @@ export interface FeatureFunctionProps {
    * must not interleave; throttled asynchronous invocations wait and are retried. @default - unreserved
    */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * Packages left out of the bundle, for a layer to provide (onnxruntime-node's native library).
+   * @default - none: everything is bundled
+   */
+  readonly externalModules?: readonly string[];
+  /** Layers attached to the function. @default - none */
+  readonly layers?: readonly ILayerVersion[];
   /** Folder holding one sub-folder per function. @default the repository's `lambdas/` */
   readonly lambdasDir?: string;
   /**
@@ -107,6 +114,7 @@ export class FeatureFunction extends NodejsFunction {
         ? {}
         : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       role,
+      ...(props.layers ? { layers: [...props.layers] } : {}),
       logGroup,
       loggingFormat: LoggingFormat.JSON,
       applicationLogLevelV2: ApplicationLogLevel[logLevel],
@@ -133,7 +141,7 @@ export class FeatureFunction extends NodejsFunction {
         sourcesContent: false,
         // Bundle the AWS SDK too: a pinned, tree-shaken client instead of whatever the runtime ships.
         bundleAwsSDK: true,
-        externalModules: [],
+        externalModules: [...(props.externalModules ?? [])],
         ...(props.bundledFolders && Object.keys(props.bundledFolders).length > 0
           ? { commandHooks: copyFoldersHook(props.bundledFolders) }
           : {}),

@@ -21,12 +21,13 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { MODELS_PREFIX } from '../../src/models/registry.js';
 import type { PredictSettings } from '../config/environments.js';
-import { secureBucketProps } from './defaults.js';
+import { ARCHITECTURE, secureBucketProps } from './defaults.js';
 import type { FeatureApi } from './feature-api.js';
 import { FeatureFunction, type FunctionOwnerProps, ownerFunctionProps } from './feature-function.js';
 import type { IngestStream } from './ingest-stream.js';
 import { acknowledgePrefixWildcard } from './nag.js';
 import type { OnlineStore } from './online-store.js';
+import { OnnxRuntimeLayer } from './onnx-runtime-layer.js';
 
 export const PREDICT_PATH = '/predict';
 export const HEALTH_PATH = '/health';
@@ -47,6 +48,8 @@ export class ModelServing extends Construct {
   /** Versioned model artifacts: `models/<name>/<version>/…` and `models/<name>/{current,shadow}.json`. */
   public readonly bucket: Bucket;
   public readonly function: FeatureFunction;
+  /** onnxruntime-node for models published with `featurelake publish-model`. */
+  public readonly onnxRuntime: OnnxRuntimeLayer;
   public readonly predictMethod: Method;
   public readonly healthMethod: Method;
 
@@ -64,8 +67,16 @@ export class ModelServing extends Construct {
       ],
     });
 
+    // Models trained elsewhere run on onnxruntime-node: its native library comes from a layer of the function's
+    // architecture (docs/models.md has its sizes), loaded only when an ONNX model is.
+    this.onnxRuntime = new OnnxRuntimeLayer(this, 'OnnxRuntime', {
+      architecture: ARCHITECTURE,
+      removalPolicy: props.removalPolicy,
+    });
     this.function = new FeatureFunction(this, 'Function', {
       name: 'predict',
+      externalModules: OnnxRuntimeLayer.EXTERNAL_MODULES,
+      layers: [this.onnxRuntime],
       ...ownerFunctionProps(props),
       memorySize: props.settings.memoryMb,
       timeout: Duration.seconds(props.settings.timeoutSeconds),

@@ -45,6 +45,10 @@ export interface LocalStackOptions {
   readonly catalog?: Catalog;
   /** Clock of the API handlers. @default Date.now */
   readonly clock?: () => number;
+  /** Environment variables set on a function beside its template's (tests shorten the model refresh). */
+  readonly functionEnv?: (handlerName: string) => Readonly<Record<string, string>> | undefined;
+  /** Extra dependencies given to a handler's factory, by handler name (tests inject a failing client). */
+  readonly handlerDeps?: (handlerName: string) => Readonly<Record<string, unknown>> | undefined;
   readonly apiPort?: number;
   /** Powertools log level of the handlers, unless POWERTOOLS_LOG_LEVEL is set. @default 'WARN' */
   readonly handlerLogLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -126,10 +130,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         ...fn.env,
         ...clientEnv,
         POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? options.handlerLogLevel ?? 'WARN',
+        ...options.functionEnv?.(fn.handlerName),
       };
       handlers.set(
         fn.logicalId,
-        module.createHandler(env, { catalog: options.catalog ?? exampleCatalog, clock: options.clock ?? Date.now }),
+        module.createHandler(env, {
+          catalog: options.catalog ?? exampleCatalog,
+          clock: options.clock ?? Date.now,
+          ...options.handlerDeps?.(fn.handlerName),
+        }),
       );
     }
 

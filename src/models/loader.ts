@@ -222,7 +222,10 @@ export class ModelCache {
       return;
     }
     entry.absent = false;
-    if (entry.loaded?.artifact.version === record.version) return;
+    if (entry.loaded?.artifact.version === record.version) {
+      entry.rejected = undefined; // the alias is back on the version being served
+      return;
+    }
     if (entry.rejected?.version === record.version) return; // refused before: not retried until the alias moves
     try {
       entry.loaded = await this.load(model, record.version);
