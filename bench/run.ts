@@ -4,9 +4,10 @@
  * latency chart). Not a timed test: targets are reported, never asserted.
  *
  *   npm run bench                 all sections
- *   npm run bench -- aggregator   only some: aggregator, sketches, writes, units, bundles, api, parquet, lake, training, compaction, e2e
+ *   npm run bench -- aggregator   only some: aggregator, sketches, writes, units, bundles, api, parquet, lake, training, compaction, models, e2e
  *   BENCH_PARQUET_ROWS, BENCH_LAKE_DAYS, BENCH_LAKE_PER_DAY   smaller runs (defaults 1,000,000; 90; 50,000)
  *   BENCH_TRAINING_EVENTS, BENCH_TRAINING_USERS   the training-set lake (defaults 1,700,000 events; 10,000 users)
+ *   BENCH_MODELS_ROWS, BENCH_MODELS_LARGE_ROWS   model training: the comparison's rows and our large fit's (defaults 10,000; 100,000)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
@@ -578,6 +579,35 @@ if (wants('compaction')) {
     `${fmt(c.query.beforeMs)} / ${fmt(c.query.afterMs)} ms (${fmt(c.query.filesReadBefore)} / ${fmt(c.query.filesReadAfter)} files read)`,
     '—',
     '—',
+  ]);
+}
+
+if (wants('models')) {
+  const modelRows = Number(process.env.BENCH_MODELS_ROWS ?? 10_000);
+  const largeRows = Number(process.env.BENCH_MODELS_LARGE_ROWS ?? 100_000);
+  process.stderr.write(`model training: ours beside ml-logistic-regression and ml-cart on ${fmt(modelRows)} synthetic rows…\n`);
+  const { benchModels } = await import('./models.js');
+  const m = await benchModels(modelRows, largeRows, (s) => process.stderr.write(s));
+  results.models = m;
+  for (const f of m.figures) {
+    rows.push([
+      `${f.name}: fit on ${fmt(m.trainRows)} rows × ${m.encodedColumns} encoded inputs, hold-out ROC-AUC; weights ${f.sampleWeights ? 'yes' : 'no'}`,
+      `${fmt(f.fitMs)} ms, AUC ${fmt(f.rocAuc, 4)}`,
+      '—',
+      '—',
+    ]);
+  }
+  rows.push([
+    `ours on ${fmt(m.large.rows)} rows × ${m.large.cols} encoded inputs: logistic / tree / GBDT (${m.large.gbdtRounds} rounds)`,
+    `${fmt(m.large.logisticMs / 1000, 1)} / ${fmt(m.large.treeMs / 1000, 1)} / ${fmt(m.large.gbdtMs / 1000, 1)} s`,
+    'logistic in seconds',
+    verdict(m.large.logisticMs < 10_000),
+  ]);
+  rows.push([
+    `native scoring, one row at a time (${m.scoring.inputs} inputs by name → encode → ${m.scoring.model}), 1 core`,
+    `${fmt(m.scoring.scoresPerSecond)} scores/s`,
+    '≥ 1,000 req/s on 2 cores',
+    verdict(m.scoring.scoresPerSecond >= 1_000),
   ]);
 }
 
