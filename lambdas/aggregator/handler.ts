@@ -2,6 +2,11 @@
  * Kinesis → aggregator: maps the Lambda event to stream records, runs the
  * shared batch logic, publishes metrics and answers with a partial batch
  * response (the lowest sequence number that must be retried).
+ *
+ * `ArrivalToOnlineMs` is the freshness of the online store: from the batch's
+ * oldest record reaching the stream to its tiles being written, i.e. the
+ * longest any event of the batch waited to be served (the operations
+ * dashboard's freshness row and alarm, lib/constructs/monitoring.ts).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
@@ -25,8 +30,13 @@ export function createHandler(env: Env, { catalog }: { readonly catalog: Catalog
   });
 
   return async function handler(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
-    const outcome = await aggregate(event.Records.map(toStreamRecord));
+    const records = event.Records.map(toStreamRecord);
+    const outcome = await aggregate(records);
     const { summary } = outcome;
+    if (records.length > 0) {
+      const oldestArrivalMs = records.reduce((oldest, r) => Math.min(oldest, r.arrivalTimeMs), Number.POSITIVE_INFINITY);
+      metrics.addMetric('ArrivalToOnlineMs', MetricUnit.Milliseconds, Math.max(0, Date.now() - oldestArrivalMs));
+    }
     metrics.addMetric('RecordsReceived', MetricUnit.Count, summary.records);
     metrics.addMetric('EventsAggregated', MetricUnit.Count, summary.valid);
     metrics.addMetric('QuarantinedRecords', MetricUnit.Count, quarantinedCount(summary.quarantined));
