@@ -12,6 +12,7 @@ import { registerGenerate } from './commands/generate.js';
 import { registerImport } from './commands/import.js';
 import { registerIngestBatch } from './commands/ingest-batch.js';
 import { registerLocal } from './commands/local.js';
+import { registerPredict } from './commands/predict.js';
 import { registerPublishModel } from './commands/publish-model.js';
 import { registerQuery } from './commands/query.js';
 import { registerSend } from './commands/send.js';
@@ -39,6 +40,7 @@ export function createProgram(catalog: Catalog = exampleCatalog): Command {
   registerTrainingSet(program, catalog);
   registerTrain(program, catalog);
   registerConsistency(program, catalog);
+  registerPredict(program, catalog);
   registerPublishModel(program, catalog);
   return program;
 }
