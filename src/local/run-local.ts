@@ -9,6 +9,7 @@ import { lakeTables } from '../lake/tables.js';
 import { QUARANTINE_PREFIX } from '../quarantine/quarantine.js';
 import { openLocalLake } from '../query/local-engine.js';
 import { workloads } from '../workloads/index.js';
+import { runModelDemo } from './demo-models.js';
 import type { LocalEventSourceMapping } from './event-source-mapping.js';
 import { type LocalStack, startLocalStack } from './stack.js';
 
@@ -199,7 +200,17 @@ async function runDemo(
   log(`  lake quarantined      ${lakeQuarantined} (expected ${poison}) under …/invalid/consumer=lake-writer/`);
   log('  query it              featurelake query --list, then featurelake query <name> -p …   (while `featurelake local` runs)');
 
-  const ok = quarantined === poison && toDestination === 0 && lakeRows === events && lakeQuarantined === poison;
+  const modelsOk = await runModelDemo({
+    stack,
+    catalog,
+    sourceName,
+    fromMs: nowMs - DEMO.spanMs,
+    toMs: nowMs,
+    events: generated,
+    log,
+  });
+
+  const ok = quarantined === poison && toDestination === 0 && lakeRows === events && lakeQuarantined === poison && modelsOk;
   log('');
   log(ok ? 'demo OK' : 'demo finished with discrepancies (see above)');
   return ok ? 0 : 1;
