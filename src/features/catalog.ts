@@ -294,6 +294,13 @@ export const purchasePropensity = defineModel({
   algorithms: ['logistic', 'tree', 'gbdt'],
   floor: { metric: 'rocAuc', min: 0.7 },
   classes: { negative: 'no_purchase', positive: 'purchase' },
+  // Hourly activity swings with the time of day: its 1 h counts get more room; the score is what callers act on.
+  drift: {
+    psi: 0.2,
+    ks: 0.1,
+    score: { psi: 0.1, ks: 0.1 },
+    features: { events_1h: { psi: 0.3, ks: 0.15 }, events_24h: { psi: 0.2, ks: 0.1 }, last_category_24h: { psi: 0.25 } },
+  },
 });
 
 /** Seed 000's storage tiering: is this object going to be hot (≥ 3 downloads in the next 24 h)? */
@@ -306,6 +313,11 @@ export const hotObject = defineModel({
   algorithms: ['logistic', 'tree', 'gbdt'],
   floor: { metric: 'rocAuc', min: 0.7 },
   classes: { negative: 'cold', positive: 'hot' },
+  drift: {
+    psi: 0.2,
+    ks: 0.1,
+    features: { download_count_24h: { psi: 0.2, ks: 0.1 }, seconds_since_last_access_24h: { ks: 0.15 } },
+  },
 });
 
 export const models = [purchasePropensity, hotObject] as const;
