@@ -5,17 +5,24 @@
  * to the local models bucket; then POST /predict for a few entities, and the
  * logged predictions read back from the lake's `predictions` table.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { ENVIRONMENTS, type EnvironmentName } from '../../lib/config/environments.js';
 import { deployedLakeSettings } from '../../lib/featurelake-stack.js';
 import { s3Client } from '../aws/clients.js';
 import { localStackLakeStorage } from '../cli/lake-target.js';
 import type { Catalog } from '../features/define.js';
+import { importFiles } from '../lake/import.js';
+import { partitionSchemeFor } from '../lake/layout.js';
+import { encodeParquet } from '../lake/parquet/index.js';
 import { lakeTables } from '../lake/tables.js';
 import type { Model } from '../models/define.js';
 import { type ModelStore, publishVersion, setAlias } from '../models/registry.js';
 import { trainModel } from '../models/train/train-model.js';
 import { buildTrainingTable } from '../models/train/training-table.js';
 import { type LocalLake, openLocalLake } from '../query/local-engine.js';
+import type { Workload } from '../workloads/workload.js';
 import type { LocalEventSourceMapping } from './event-source-mapping.js';
 import type { LocalStack } from './stack.js';
 
@@ -34,6 +41,65 @@ export interface ModelDemoOptions {
 
 type Row = Record<string, unknown>;
 
+/** Models whose labels are observed on a source. */
+export function modelsOfSource(catalog: Catalog, sourceName: string): Model[] {
+  return (catalog.models ?? []).filter((m) => m.label.observe.source.name === sourceName);
+}
+
+/**
+ * History the stream cannot carry: a label whose horizon is longer than the demo's streamed span (seed
+ * 000's is_hot looks 24 h ahead) has no known label in it, and events older than the aggregator's
+ * lateness bound would be quarantined. So the demo backfills the lake, as a team imports its logs
+ * (`featurelake import`): 3 horizons of the workload's events before the streamed span, written by the
+ * bulk importer. Returns the backfill's first instant, or undefined when none is needed.
+ */
+export async function backfillHistory(
+  stack: LocalStack,
+  catalog: Catalog,
+  workload: Workload,
+  streamedFromMs: number,
+  streamedSpanMs: number,
+  ratePerSecond: number,
+  log: (line: string) => void,
+): Promise<number | undefined> {
+  const horizonMs = Math.max(0, ...modelsOfSource(catalog, workload.source).map((m) => m.label.horizonSeconds * 1000));
+  if (horizonMs * 2 <= streamedSpanMs) return undefined;
+  const source = catalog.sources.find((s) => s.name === workload.source);
+  if (!source) return undefined;
+  const fromMs = streamedFromMs - 3 * horizonMs;
+  const events = Math.min(60_000, Math.round((ratePerSecond * (streamedFromMs - fromMs)) / 1000));
+  const dir = mkdtempSync(path.join(tmpdir(), 'featurelake-backfill-'));
+  try {
+    const file = path.join(dir, `${source.name}.jsonl`);
+    const lines: string[] = [];
+    for (const event of workload.generate({
+      events,
+      seed: 7,
+      startMs: fromMs,
+      ratePerSecond: events / ((streamedFromMs - fromMs) / 1000),
+    })) {
+      const { source: _source, ...data } = event as unknown as Row;
+      lines.push(JSON.stringify(data));
+    }
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const { storage } = localStackLakeStorage(stack.info);
+    const lake = deployedLakeSettings(ENVIRONMENTS[stack.info.env as EnvironmentName], catalog);
+    const summary = await importFiles([file], {
+      source,
+      scheme: partitionSchemeFor(source.name, lake),
+      compression: lake.compression,
+      encode: encodeParquet,
+      put: (key, body) => storage.put(key, body),
+    });
+    log(
+      `  backfilled history    ${summary.rows.toLocaleString('en-US')} ${source.name} events over the ${(3 * horizonMs) / 3_600_000} h before the stream, imported into the lake (labels look ${horizonMs / 3_600_000} h ahead)`,
+    );
+    return fromMs;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
 async function withLake<T>(stack: LocalStack, catalog: Catalog, use: (lake: LocalLake) => Promise<T>): Promise<T> {
@@ -50,7 +116,7 @@ async function withLake<T>(stack: LocalStack, catalog: Catalog, use: (lake: Loca
 /** Trains, publishes and serves each model of the workload's source; true when every logged prediction reached the lake. */
 export async function runModelDemo(options: ModelDemoOptions): Promise<boolean> {
   const { stack, catalog, log } = options;
-  const models = (catalog.models ?? []).filter((m) => m.label.observe.source.name === options.sourceName);
+  const models = modelsOfSource(catalog, options.sourceName);
   const bucket = stack.info.resources.modelsBucket;
   if (models.length === 0 || !bucket) return true;
   const store: ModelStore = { s3: s3Client(stack.clientEnv), bucket };
@@ -74,7 +140,9 @@ export async function runModelDemo(options: ModelDemoOptions): Promise<boolean> 
       `  training set          ${table.rows.length.toLocaleString('en-US')} rows × ${table.columns.length} columns, ${model.label.name} ${pct(positives / Math.max(1, table.rows.length))} positive (point in time, from the lake)`,
     );
     if (positives === 0 || positives === table.rows.length) {
-      log('  skipped               one class only: nothing to learn from this little data (send more events: --events)');
+      log(
+        `  skipped               ${table.rows.length === 0 ? 'no row whose label is known yet' : 'one class only'}: too little data to learn from (send more events: --events)`,
+      );
       continue;
     }
     const trained = await trainModel(model, table, { folds: 3, seed: 42 });
@@ -154,6 +222,9 @@ export async function runModelDemo(options: ModelDemoOptions): Promise<boolean> 
       `    ${String(r.model_name).padEnd(20)} v${String(r.model_version).padEnd(3)} ${String(r.entity_id).padEnd(20)} ${String(r.label).padEnd(14)} ${String(r.score).padEnd(7)} ${Number(r.inference_time_ms).toFixed(2)} ms  dt=${String(r.dt)} hr=${String(r.hr)}`,
     );
   }
-  log('  query it              featurelake query predictions_ab_test -p positive=purchase   (while `featurelake local` runs)');
+  const positive = served[0]?.model.classes.positive ?? '1';
+  log(
+    `  query it              featurelake query predictions_ab_test -p positive=${positive}   (while \`featurelake local\` runs)`,
+  );
   return ok && rows.length === expected;
 }

@@ -9,7 +9,7 @@ import { lakeTables } from '../lake/tables.js';
 import { QUARANTINE_PREFIX } from '../quarantine/quarantine.js';
 import { openLocalLake } from '../query/local-engine.js';
 import { workloads } from '../workloads/index.js';
-import { runModelDemo } from './demo-models.js';
+import { backfillHistory, runModelDemo } from './demo-models.js';
 import type { LocalEventSourceMapping } from './event-source-mapping.js';
 import { type LocalStack, startLocalStack } from './stack.js';
 
@@ -200,11 +200,20 @@ async function runDemo(
   log(`  lake quarantined      ${lakeQuarantined} (expected ${poison}) under …/invalid/consumer=lake-writer/`);
   log('  query it              featurelake query --list, then featurelake query <name> -p …   (while `featurelake local` runs)');
 
+  const historyFromMs = await backfillHistory(
+    stack,
+    catalog,
+    workload,
+    nowMs - DEMO.spanMs,
+    DEMO.spanMs,
+    events / (DEMO.spanMs / 1000),
+    log,
+  );
   const modelsOk = await runModelDemo({
     stack,
     catalog,
     sourceName,
-    fromMs: nowMs - DEMO.spanMs,
+    fromMs: historyFromMs ?? nowMs - DEMO.spanMs,
     toMs: nowMs,
     events: generated,
     log,
