@@ -15,6 +15,7 @@ import { registerLocal } from './commands/local.js';
 import { registerPredict } from './commands/predict.js';
 import { registerPublishModel } from './commands/publish-model.js';
 import { registerQuery } from './commands/query.js';
+import { registerReport } from './commands/report.js';
 import { registerSend } from './commands/send.js';
 import { registerTrain } from './commands/train.js';
 import { registerTrainingSet } from './commands/training-set.js';
@@ -42,6 +43,7 @@ export function createProgram(catalog: Catalog = exampleCatalog): Command {
   registerConsistency(program, catalog);
   registerPredict(program, catalog);
   registerPublishModel(program, catalog);
+  registerReport(program, catalog);
   return program;
 }
 
