@@ -120,23 +120,6 @@ export interface AthenaSettings {
   readonly rollup: { readonly minuteOfHour: number; readonly hoursBack: number; readonly timeoutSeconds: number };
 }
 
-/**
- * The scheduled drift job (src/drift/, lambdas/drift): each run measures the closed hours before it
- * against every model's reference distributions, writes the lake's drift table and publishes the
- * metrics the drift alarms watch.
- */
-export interface DriftSettings {
-  /** A run every hour (at minuteOfHour), or every day (at hourOfDay:minuteOfHour UTC). */
-  readonly frequency: 'hourly' | 'daily';
-  /** Minute of the hour runs start: after the lake writer has landed the last hour's predictions. */
-  readonly minuteOfHour: number;
-  /** UTC hour of a daily run. */
-  readonly hourOfDay: number;
-  /** Closed hours before a run that it measures, 1–168: the sample each statistic is of. */
-  readonly windowHours: number;
-  readonly timeoutSeconds: number;
-}
-
 export interface AlarmSettings {
   /** Aggregator falling behind the stream. */
   readonly iteratorAgeMs: number;
@@ -178,7 +161,6 @@ export interface EnvironmentConfig {
   readonly api: ApiSettings;
   readonly lake: LakeSettings;
   readonly athena: AthenaSettings;
-  readonly drift: DriftSettings;
   readonly alarms: AlarmSettings;
   readonly onlineStore: OnlineStoreSettings;
   readonly logRetentionDays: number;
@@ -299,9 +281,7 @@ const base = {
     // Minute 15: the lake writer's batching window (≤ 5 min) and its retries have landed the last hour.
     rollup: { minuteOfHour: 15, hoursBack: 3, timeoutSeconds: 600 },
   },
-  // A day of predictions per run: enough for the statistics on a quiet model, one query per model a day.
-  drift: { frequency: 'daily', hourOfDay: 4, minuteOfHour: 30, windowHours: 24, timeoutSeconds: 300 },
-} as const satisfies Pick<EnvironmentConfig, 'aggregator' | 'api' | 'lake' | 'athena' | 'drift'>;
+} as const satisfies Pick<EnvironmentConfig, 'aggregator' | 'api' | 'lake' | 'athena'>;
 
 export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> = {
   dev: {
@@ -315,7 +295,6 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
     // Dev data lives 90 days: Standard-IA after 30, no Glacier (its 90-day minimum would outlive the data).
     lake: { ...base.lake, infrequentAccessAfterDays: 30, glacierAfterDays: undefined, expireAfterDays: 90 },
     athena: { ...base.athena, bytesScannedCutoffPerQuery: 1024 ** 3 },
-    drift: base.drift,
     alarms: { iteratorAgeMs: 15 * 60_000, quarantinedPer5Min: 1_000, functionErrorsPer5Min: 10, api5xxPer5Min: 50 },
     // Mostly idle: on demand costs nothing at rest.
     onlineStore: { billing: 'onDemand' },
@@ -329,7 +308,6 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
     api: { ...base.api, throttle: { rateLimit: 500, burstLimit: 1_000 } },
     lake: { ...base.lake, expireAfterDays: 180 },
     athena: base.athena,
-    drift: base.drift,
     alarms: { iteratorAgeMs: 5 * 60_000, quarantinedPer5Min: 500, functionErrorsPer5Min: 5, api5xxPer5Min: 20 },
     // Load tests come in bursts, idle between: on demand.
     onlineStore: { billing: 'onDemand' },
@@ -363,8 +341,6 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
       compaction: { ...base.lake.compaction, frequency: 'hourly', daysBack: 1 },
     },
     athena: { ...base.athena, bytesScannedCutoffPerQuery: 100 * 1024 ** 3, resultsExpireAfterDays: 30 },
-    // Busy models: drift within the hour it starts, each run over the last 6 hours.
-    drift: { ...base.drift, frequency: 'hourly', windowHours: 6 },
     alarms: { iteratorAgeMs: 60_000, quarantinedPer5Min: 100, functionErrorsPer5Min: 1, api5xxPer5Min: 5 },
     // A steady stream pays about 2.4× less per unit provisioned (docs/benchmarks.md). Writes come from the
     // aggregator, which retries a throttled batch (exactly once, so only later); DynamoDB's burst capacity (up
@@ -432,7 +408,6 @@ export function validateEnvironment(config: EnvironmentConfig, views: readonly F
     problems.push('athena.rollup.minuteOfHour must leave the lake writer its batching window after the hour');
   if (!Number.isInteger(rollup.hoursBack) || rollup.hoursBack < 1 || rollup.hoursBack > 48)
     problems.push('athena.rollup.hoursBack must be 1–48');
-  problems.push(...driftProblems(config.drift, lake.maxBatchingWindowSeconds));
   if (!isIsoDay(lake.oldestPartitionDate)) problems.push('lake.oldestPartitionDate must be a date, yyyy-MM-dd');
   if (lake.infrequentAccessAfterDays < 30)
     problems.push('lake.infrequentAccessAfterDays must be ≥ 30 (S3 minimum for Standard-IA)');
@@ -449,19 +424,6 @@ export function validateEnvironment(config: EnvironmentConfig, views: readonly F
       );
     }
   }
-  return problems;
-}
-
-/** What is wrong with the drift job's settings. */
-export function driftProblems(drift: DriftSettings, lakeBatchingWindowSeconds: number): string[] {
-  const problems: string[] = [];
-  const integerIn = (x: number, lo: number, hi: number) => Number.isInteger(x) && x >= lo && x <= hi;
-  if (!integerIn(drift.minuteOfHour, 0, 59)) problems.push('drift.minuteOfHour must be 0–59');
-  else if (drift.minuteOfHour * 60 < lakeBatchingWindowSeconds)
-    problems.push('drift.minuteOfHour must leave the lake writer its batching window after the hour');
-  if (!integerIn(drift.hourOfDay, 0, 23)) problems.push('drift.hourOfDay must be 0–23');
-  if (!integerIn(drift.windowHours, 1, 168)) problems.push('drift.windowHours must be 1–168');
-  if (!integerIn(drift.timeoutSeconds, 30, 900)) problems.push('drift.timeoutSeconds must be 30–900');
   return problems;
 }
 
