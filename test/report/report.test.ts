@@ -119,7 +119,7 @@ describe('featurelake report', () => {
       run: (sql) => lake.run(sql),
       layout: { timePartitioning: 'hour' },
       environment: 'dev',
-      where: `local DuckDB over ${fixture.lake.root}`,
+      where: 'local DuckDB over the test fixture lake (test/report/report-fixture.ts)',
       sources,
       artifacts: [fixture.artifact],
       quarantine: directoryQuarantineStore(fixture.quarantineDir),
