@@ -1,7 +1,8 @@
 /**
  * Kinesis → aggregator: maps the Lambda event to stream records, runs the
- * shared batch logic, publishes metrics and answers with a partial batch
- * response (the lowest sequence number that must be retried).
+ * shared batch logic, publishes metrics (the batch's, then its data-quality
+ * counts per source and expectation: src/quality/metrics.ts) and answers with
+ * a partial batch response (the lowest sequence number that must be retried).
  *
  * `ArrivalToOnlineMs` is the freshness of the online store: from the batch's
  * oldest record reaching the stream to its tiles being written, i.e. the
@@ -16,6 +17,7 @@ import { type Env, requireEnv } from '../../src/aws/env.js';
 import { batchResponse, quarantinedCount, toStreamRecord, validationPolicyFromEnv } from '../../src/aws/kinesis-event.js';
 import { powertools } from '../../src/aws/powertools.js';
 import type { Catalog } from '../../src/features/define.js';
+import { publishQuality } from '../../src/quality/metrics.js';
 
 export function createHandler(env: Env, { catalog }: { readonly catalog: Catalog }) {
   const { logger, metrics } = powertools(env, 'aggregator');
@@ -45,6 +47,8 @@ export function createHandler(env: Env, { catalog }: { readonly catalog: Catalog
     metrics.addMetric('DuplicatesDropped', MetricUnit.Count, summary.duplicates);
     metrics.addMetric('TileWriteFailures', MetricUnit.Count, summary.tilesFailed + summary.quarantineFailures);
     metrics.publishStoredMetrics();
+    // Per source and expectation, each with its own dimensions: after the batch's own metrics.
+    publishQuality(metrics, summary.quality);
     return batchResponse(logger, outcome, 'batch aggregated');
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Kinesis → lake writer: maps the Lambda event to stream records, writes the
  * batch's valid events as Parquet files into the lake (src/lake/lake-writer.ts),
- * publishes metrics and answers with a partial batch response.
+ * publishes metrics (the batch's, then its data-quality counts per source and
+ * expectation: src/quality/metrics.ts) and answers with a partial batch response.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
@@ -14,6 +15,7 @@ import type { Catalog } from '../../src/features/define.js';
 import { createLakeWriter } from '../../src/lake/lake-writer.js';
 import { partitionSchemeFor } from '../../src/lake/layout.js';
 import { encodeParquet } from '../../src/lake/parquet/index.js';
+import { publishQuality } from '../../src/quality/metrics.js';
 
 export function createHandler(env: Env, { catalog }: { readonly catalog: Catalog }) {
   const { logger, metrics } = powertools(env, 'lake-writer');
@@ -23,6 +25,8 @@ export function createHandler(env: Env, { catalog }: { readonly catalog: Catalog
     bucket: requireEnv(env, 'LAKE_BUCKET'),
     quarantineBucket: requireEnv(env, 'QUARANTINE_BUCKET'),
     sources: catalog.sources,
+    // The views' expectations are counted against their sources' events, as the aggregator does.
+    views: catalog.featureViews,
     policy: validationPolicyFromEnv(env),
     scheme: (source) => partitionSchemeFor(source.name, partitioning),
     compression,
@@ -45,6 +49,8 @@ export function createHandler(env: Env, { catalog }: { readonly catalog: Catalog
     metrics.addMetric('LakeWriteFailures', MetricUnit.Count, summary.failures);
     metrics.addMetric('DuplicatesDropped', MetricUnit.Count, summary.duplicates);
     metrics.publishStoredMetrics();
+    // Per source and expectation, each with its own dimensions: after the batch's own metrics.
+    publishQuality(metrics, summary.quality);
     return batchResponse(logger, outcome, 'batch written to the lake');
   };
 }

@@ -3,7 +3,8 @@
  * the batch arrived (Lambda, the local event source mapping, a test):
  * decode and validate → quarantine the invalid → pre-aggregate into tiles →
  * apply them exactly once, one head write per entity and view (head-writer.ts)
- * → say where a retry must restart.
+ * → say where a retry must restart. Beside it, the data-quality counts of the
+ * events it keeps and quarantines (src/quality/batch-quality.ts).
  */
 
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -22,6 +23,7 @@ import { type CompiledView, compileView, TileBuilder } from '../domain/tiles.js'
 import type { EventSource, FeatureView } from '../features/define.js';
 import { HeadCache, writeHeads } from '../online-store/head-writer.js';
 import { writeTiles } from '../online-store/tile-writer.js';
+import { createQualityCheck, type QualityReport } from '../quality/batch-quality.js';
 import { quarantine } from '../quarantine/quarantine.js';
 
 export const CONSUMER = 'aggregator';
@@ -61,6 +63,8 @@ export interface BatchSummary {
   quarantineFailures: number;
   /** Events dropped as repeats of an earlier one (sources with `dedupeBy`). */
   duplicates: number;
+  /** Expectations' counts per source over the events kept and quarantined (the handler publishes them). */
+  quality: QualityReport;
 }
 
 export interface BatchResult {
@@ -84,6 +88,7 @@ export function createAggregator(options: AggregatorOptions) {
   };
   // Only what a view reads: deduplicating a source nothing aggregates would buy nothing.
   const dedupe = dedupingSources(options.sources.filter((s) => options.views.some((v) => v.source.name === s.name)));
+  const quality = createQualityCheck(options.sources, options.views);
 
   return async function aggregateBatch(records: readonly StreamRecord[]): Promise<BatchResult> {
     const summary: BatchSummary = {
@@ -98,9 +103,11 @@ export function createAggregator(options: AggregatorOptions) {
       tilesFailed: 0,
       quarantineFailures: 0,
       duplicates: 0,
+      quality: [],
     };
     const retryFrom: string[] = [];
     let firstError: unknown;
+    const checks = quality.start();
 
     for (const [shardId, shardRecords] of groupBy(records, (r) => r.shardId)) {
       const builder = new TileBuilder(compiledList);
@@ -112,7 +119,10 @@ export function createAggregator(options: AggregatorOptions) {
         const decoded = decode(record);
         if (decoded.ok) {
           if (held) held.push(decoded.event);
-          else builder.add(decoded.event);
+          else {
+            builder.add(decoded.event);
+            checks.add(decoded.event);
+          }
           valid++;
         } else rejected.push(decoded.rejected);
       }
@@ -126,11 +136,18 @@ export function createAggregator(options: AggregatorOptions) {
           retryFrom.push((shardRecords[0] as StreamRecord).sequenceNumber);
           continue;
         }
-        for (const event of held) if (!repeated.has(event.sequence)) builder.add(event);
+        for (const event of held) {
+          if (repeated.has(event.sequence)) continue;
+          builder.add(event);
+          checks.add(event);
+        }
         summary.duplicates += repeated.size;
       }
       summary.valid += valid;
-      for (const r of rejected) summary.quarantined[r.reason] = (summary.quarantined[r.reason] ?? 0) + 1;
+      for (const r of rejected) {
+        summary.quarantined[r.reason] = (summary.quarantined[r.reason] ?? 0) + 1;
+        checks.reject(r);
+      }
       // Only a partly applied tile (an overlapping replay) needs the events again: the held ones when the
       // batch was deduplicated (already decoded), else decoded on demand.
       let events: ValidEvent[] | undefined;
@@ -170,6 +187,7 @@ export function createAggregator(options: AggregatorOptions) {
         retryFrom.push(record.sequenceNumber);
       }
     }
+    summary.quality = checks.report();
     return { summary, retryFrom, ...(firstError === undefined ? {} : { firstError }) };
   };
 }

@@ -7,8 +7,14 @@
  * are judged against the record's arrival time on the stream, not against the
  * consumer's clock, so a retry or replay days later classifies every record
  * exactly as the first attempt did.
+ *
+ * A source's hard expectations (src/quality/expectations.ts) are judged right
+ * after its schema, before the time bounds: they are about the content, so
+ * every consumer, whatever its bounds, quarantines such an event alike, as
+ * `expectation_failed` for the first one (in declaration order) it breaks.
  */
 import type { EventSource } from '../features/define.js';
+import { expectationKind, severityOf } from '../quality/expectations.js';
 import { parseDuration } from './duration.js';
 
 /** A stream record as every consumer sees it, independent of the AWS event shape. */
@@ -22,7 +28,14 @@ export interface StreamRecord {
   readonly arrivalTimeMs: number;
 }
 
-export type RejectReason = 'not_json' | 'not_an_object' | 'unknown_source' | 'schema_violation' | 'late_event' | 'future_event';
+export type RejectReason =
+  | 'not_json'
+  | 'not_an_object'
+  | 'unknown_source'
+  | 'schema_violation'
+  | 'expectation_failed'
+  | 'late_event'
+  | 'future_event';
 
 export interface ValidEvent {
   readonly source: string;
@@ -45,6 +58,8 @@ export interface RejectedRecord {
   readonly reason: RejectReason;
   readonly detail: string;
   readonly source?: string;
+  /** With `expectation_failed`: the name of the hard expectation broken (the detail starts `expectation:<name>`). */
+  readonly expectation?: string;
   readonly record: StreamRecord;
 }
 
@@ -88,10 +103,30 @@ export function eventTimeMsOf(source: EventSource, data: Readonly<Record<string,
   return typeof raw === 'number' ? raw : Date.parse(raw);
 }
 
+/** A hard expectation compiled for the decoder: the field it reads and whether a value breaks it. */
+interface HardCheck {
+  readonly name: string;
+  readonly field: string;
+  readonly breaks: (value: unknown) => boolean;
+  readonly explain: (value: unknown) => string;
+}
+
+function hardChecks(source: EventSource): HardCheck[] {
+  return (source.expectations ?? [])
+    .filter((e) => severityOf(e) === 'hard')
+    .map((e) => {
+      const kind = expectationKind(e);
+      // validateExpectations allows hard only on record kinds, which read one field and judge a value.
+      const breaks = kind.breaks?.(e) as (value: unknown) => boolean;
+      return { name: e.name, field: kind.fields(e)[0] as string, breaks, explain: (v: unknown) => kind.explain?.(e, v) ?? '' };
+    });
+}
+
 /** Builds a decoder for the given sources. Hot path: one call per record, so no closures or avoidable copies. */
 export function createRecordDecoder(sources: readonly EventSource[], policy: ValidationPolicy) {
   const bySource = new Map(sources.map((s) => [s.name, s]));
   const known = [...bySource.keys()].join(', ');
+  const hard = new Map(sources.map((s) => [s.name, hardChecks(s)]));
   // Each source's bounds: its own where it declares them, within the consumer's.
   const bounds = new Map(
     sources.map((s) => [
@@ -127,6 +162,16 @@ export function createRecordDecoder(sources: readonly EventSource[], policy: Val
       return reject(record, 'schema_violation', describeIssues(parsed.error), source.name);
     }
     const data = parsed.data as Record<string, unknown>;
+    for (const check of hard.get(source.name) as HardCheck[]) {
+      const value = data[check.field];
+      if (check.breaks(value)) {
+        const detail = `expectation:${check.name}: ${check.explain(value)}`;
+        return {
+          ok: false,
+          rejected: { reason: 'expectation_failed', detail, source: source.name, expectation: check.name, record },
+        };
+      }
+    }
     const eventTimeMs = eventTimeMsOf(source, data);
     const { maxLatenessMs, maxClockSkewMs } = bounds.get(source.name) as ValidationPolicy;
     const arrival = record.arrivalTimeMs;

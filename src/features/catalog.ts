@@ -47,6 +47,16 @@ export const clickstream = defineSource({
       message: 'a purchase needs a price',
       path: ['price'],
     }),
+  // Data quality (src/quality/expectations.ts): a price past a billion is a corrupt or mis-scaled event, not a sale
+  // (quarantined); past 100,000 it is only unusual for this shop (counted).
+  expectations: [
+    { name: 'price_plausible', kind: 'range', field: 'price', max: 1_000_000_000, severity: 'hard' },
+    { name: 'price_typical', kind: 'range', field: 'price', max: 100_000 },
+    { name: 'category_mostly_present', kind: 'not_null', field: 'category', minRate: 0.7 },
+    { name: 'event_id_unique', kind: 'unique_within_batch', field: 'event_id' },
+    { name: 'fresh_within_5m', kind: 'freshness', maxAgeSeconds: 300 },
+    { name: 'hourly_volume', kind: 'volume_per_hour', min: 1, max: 3_600_000 },
+  ],
 });
 
 export type ClickstreamEvent = z.infer<typeof clickstream.schema>;
@@ -173,6 +183,7 @@ export const appLogs = defineSource({
     metric_8: metric,
     metric_9: metric,
   }),
+  expectations: [{ name: 'fresh_within_15m', kind: 'freshness', maxAgeSeconds: 900 }],
 });
 
 /** A user of seed 004's apps, keyed by the logs' `user` field (user1 … user100). */
@@ -244,6 +255,11 @@ export const predictions = defineSource({
     app_version: z.string().max(64).optional(),
     environment: z.string().min(1).max(32),
   }),
+  expectations: [
+    { name: 'prediction_id_unique', kind: 'unique_within_batch', field: 'prediction_id' },
+    { name: 'inference_under_10s', kind: 'range', field: 'inference_time_ms', max: 10_000 },
+    { name: 'model_version_present', kind: 'not_null', field: 'model_version', minRate: 0.9 },
+  ],
 });
 
 export const sources = [clickstream, appLogs, predictions, accessLogs, listenEvents] as const;

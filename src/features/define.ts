@@ -9,6 +9,7 @@
 import type { z } from 'zod';
 import { type Duration, parseDuration } from '../domain/duration.js';
 import type { Model } from '../models/define.js';
+import { type Expectation, validateExpectations } from '../quality/expectations.js';
 import type { BatchSource } from './batch-source.js';
 import { AGGREGATION_KINDS, type AggregationKind, isAggregationKind, kindOf } from './kinds/index.js';
 import type { Label } from './labels.js';
@@ -41,6 +42,12 @@ export interface EventSource<S extends z.ZodObject = z.ZodObject> {
    * event per consumer. @default none: every record counts
    */
   readonly dedupeBy?: { readonly field: keyof z.infer<S> & string; readonly horizon: Duration };
+  /**
+   * Data-quality expectations on its events (src/quality/expectations.ts): checked on every batch by the
+   * stream consumers and published as metrics; an event breaking a `hard` one is quarantined as
+   * `expectation_failed`. @default none
+   */
+  readonly expectations?: readonly Expectation[];
 }
 
 /** A thing features describe (a user, a product), identified by one key field. */
@@ -173,6 +180,12 @@ export interface FeatureViewSpec {
   readonly windows: readonly WindowSpec[];
   /** How long a tile stays in the online store after its end. At least the longest window. */
   readonly ttl: Duration;
+  /**
+   * Data-quality expectations on the events of its source, owned by the view (a view that needs a field
+   * present says so here): counted with the source's, under the source's name. Soft only: the events
+   * are the source's, which the lake and other views share, so a view does not quarantine them. @default none
+   */
+  readonly expectations?: readonly Expectation[];
 }
 
 /** A window with its durations resolved to seconds. */
@@ -206,6 +219,11 @@ function isNumeric(schema: unknown): boolean {
   return def?.type === 'number' || def?.type === 'int';
 }
 
+/** What expectations may read of a schema. */
+function schemaFields(shape: Readonly<Record<string, unknown>>) {
+  return { has: (field: string) => field in shape, isNumeric: (field: string) => isNumeric(shape[field]) };
+}
+
 function assertName(kind: string, name: string): void {
   if (!NAME.test(name)) {
     throw new Error(`${kind} name "${name}" must be snake_case: a lowercase letter, then letters, digits or _`);
@@ -228,6 +246,9 @@ export function defineSource<S extends z.ZodObject>(source: EventSource<S>): Eve
   if (!(source.eventTimeField in source.schema.shape)) {
     throw new Error(`source ${source.name}: eventTimeField "${source.eventTimeField}" is not in its schema`);
   }
+  validateExpectations(`source ${source.name}`, source.expectations ?? [], schemaFields(source.schema.shape), {
+    allowHard: true,
+  });
   return source;
 }
 
@@ -246,6 +267,10 @@ export function defineFeatureView(spec: FeatureViewSpec): FeatureView {
   if (!(spec.entity.keyField in shape)) fail(`entity key "${spec.entity.keyField}" is not a field of ${spec.source.name}`);
   if (spec.aggregations.length === 0) fail('needs at least one aggregation');
   if (spec.windows.length === 0) fail('needs at least one window');
+  validateExpectations(`feature view ${spec.name}`, spec.expectations ?? [], schemaFields(shape), {
+    allowHard: false,
+    taken: new Set((spec.source.expectations ?? []).map((e) => e.name)),
+  });
 
   const aggregationNames = new Set<string>();
   for (const agg of spec.aggregations) {
@@ -443,6 +468,19 @@ export function defineCatalog(catalog: Catalog): Catalog {
     for (const batch of model.batchSources)
       if (!batchSources.includes(batch))
         throw new Error(`catalog: model ${model.name} reads batch source ${batch.name}, which the catalog does not list`);
+  }
+  // A view's expectations are counted under its source's name: one name per source.
+  const expectationOwners = new Map<string, string>();
+  for (const view of catalog.featureViews) {
+    for (const e of view.expectations ?? []) {
+      const key = `${view.source.name}/${e.name}`;
+      const other = expectationOwners.get(key);
+      if (other)
+        throw new Error(
+          `catalog: expectation "${e.name}" of source ${view.source.name} is declared by ${other} and ${view.name}`,
+        );
+      expectationOwners.set(key, view.name);
+    }
   }
   for (const view of catalog.featureViews) {
     if (!catalog.sources.includes(view.source)) {

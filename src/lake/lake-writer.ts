@@ -10,6 +10,10 @@
  * partition's files from this shard and drops the records at or below the
  * highest sequence number they hold. Within a shard, records reach a partition
  * in sequence order, so those records are exactly the ones already written.
+ *
+ * Beside it, the data-quality counts of what it keeps (what the lake holds)
+ * and quarantines (src/quality/batch-quality.ts): the figures the daily report
+ * over the lake gives again.
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -25,7 +29,8 @@ import {
   type ValidationPolicy,
   type ValidEvent,
 } from '../domain/records.js';
-import type { EventSource } from '../features/define.js';
+import type { EventSource, FeatureView } from '../features/define.js';
+import { createQualityCheck, type QualityReport } from '../quality/batch-quality.js';
 import { quarantine } from '../quarantine/quarantine.js';
 import { type LakeColumn, lakeColumns } from './columns.js';
 import { type PartitionScheme, parseStreamObjectKey, partitionPath, streamObjectKey } from './layout.js';
@@ -59,6 +64,8 @@ export interface LakeWriterOptions {
   readonly concurrency?: number;
   /** Where the markers of sources with `dedupeBy` live (the online table); required when a source has one. */
   readonly dedupe?: { readonly doc: DynamoDBDocumentClient; readonly tableName: string };
+  /** Feature views whose expectations the source's events are counted against too (the aggregator's). @default none */
+  readonly views?: readonly FeatureView[];
 }
 
 export interface LakeBatchSummary {
@@ -73,6 +80,8 @@ export interface LakeBatchSummary {
   failures: number;
   /** Events dropped as repeats of an earlier one (sources with `dedupeBy`). */
   duplicates: number;
+  /** Expectations' counts per source over the events kept and quarantined (the handler publishes them). */
+  quality: QualityReport;
 }
 
 export interface LakeBatchResult {
@@ -92,6 +101,7 @@ export function createLakeWriter(options: LakeWriterOptions) {
   const decode = createRecordDecoder(options.sources, options.policy);
   const bySource = new Map(options.sources.map((s) => [s.name, s]));
   const dedupe = dedupingSources(options.sources);
+  const quality = createQualityCheck(options.sources, options.views);
 
   return async function writeBatch(records: readonly StreamRecord[]): Promise<LakeBatchResult> {
     const summary: LakeBatchSummary = {
@@ -104,9 +114,11 @@ export function createLakeWriter(options: LakeWriterOptions) {
       bytesWritten: 0,
       failures: 0,
       duplicates: 0,
+      quality: [],
     };
     const retryFrom: string[] = [];
     let firstError: unknown;
+    const checks = quality.start();
 
     for (const [shardId, shardRecords] of groupBy(records, (r) => r.shardId)) {
       const groups = new Map<string, PartitionGroup>();
@@ -148,7 +160,12 @@ export function createLakeWriter(options: LakeWriterOptions) {
         }
         summary.duplicates += repeated.size;
       }
-      for (const r of rejected) summary.quarantined[r.reason] = (summary.quarantined[r.reason] ?? 0) + 1;
+      for (const r of rejected) {
+        summary.quarantined[r.reason] = (summary.quarantined[r.reason] ?? 0) + 1;
+        checks.reject(r);
+      }
+      // What the lake keeps of the shard's batch: after deduplication.
+      for (const group of groups.values()) for (const event of group.events) checks.add(event);
 
       const failedFrom: string[] = [];
       const quarantineWrite = quarantine(rejected, { s3: options.s3, bucket: options.quarantineBucket, consumer: CONSUMER }).then(
@@ -175,6 +192,7 @@ export function createLakeWriter(options: LakeWriterOptions) {
         retryFrom.push((shardRecords.find((r) => padSequence(r.sequenceNumber) === lowest) as StreamRecord).sequenceNumber);
       }
     }
+    summary.quality = checks.report();
     return { summary, retryFrom, ...(firstError === undefined ? {} : { firstError }) };
   };
 }
