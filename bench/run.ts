@@ -15,6 +15,7 @@ import path from 'node:path';
 import { groupBy } from '../src/domain/collections.js';
 import { startEmulators } from '../src/local/emulators.js';
 import { benchHotPath, benchWritesPer1000 } from './aggregator.js';
+import type { LoadFigure, ScoringFigure } from './predict.js';
 import { asciiHistogram, errorChartSvg, latencyCdfSvg, logBarsSvg, table } from './stats.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -651,6 +652,124 @@ if (wants('e2e')) {
       '—',
       '—',
     ]);
+  }
+}
+
+// `npm run bench -- predict` (bench/predict.ts): BENCH_PREDICT_SECONDS, BENCH_PREDICT_CONNECTIONS, BENCH_PREDICT_EVENTS
+// (defaults 4; 16,64; 10,000) size the load runs.
+if (wants('predict')) {
+  const seconds = Number(process.env.BENCH_PREDICT_SECONDS ?? 4);
+  const connections = (process.env.BENCH_PREDICT_CONNECTIONS ?? '16,64').split(',').map(Number);
+  const events = Number(process.env.BENCH_PREDICT_EVENTS ?? 10_000);
+  process.stderr.write(
+    `inference: scoring per entity, module load, then autocannon at ${connections.join(' and ')} connections × ${seconds} s…\n`,
+  );
+  const { startLocalStack } = await import('../src/local/stack.js');
+  const { loadDemoData } = await import('./api.js');
+  const p = await import('./predict.js');
+  const m = p.inferenceModels();
+  const scoring = await p.benchScoring(m);
+  const [naive, ...scorers] = scoring as [ScoringFigure, ...ScoringFigure[]];
+  const us = (f: ScoringFigure) => p.ROWS_PER_CALL.map((n) => fmt(f.usPerEntity[n] ?? 0, 2)).join(' / ');
+  rows.push([`scoring per entity, µs at ${p.ROWS_PER_CALL.join(' / ')} rows a call: ${naive.model}`, us(naive), '—', '—']);
+  for (const f of scorers) {
+    rows.push([
+      `  ${f.model}; ratio to the baseline at 1 row`,
+      `${us(f)} (${fmt((f.usPerEntity[1] ?? 0) / (naive.usPerEntity[1] ?? 1), 0)}×)`,
+      'inference < 20 ms (seed 002)',
+      verdict((f.usPerEntity[1] ?? Number.POSITIVE_INFINITY) < 20_000),
+    ]);
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'featurelake-bench-predict-'));
+  try {
+    process.stderr.write('module load in fresh processes…\n');
+    const loads = p.benchModuleLoad(m, dir);
+    for (const l of loads) rows.push([`module load: ${l.what}, median of ${l.loads}`, `${fmt(l.ms, 1)} ms`, '—', '—']);
+    const stack = await startLocalStack({
+      stateDir: path.join(dir, 'stack'),
+      withoutUsagePlan: true,
+      mappingOverrides: { maxBatchingWindowSeconds: 0 },
+      handlerLogLevel: 'ERROR',
+    });
+    try {
+      const users = 200;
+      process.stderr.write(`${fmt(events)} clickstream events of ${users} users through the stack…\n`);
+      const loadStarted = performance.now();
+      await loadDemoData(stack, events, users);
+      process.stderr.write(`  loaded in ${fmt((performance.now() - loadStarted) / 1000, 1)} s\n`);
+      const versions = await p.publishBenchArtifacts(stack, m);
+      const load = await p.benchPredictLoad(stack, versions, { connections, seconds, users }, (s) => process.stderr.write(s));
+      results.predict = { inputs: m.inputs.length, encodedWidth: m.width, scoring, moduleLoad: loads, ...load };
+      for (const c of connections) {
+        const at = load.figures.filter((f) => f.connections === c);
+        const find = (prefix: string) => at.find((f) => f.name.startsWith(prefix)) as LoadFigure;
+        const [ceiling, raw, features, logistic, gbdt, awaited] = [
+          find('constant'),
+          find('raw'),
+          find('GET /features'),
+          find('POST /predict logistic (v'),
+          find('POST /predict GBDT'),
+          find('POST /predict logistic, log flushed before'),
+        ];
+        const unlogged = find('POST /predict logistic, no log');
+        const cpu = (f: LoadFigure) =>
+          Object.entries(f.cpu)
+            .filter(([, v]) => v >= 0.05)
+            .map(([k, v]) => `${k} ${fmt(v, 2)}`)
+            .join(', ');
+        const line = (f: LoadFigure) =>
+          `${fmt(f.requestsPerSecond)} req/s, ${fmt(f.p50, 2)} / ${fmt(f.p99, 2)} ms${f.non200 + f.errors > 0 ? ` (${f.non200} non-200, ${f.errors} errors)` : ''}`;
+        rows.push([
+          `${c} connections, ${seconds} s: ${ceiling.name}: req/s, p50 / p99; cores busy`,
+          `${line(ceiling)}; ${cpu(ceiling)}`,
+          '—',
+          '—',
+        ]);
+        rows.push([`  ${raw.name}, ${c} workers in the bench process`, `${line(raw)}; ${cpu(raw)}`, '—', '—']);
+        for (const f of [features, logistic, gbdt]) {
+          rows.push([
+            `  ${f.name} (1 entity, ${m.inputs.length} inputs): p99 − raw p99`,
+            `${line(f)}; ${f.p99 - raw.p99 >= 0 ? '+' : ''}${fmt(f.p99 - raw.p99, 2)} ms; ${cpu(f)}`,
+            '≤ 2 ms',
+            verdict(f.p99 - raw.p99 <= 2),
+          ]);
+        }
+        for (const f of [logistic, gbdt]) {
+          rows.push([
+            `  ${f.name}: req/s, vs the raw read's and the ceiling's`,
+            `${fmt(f.requestsPerSecond)} (${fmt(f.requestsPerSecond / raw.requestsPerSecond, 2)}× raw, ${fmt(f.requestsPerSecond / ceiling.requestsPerSecond, 2)}× ceiling)`,
+            '≥ 1,000 req/s',
+            verdict(f.requestsPerSecond >= 1_000),
+          ]);
+        }
+        rows.push([
+          '  prediction log: flushed after the response (as is: the logistic row) / awaited before it / no log, p99 (req/s)',
+          `${fmt(logistic.p99, 2)} / ${fmt(awaited.p99, 2)} / ${fmt(unlogged.p99, 2)} ms (${fmt(logistic.requestsPerSecond)} / ${fmt(awaited.requestsPerSecond)} / ${fmt(unlogged.requestsPerSecond)}); as is − no log ${fmt(logistic.p99 - unlogged.p99, 2)} ms, awaited − no log ${fmt(awaited.p99 - unlogged.p99, 2)} ms`,
+          '—',
+          '—',
+        ]);
+      }
+      for (const [name, parts] of Object.entries(load.serverTiming)) {
+        rows.push([
+          `POST /predict ${name}, one request at a time (${parts.client?.n} requests): Server-Timing model / read / score / total, client; p50 (p99) ms`,
+          ['model', 'read', 'score', 'total', 'client']
+            .map((k) => `${fmt(parts[k]?.p50 ?? Number.NaN, 2)} (${fmt(parts[k]?.p99 ?? Number.NaN, 2)})`)
+            .join(' / '),
+          '—',
+          '—',
+        ]);
+      }
+      rows.push([
+        'seed 002 (/work/shared/seeds/002_6b1e345fe6fd431e.txt, Feast + Redis): online read avg / p95; throughput; inference',
+        '1.14 / 1.57 ms; ~1,000 req/s; < 20 ms (published, not run here)',
+        '—',
+        '—',
+      ]);
+    } finally {
+      await stack.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
