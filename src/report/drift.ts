@@ -8,7 +8,7 @@
  *   PSI = Σ (recent − training) · ln(recent / training), shares floored at 1e-4
  *
  * Convention (credit scoring, where PSI comes from): < 0.1 stable, 0.1–0.2 a
- * moderate shift, ≥ 0.2 a significant one.
+ * moderate shift, above 0.2 a significant one (the threshold drawn).
  */
 import type { Distribution } from '../models/artifact.js';
 import { categoryOf, numericValue } from '../models/encode.js';

@@ -46,7 +46,7 @@ export interface InputDistribution {
 export interface DriftSeries {
   readonly model: string;
   readonly version: string;
-  /** PSI at or above it: the input has drifted. */
+  /** PSI above it: the input has drifted (as the drift monitor judges it). */
   readonly threshold: number;
   readonly inputs: readonly { readonly input: string; readonly psi: number; readonly recentCount: number }[];
 }

@@ -407,10 +407,12 @@ describe('featurelake report', () => {
     );
     expect(existsSync(path.join(out, 'index.html'))).toBe(true);
 
-    const backwards = await runCli(['report', '--lake-dir', fixture.lake.root, '--from', END, '--to', START, '--out', out]);
+    const [backwards, bucket] = await Promise.all([
+      runCli(['report', '--lake-dir', fixture.lake.root, '--from', END, '--to', START, '--out', out]),
+      runCli(['report', ...common, '--quarantine-bucket', 'b', '--out', out]),
+    ]);
     expect(backwards.code).toBe(2);
     expect(backwards.stderr).toContain('--to must be after --from');
-    const bucket = await runCli(['report', ...common, '--quarantine-bucket', 'b', '--out', out]);
     expect(bucket.code).toBe(2);
     expect(bucket.stderr).toContain('--quarantine-bucket names a deployment: add --athena');
   });
