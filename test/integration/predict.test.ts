@@ -24,6 +24,7 @@ import { exampleCatalog, userClickstream, userProfiles } from '../../src/feature
 import { lakeTables } from '../../src/lake/tables.js';
 import { type LocalStack, startLocalStack } from '../../src/local/stack.js';
 import { ARTIFACT_FORMAT, type ModelArtifact } from '../../src/models/artifact.js';
+import { publishOnnxModel } from '../../src/models/onnx/publish.js';
 import { aliasKey, artifactKey, type ModelStore, publishVersion, setAlias } from '../../src/models/registry.js';
 import { openLocalLake } from '../../src/query/local-engine.js';
 import { toDuckDb } from '../../src/query/rewrite.js';
@@ -31,6 +32,7 @@ import { bindParams, resolveQuery } from '../../src/query/sql-library.js';
 import { runCli } from '../cli/support.js';
 import { clickEvents } from '../support/events.js';
 import { deliveryFaults } from '../support/faults.js';
+import { logisticOnnx } from '../support/onnx-builder.js';
 
 const HOUR = 3_600_000;
 const MODEL = 'purchase_propensity';
@@ -293,8 +295,37 @@ describe('POST /predict', () => {
     expect(pinned.body.predictions[0].score).toBe((views - 5) / 2 <= 0 ? 0.2 : 0.8);
   });
 
+  it('serves a model trained elsewhere (ONNX, published with its manifest) the same way, by onnxruntime-node', async () => {
+    // P = sigmoid(0.3·views_24h + 0.8·(hour − 12)/6 − 0.4): raw views, the hour standardised by the manifest.
+    const published = await publishOnnxModel({
+      store,
+      catalog: exampleCatalog,
+      manifest: {
+        name: MODEL,
+        entity: 'user',
+        inputs: ['user_clickstream.views_24h', { source: 'time.hour_of_day', mean: 12, std: 6 }],
+      },
+      model: logisticOnnx({ weights: [0.3, 0.8], intercept: -0.4 }),
+      alias: 'none',
+    });
+    frozenMs = Date.now();
+    const hour = new Date(frozenMs).getUTCHours();
+    const { status, body } = await post({
+      version: published.artifact.version,
+      entities: users.map((id) => ({ type: 'user', id })),
+    });
+    expect(status).toBe(200);
+    expect(body.version).toBe(published.artifact.version);
+    for (const p of body.predictions as Json[]) {
+      const z = 0.3 * p.features.views_24h + 0.8 * ((hour - 12) / 6) - 0.4;
+      // float32 inside the graph: equal to 6 places.
+      expect(p.score).toBeCloseTo(1 / (1 + Math.exp(-z)), 6);
+    }
+    frozenMs = undefined;
+  });
+
   it('refuses a bad artifact and keeps serving the good one, reporting it on /health', async () => {
-    // Version 3 reads a view the catalog does not have; version 4 is not even a valid artifact.
+    // One version reads a view the catalog does not have; the next is not even a valid artifact.
     const v3 = await publishVersion(store, {
       ...logistic,
       inputs: [{ ...(logistic.inputs[0] as Json), source: { kind: 'view', view: 'no_such_view', feature: 'x' } } as never],
@@ -307,24 +338,25 @@ describe('POST /predict', () => {
     let h = await health();
     expect(h.httpStatus).toBe(503);
     expect(h.status).toBe('degraded');
-    expect(h.rejected).toEqual([expect.objectContaining({ model: MODEL, alias: 'current', version: '3' })]);
+    expect(h.rejected).toEqual([expect.objectContaining({ model: MODEL, alias: 'current', version: v3.version })]);
     expect(h.rejected[0].reason).toMatch(/no_such_view/);
     expect((await post({ entities: [{ type: 'user', id: users[0] }] })).body.version).toBe('1');
 
     const s3 = store.s3;
+    const garbage = String(Number(v3.version) + 1);
     await s3.send(
-      new PutObjectCommand({ Bucket: store.bucket, Key: artifactKey(MODEL, '4'), Body: '{"format":"featurelake.model/v1"}' }),
+      new PutObjectCommand({ Bucket: store.bucket, Key: artifactKey(MODEL, garbage), Body: '{"format":"featurelake.model/v1"}' }),
     );
     await s3.send(
       new PutObjectCommand({
         Bucket: store.bucket,
         Key: aliasKey(MODEL, 'current'),
-        Body: JSON.stringify({ version: '4', setAt: new Date().toISOString(), reason: 'test: garbage' }),
+        Body: JSON.stringify({ version: garbage, setAt: new Date().toISOString(), reason: 'test: garbage' }),
       }),
     );
     await new Promise((r) => setTimeout(r, 1_100));
     expect((await post({ entities: [{ type: 'user', id: users[0] }] })).body.version).toBe('1');
-    await until('the second refusal', async () => (await health()).rejected[0]?.version === '4');
+    await until('the second refusal', async () => (await health()).rejected[0]?.version === garbage);
     expect((await post({ entities: [{ type: 'user', id: users[0] }] })).body.version).toBe('1');
 
     // Back to the good version: healthy again.
