@@ -47,6 +47,11 @@ describe.each(ENVIRONMENT_NAMES)('cdk-nag AwsSolutions (%s)', (env) => {
       // The scheduled functions' dead-letter queues (SSE-SQS, TLS-only): no queue of their own behind them.
       'Rollup/Failures AwsSolutions-SQS3',
       'Compaction/Failures AwsSolutions-SQS3',
+      // The daily data-quality report: Athena reads the lake and writes results as the schedule's role.
+      'DataQuality/Failures AwsSolutions-SQS3',
+      'DataQuality/Role AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/events/*]',
+      'DataQuality/Role AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/rollups/*]',
+      'DataQuality/Role AwsSolutions-IAM5[Resource::<QueriesResultsBucket8F47C7A8.Arn>/results/*]',
       // Uploads to sources/ read; one lake table prefix per batch source written; bad rows reported.
       'BatchIngest/Failures AwsSolutions-SQS3',
       'BatchIngest/FunctionRole AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/sources/*]',
