@@ -99,7 +99,8 @@ export function createPredictCore(env: Env, deps: PredictDeps) {
     await log.flush();
     const after = log.counts();
     if (after.written > before.written) metrics.addMetric('PredictionsLogged', MetricUnit.Count, after.written - before.written);
-    metrics.publishStoredMetrics();
+    // Several flushes can overlap locally (one process serves many requests); the first publishes for all.
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   };
 
   async function predict(event: APIGatewayProxyEvent): Promise<PredictOutcome> {
@@ -251,6 +252,19 @@ export function createPredictCore(env: Env, deps: PredictDeps) {
       const body = { error: 'internal_error', message: 'could not score', requestId: event.requestContext?.requestId };
       return { response: json(500, body), afterResponse: log.counts().buffered > 0 ? flushLog : nothing };
     }
+  };
+}
+
+/**
+ * The buffered form for a Lambda without response streaming (an integration in BUFFERED mode, or an
+ * emulator that does not stream): the flush is awaited before the response, on the caller's time.
+ */
+export function createBufferedHandler(env: Env, deps: PredictDeps) {
+  const core = createPredictCore(env, deps);
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const { response, afterResponse } = await core(event);
+    await afterResponse();
+    return response;
   };
 }
 

@@ -1,7 +1,11 @@
 import { type LambdaStreamingGlobal, streamingHandler } from '../../src/aws/stream-response.js';
 import { exampleCatalog } from '../../src/features/catalog.js';
-import { createPredictCore } from './handler.js';
+import { createBufferedHandler, createPredictCore } from './handler.js';
 
-declare const awslambda: LambdaStreamingGlobal;
+/** The Node.js managed runtime's global; absent where functions run without response streaming. */
+const runtime = (globalThis as { awslambda?: LambdaStreamingGlobal }).awslambda;
 
-export const handler = streamingHandler(awslambda, createPredictCore(process.env, { catalog: exampleCatalog }));
+// Streamed (the response first, then the prediction log's flush) where the runtime streams; else buffered.
+export const handler = runtime
+  ? streamingHandler(runtime, createPredictCore(process.env, { catalog: exampleCatalog }))
+  : createBufferedHandler(process.env, { catalog: exampleCatalog });
