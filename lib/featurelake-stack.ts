@@ -14,6 +14,7 @@ import { featureViewQueries } from '../src/query/feature-sql.js';
 import type { EnvironmentConfig, LakeSettings } from './config/environments.js';
 import { Aggregator } from './constructs/aggregator.js';
 import { BatchIngest } from './constructs/batch-ingest.js';
+import { DataQualityReport } from './constructs/data-quality-report.js';
 import { dataRemovalPolicy, quarantineRetention } from './constructs/defaults.js';
 import { FeatureApi } from './constructs/feature-api.js';
 import { HourlyRollup } from './constructs/hourly-rollup.js';
@@ -59,6 +60,8 @@ export class FeaturelakeStack extends Stack {
   public readonly catalog: LakeCatalog;
   public readonly queries: QueryWorkgroup;
   public readonly rollup: HourlyRollup;
+  /** The daily data-quality report over the lake, run by a schedule (docs/operations.md, "Data quality"). */
+  public readonly qualityReport: DataQualityReport;
   public readonly compaction: LakeCompaction;
   public readonly batchIngest: BatchIngest;
   public readonly monitoring: Monitoring;
@@ -147,6 +150,12 @@ export class FeaturelakeStack extends Stack {
       queries: this.queries,
       ...logs,
     });
+    this.qualityReport = new DataQualityReport(this, 'DataQuality', {
+      envName,
+      queries: this.queries,
+      lake: this.lake,
+      timePartitioning: config.lake.timePartitioning,
+    });
 
     this.compaction = new LakeCompaction(this, 'Compaction', { envName, settings: lake, lake: this.lake, ...logs });
     this.batchIngest = new BatchIngest(this, 'BatchIngest', {
@@ -173,6 +182,7 @@ export class FeaturelakeStack extends Stack {
     this.monitoring.watchDeadLetters('Compaction', this.compaction.failures);
     this.monitoring.watchFunctionErrors('BatchIngest', this.batchIngest.function);
     this.monitoring.watchDeadLetters('BatchIngest', this.batchIngest.failures);
+    this.monitoring.watchDeadLetters('DataQuality', this.qualityReport.failures);
     this.monitoring.watchApi(this.featureApi.api);
 
     new CfnOutput(this, 'StreamName', {
