@@ -12,6 +12,13 @@ import { eventVolume, latencyByModel, type RunQuery, recentInputs, scoresByVersi
 import { type QuarantineStore, quarantineByReason } from './quarantine-series.js';
 import type { DriftSeries, InputDistribution, QuarantineSeries, ReportData } from './series.js';
 
+/** What src/models/define.ts's ModelDrift says about PSI. */
+export interface DriftSettings {
+  readonly psi: number;
+  readonly minCount?: number;
+  readonly features?: Readonly<Record<string, { readonly psi?: number }>>;
+}
+
 export interface ReportInputs {
   readonly run: RunQuery;
   /** The lake's partitioning, for pruning. */
@@ -28,6 +35,11 @@ export interface ReportInputs {
   /** The quarantine bucket, or why there is none to read. */
   readonly quarantine: QuarantineStore | { readonly unavailable: string };
   readonly range: TimeRange;
+  /**
+   * A model's drift settings (the catalog's `drift`: PSI threshold, per-input ones, minimum count).
+   * @default PSI 0.2 for every input, no minimum
+   */
+  readonly driftSettings?: (model: string) => DriftSettings | undefined;
   /** Inputs drawn per model, those with the highest PSI first. @default 6 */
   readonly topInputs?: number;
   /** Most recent predictions whose inputs are binned, per model. @default 20_000 */
@@ -97,11 +109,19 @@ export async function gatherReport(inputs: ReportInputs): Promise<ReportData> {
     if (recent.length === (inputs.recentLimit ?? 20_000))
       notes.push(`${artifact.name}: inputs of its ${recent.length.toLocaleString('en-US')} most recent predictions in range`);
     const compared = compareInputs(artifact, recent).sort((a, b) => b.psi - a.psi || a.input.localeCompare(b.input));
+    const settings = inputs.driftSettings?.(artifact.name);
+    const threshold = settings?.psi ?? PSI_THRESHOLD;
     drift.push({
       model: artifact.name,
       version: artifact.version,
-      threshold: PSI_THRESHOLD,
-      inputs: compared.map((c) => ({ input: c.input, psi: c.psi, recentCount: c.recentCount })),
+      threshold,
+      ...(settings?.minCount === undefined ? {} : { minCount: settings.minCount }),
+      inputs: compared.map((c) => ({
+        input: c.input,
+        psi: c.psi,
+        recentCount: c.recentCount,
+        threshold: settings?.features?.[c.input]?.psi ?? threshold,
+      })),
     });
     distributions.push(...compared.slice(0, top));
   }

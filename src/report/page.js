@@ -71,9 +71,14 @@
       const d = data.drift[index];
       if (!d || d.inputs.length === 0) return empty('Drift per feature (PSI)', 'no model with reference distributions');
       const title = `Drift per feature (PSI): ${d.model}`;
-      const drifted = d.inputs.filter((x) => x.psi > d.threshold).length;
+      const drifted = d.inputs.filter((x) => x.psi > x.threshold).length;
+      const fewest = Math.min(...d.inputs.map((x) => x.recentCount));
+      const unjudged =
+        d.minCount !== undefined && fewest < d.minCount
+          ? ` · fewer than ${d.minCount} recent values: not judged by the drift job`
+          : '';
       return {
-        ...base(title, `v${d.version} · ${drifted} of ${d.inputs.length} inputs above ${d.threshold}`),
+        ...base(title, `v${d.version} · ${drifted} of ${d.inputs.length} inputs above their threshold${unjudged}`),
         legend: { show: false },
         xAxis: { type: 'category', data: d.inputs.map((x) => x.input), axisLabel: { rotate: 30 } },
         yAxis: { type: 'value', name: 'PSI' },
@@ -83,7 +88,7 @@
             type: 'bar',
             data: d.inputs.map((x) => ({
               value: x.psi,
-              itemStyle: { color: x.psi > d.threshold ? '#d9534f' : '#5470c6' },
+              itemStyle: { color: x.psi > x.threshold ? '#d9534f' : '#5470c6' },
             })),
             markLine: {
               symbol: 'none',

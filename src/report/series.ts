@@ -46,9 +46,17 @@ export interface InputDistribution {
 export interface DriftSeries {
   readonly model: string;
   readonly version: string;
-  /** PSI above it: the input has drifted (as the drift monitor judges it). */
+  /** The model's PSI threshold: above it an input has drifted (as the drift monitor judges it). */
   readonly threshold: number;
-  readonly inputs: readonly { readonly input: string; readonly psi: number; readonly recentCount: number }[];
+  /** Fewer recent values than this: the drift job reports but does not judge. */
+  readonly minCount?: number;
+  readonly inputs: readonly {
+    readonly input: string;
+    readonly psi: number;
+    readonly recentCount: number;
+    /** The input's own threshold (the catalog's drift.features), else the model's. */
+    readonly threshold: number;
+  }[];
 }
 
 /** (d) Quarantined records per reason, split by the consumer that quarantined them. */

@@ -75,6 +75,7 @@ interface ChartProbe {
   height: number;
   aria: string | null;
   title: string;
+  subtitle: string;
   series: { name: string; type: string; data: unknown[]; markLine?: number[] }[];
 }
 
@@ -93,6 +94,7 @@ const PROBE = `[...document.querySelectorAll('.chart')].map((el) => {
     height: box.height,
     aria: el.getAttribute('aria-label'),
     title: (option.title && option.title[0] && option.title[0].text) || '',
+    subtitle: (option.title && option.title[0] && option.title[0].subtext) || '',
     series: (option.series || []).map((s) => ({
       name: s.name,
       type: s.type,
@@ -125,6 +127,8 @@ describe('featurelake report', () => {
       quarantine: directoryQuarantineStore(fixture.quarantineDir),
       range: { fromMs: FROM, toMs: TO },
       now: new Date('2024-03-05T06:00:00Z'),
+      // As the catalog's drift settings say it: a model threshold, one input's own, a minimum count.
+      driftSettings: (model) => (model === MODEL ? { psi: 0.25, minCount: 500, features: { device: { psi: 1.5 } } } : undefined),
     });
     if (useBrowser) {
       if (!CHROMIUM) throw new Error('chromium is not installed: .ci/run installs it with apt-get (Debian package chromium)');
@@ -231,7 +235,13 @@ describe('featurelake report', () => {
 
     expect(data.drift).toHaveLength(1);
     const [drift] = data.drift;
-    expect(drift?.threshold).toBe(0.2);
+    expect(drift?.threshold).toBe(0.25);
+    expect(drift?.minCount).toBe(500);
+    expect(Object.fromEntries(drift?.inputs.map((x) => [x.input, x.threshold]) ?? [])).toEqual({
+      spend_30d: 0.25,
+      device: 1.5,
+      visits_7d: 0.25,
+    });
     for (const d of data.distributions) {
       const want = expected[d.input];
       expect(d.recentCount, d.input).toBe(recent.length);
@@ -325,10 +335,12 @@ describe('featurelake report', () => {
 
       const [drift] = byKind('drift');
       expect(drift?.series[0]?.data).toHaveLength(3);
-      expect(drift?.series[0]?.markLine).toEqual([0.2]);
-      expect(((drift?.series[0]?.data ?? []) as { value: number }[]).map((x) => x.value)).toEqual(
-        data.drift[0]?.inputs.map((x) => x.psi),
-      );
+      expect(drift?.series[0]?.markLine).toEqual([0.25]);
+      // Red above the input's own threshold: spend_30d (PSI > 3) but not device (PSI ~0.9, its threshold 1.5).
+      const bars = (drift?.series[0]?.data ?? []) as { value: number; itemStyle: { color: string } }[];
+      expect(bars.map((x) => x.itemStyle.color === '#d9534f')).toEqual(data.drift[0]?.inputs.map((x) => x.input === 'spend_30d'));
+      expect(drift?.subtitle).toMatch(/1 of 3 inputs above their threshold · fewer than 500 recent values: not judged/);
+      expect(bars.map((x) => x.value)).toEqual(data.drift[0]?.inputs.map((x) => x.psi));
 
       const [quarantine] = byKind('quarantine');
       expect(quarantine?.series.map((s) => s.name)).toEqual(['aggregator', 'batch-ingest', 'lake-writer']);

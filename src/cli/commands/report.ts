@@ -138,6 +138,7 @@ async function report(catalog: Catalog, options: ReportOptions): Promise<void> {
       ...(options.model ? { models: options.model } : {}),
       quarantine,
       range,
+      driftSettings: (name) => catalog.models?.find((m) => m.name === name)?.drift,
       topInputs: options.top,
       notes,
       progress: say,
