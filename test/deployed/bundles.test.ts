@@ -26,6 +26,8 @@ import { lakeTables } from '../../src/lake/tables.js';
 import { type AthenaEmulator, startAthenaEmulator } from '../../src/local/athena-emulator.js';
 import { type Emulators, S3RVER_OBJECT_SUFFIX, startEmulators } from '../../src/local/emulators.js';
 import { provision } from '../../src/local/provision.js';
+import { ARTIFACT_FORMAT, type ModelArtifact } from '../../src/models/artifact.js';
+import { publishVersion, setAlias } from '../../src/models/registry.js';
 import { s3Storage } from '../../src/query/lake-storage.js';
 import { type LocalLake, openLocalLake } from '../../src/query/local-engine.js';
 import { asRecords, clickEvents } from '../support/events.js';
@@ -123,6 +125,32 @@ const busiestUser = () => {
   for (const e of events) counts.set(e.user_id, (counts.get(e.user_id) ?? 0) + 1);
   return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] as string;
 };
+
+/** purchase_propensity as sigmoid(0.5 · views_24h − 1). */
+const VIEWS_MODEL: Omit<ModelArtifact, 'version' | 'createdAt'> = {
+  format: ARTIFACT_FORMAT,
+  name: 'purchase_propensity',
+  entity: 'user',
+  inputs: [
+    {
+      name: 'views_24h',
+      source: { kind: 'view', view: 'user_clickstream', feature: 'views_24h' },
+      type: 'numeric',
+      mean: 0,
+      std: 1,
+      fill: 0,
+    },
+  ],
+  model: { type: 'logistic', weights: [0.5], intercept: -1 },
+  decision: { threshold: 0.5, positive: 'purchase', negative: 'no_purchase' },
+  parameters: {},
+  metrics: [],
+};
+
+function predictEvent(user: string) {
+  const body = JSON.stringify({ entities: [{ type: 'user', id: user }] });
+  return { ...apiEvent(user), resource: '/predict', path: '/predict', httpMethod: 'POST', pathParameters: null, body };
+}
 
 function apiEvent(user: string) {
   const resourcePath = '/features/{entityType}/{entityId}';
@@ -268,8 +296,13 @@ beforeAll(async () => {
   ]);
   await ageOldFilesAndPlantRecovery(lakeBucket);
   // The compactor rewrites lake files: not while the rollup's queries list them.
+  // A model whose score is a function of one served feature, to read through the predict bundle.
+  const models = { s3, bucket: bucketOf('ModelsBucket') };
+  const published = await publishVersion(models, VIEWS_MODEL);
+  await setAlias(models, VIEWS_MODEL.name, 'current', published.version, 'deployed bundle test');
   await Promise.all([
     run('feature-api', apiEvent(busiestUser())),
+    run('predict', predictEvent(busiestUser())),
     (async () => {
       await run('compactor', scheduled(now));
       await run('rollup', scheduled(now));
@@ -330,13 +363,14 @@ const keysUnder = async (bucket: string, prefix: string) =>
   );
 
 describe('deployed bundles (dev), run as Lambda would', () => {
-  it('has the six functions, each with its own asset outside the source tree when run', () => {
+  it('has the seven functions, each with its own asset outside the source tree when run', () => {
     expect(assembly.functions.map((f) => f.name).sort()).toEqual([
       'aggregator',
       'batch-ingest',
       'compactor',
       'feature-api',
       'lake-writer',
+      'predict',
       'rollup',
     ]);
     for (const [, r] of runs) {
@@ -379,6 +413,20 @@ describe('deployed bundles (dev), run as Lambda would', () => {
     expect(body.entityId).toBe(user);
     const views = events.filter((e) => e.user_id === user && e.event_type === 'page_view').length;
     expect(body.views.user_clickstream.features.views_24h).toBe(views);
+  });
+
+  it('predict: streams a 200 with the score of the current version, then logs the prediction to the stream before returning', () => {
+    const response = resultOf('predict');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['server-timing']).toMatch(/total;dur=/);
+    const user = busiestUser();
+    const views = events.filter((e) => e.user_id === user && e.event_type === 'page_view').length;
+    const [prediction] = JSON.parse(response.body).predictions;
+    expect(prediction.score).toBeCloseTo(1 / (1 + Math.exp(-(0.5 * views - 1))), 12);
+    // The response ended before the handler returned: the flush ran after it, within the invocation.
+    expect(response.streamed.msBetweenResponseAndReturn).toBeGreaterThan(0);
+    const puts = (runs.get('predict')?.calls ?? []).filter((c) => c.service === 'kinesis' && c.target?.endsWith('PutRecords'));
+    expect(puts.length).toBe(1);
   });
 
   it('batch ingest: the uploaded profiles file is ingested (2 rows kept, 1 reported), values online, rows in the lake', async () => {
@@ -468,7 +516,7 @@ describe('every AWS call each deployed function makes is granted by its role in 
       .map((n) => `${n.action} on ${n.resource}${n.context ? ` with ${JSON.stringify(n.context)}` : ''} (for ${n.call})`);
   };
 
-  it.each(['aggregator', 'lake-writer', 'feature-api', 'rollup', 'compactor', 'batch-ingest'])('%s', (name) => {
+  it.each(['aggregator', 'lake-writer', 'feature-api', 'predict', 'rollup', 'compactor', 'batch-ingest'])('%s', (name) => {
     const { observed, implied } = permissionsOf(name);
     // It made calls (a run that reached no AWS API proves nothing about its grants).
     expect(observed.length, `${name} made no AWS calls`).toBeGreaterThan(0);

@@ -116,11 +116,35 @@ const context = {
   logGroupName: '/aws/lambda/' + functionName, logStreamName: 'test', callbackWaitsForEmptyEventLoop: true,
   getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
 };
+// The managed runtime's response streaming: a streamified handler writes its proxy result's metadata as
+// JSON and eight NUL bytes, then the body, to a stream it ends; the invocation ends when its promise settles.
+const STREAMING = Symbol('streaming');
+const NULS = '\\u0000'.repeat(8);
+globalThis.awslambda = {
+  streamifyResponse: (handler) => Object.assign(handler, { [STREAMING]: true }),
+  HttpResponseStream: { from: (stream, metadata) => (stream.write(JSON.stringify(metadata) + NULS), stream) },
+};
 let outcome;
 try {
   const mod = await import(pathToFileURL(process.cwd() + '/' + moduleName + '.mjs').href);
-  const result = await mod[exportName](JSON.parse(readFileSync(eventFile, 'utf8')), context);
-  outcome = { ok: true, result: result ?? null };
+  const handler = mod[exportName];
+  const event = JSON.parse(readFileSync(eventFile, 'utf8'));
+  if (handler[STREAMING]) {
+    const { PassThrough } = await import('node:stream');
+    const stream = new PassThrough();
+    let text = '';
+    let endedAt;
+    stream.on('data', (chunk) => { text += chunk.toString(); });
+    stream.on('finish', () => { endedAt = performance.now(); });
+    await handler(event, stream, context);
+    const returnedAt = performance.now();
+    const at = text.indexOf(NULS);
+    const metadata = JSON.parse(text.slice(0, at));
+    outcome = { ok: true, result: { ...metadata, body: text.slice(at + NULS.length), streamed: { msBetweenResponseAndReturn: endedAt === undefined ? null : returnedAt - endedAt } } };
+  } else {
+    const result = await handler(event, context);
+    outcome = { ok: true, result: result ?? null };
+  }
 } catch (error) {
   outcome = { ok: false, error: { name: error?.name, message: String(error?.message ?? error), code: error?.code, stack: error?.stack } };
 }
