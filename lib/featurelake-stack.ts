@@ -26,6 +26,7 @@ import { LakeWriter } from './constructs/lake-writer.js';
 import { ModelServing } from './constructs/model-serving.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { OnlineStore } from './constructs/online-store.js';
+import { OperationsDashboard } from './constructs/operations-dashboard.js';
 import { Quarantine } from './constructs/quarantine.js';
 import { QueryWorkgroup } from './constructs/query-workgroup.js';
 
@@ -65,6 +66,8 @@ export class FeaturelakeStack extends Stack {
   public readonly compaction: LakeCompaction;
   public readonly batchIngest: BatchIngest;
   public readonly monitoring: Monitoring;
+  /** The CloudWatch dashboard `featurelake-<env>` (docs/operations.md, "Dashboard"). */
+  public readonly dashboard: OperationsDashboard;
 
   constructor(scope: Construct, id: string, props: FeaturelakeStackProps) {
     super(scope, id, props);
@@ -184,6 +187,20 @@ export class FeaturelakeStack extends Stack {
     this.monitoring.watchDeadLetters('BatchIngest', this.batchIngest.failures);
     this.monitoring.watchDeadLetters('DataQuality', this.qualityReport.failures);
     this.monitoring.watchApi(this.featureApi.api);
+    this.monitoring.watchPredict(this.models.function.functionKey);
+    this.monitoring.watchFreshness(this.aggregator.function.functionKey);
+    this.dashboard = new OperationsDashboard(this, 'Operations', {
+      envName,
+      stream: this.ingest,
+      aggregator: this.aggregator,
+      lakeWriter: this.lakeWriter,
+      featureApi: this.featureApi,
+      models: this.models,
+      rollup: this.rollup,
+      compaction: this.compaction,
+      batchIngest: this.batchIngest,
+      monitoring: this.monitoring,
+    });
 
     new CfnOutput(this, 'StreamName', {
       value: this.ingest.stream.streamName,
@@ -220,8 +237,14 @@ export class FeaturelakeStack extends Stack {
     });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: this.monitoring.topic.topicArn,
-      description: 'Subscribe on-call here (email, chat)',
+      description:
+        'Subscribe on-call here: aws sns subscribe --topic-arn <AlarmTopicArn> --protocol email --notification-endpoint you@example.com',
     });
+    new CfnOutput(this, 'DashboardName', {
+      value: this.dashboard.dashboardName,
+      description: 'CloudWatch dashboard of this environment (docs/operations.md, Dashboard)',
+    });
+    new CfnOutput(this, 'DashboardUrl', { value: this.dashboard.url, description: 'The dashboard in the console' });
 
     // What a client of a deployment needs beyond resource names: `npm run test:target -- <outputs file>`
     // reads these to know the region, how to call the API and how long the lake may take (docs/targets.md).

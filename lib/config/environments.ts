@@ -129,6 +129,18 @@ export interface AlarmSettings {
   readonly functionErrorsPer5Min: number;
   /** API 5xx responses in 5 minutes. */
   readonly api5xxPer5Min: number;
+  /** API 4xx responses, percent of requests in 5 minutes (only once there are 100 requests): a client broke. */
+  readonly api4xxPercent: number;
+  /** POST /predict's p99 latency in the function (PredictLatency), ms: 2 of 3 five-minute periods. */
+  readonly predictLatencyP99Ms: number;
+  /** Predictions the prediction log gave up on (PredictionLogFailed) in 5 minutes: they miss the lake. */
+  readonly predictionLogFailuresPer5Min: number;
+  /** Model versions the endpoint refused to load (ModelVersionRefused) in 5 minutes. */
+  readonly modelVersionsRefusedPer5Min: number;
+  /** Online-store freshness: a record's arrival on the stream to its tiles written (ArrivalToOnlineMs, max), ms. */
+  readonly onlineFreshnessMs: number;
+  /** An address subscribed to the alarm topic at deploy (it must confirm). @default - none: subscribe by hand */
+  readonly email?: string;
 }
 
 /** Provisioned capacity of one kind (reads or writes), scaled by target tracking between `min` and `max`. */
@@ -295,7 +307,17 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
     // Dev data lives 90 days: Standard-IA after 30, no Glacier (its 90-day minimum would outlive the data).
     lake: { ...base.lake, infrequentAccessAfterDays: 30, glacierAfterDays: undefined, expireAfterDays: 90 },
     athena: { ...base.athena, bytesScannedCutoffPerQuery: 1024 ** 3 },
-    alarms: { iteratorAgeMs: 15 * 60_000, quarantinedPer5Min: 1_000, functionErrorsPer5Min: 10, api5xxPer5Min: 50 },
+    alarms: {
+      iteratorAgeMs: 15 * 60_000,
+      quarantinedPer5Min: 1_000,
+      functionErrorsPer5Min: 10,
+      api5xxPer5Min: 50,
+      api4xxPercent: 50,
+      predictLatencyP99Ms: 1_000,
+      predictionLogFailuresPer5Min: 100,
+      modelVersionsRefusedPer5Min: 1,
+      onlineFreshnessMs: 15 * 60_000,
+    },
     // Mostly idle: on demand costs nothing at rest.
     onlineStore: { billing: 'onDemand' },
     logRetentionDays: 7,
@@ -308,7 +330,17 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
     api: { ...base.api, throttle: { rateLimit: 500, burstLimit: 1_000 } },
     lake: { ...base.lake, expireAfterDays: 180 },
     athena: base.athena,
-    alarms: { iteratorAgeMs: 5 * 60_000, quarantinedPer5Min: 500, functionErrorsPer5Min: 5, api5xxPer5Min: 20 },
+    alarms: {
+      iteratorAgeMs: 5 * 60_000,
+      quarantinedPer5Min: 500,
+      functionErrorsPer5Min: 5,
+      api5xxPer5Min: 20,
+      api4xxPercent: 25,
+      predictLatencyP99Ms: 500,
+      predictionLogFailuresPer5Min: 10,
+      modelVersionsRefusedPer5Min: 1,
+      onlineFreshnessMs: 5 * 60_000,
+    },
     // Load tests come in bursts, idle between: on demand.
     onlineStore: { billing: 'onDemand' },
     logRetentionDays: 30,
@@ -341,7 +373,18 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
       compaction: { ...base.lake.compaction, frequency: 'hourly', daysBack: 1 },
     },
     athena: { ...base.athena, bytesScannedCutoffPerQuery: 100 * 1024 ** 3, resultsExpireAfterDays: 30 },
-    alarms: { iteratorAgeMs: 60_000, quarantinedPer5Min: 100, functionErrorsPer5Min: 1, api5xxPer5Min: 5 },
+    // Stricter than dev's on every count: a prod alarm pages someone. Freshness: the 2 s batching window plus a write.
+    alarms: {
+      iteratorAgeMs: 60_000,
+      quarantinedPer5Min: 100,
+      functionErrorsPer5Min: 1,
+      api5xxPer5Min: 5,
+      api4xxPercent: 10,
+      predictLatencyP99Ms: 250,
+      predictionLogFailuresPer5Min: 1,
+      modelVersionsRefusedPer5Min: 1,
+      onlineFreshnessMs: 60_000,
+    },
     // A steady stream pays about 2.4× less per unit provisioned (docs/benchmarks.md). Writes come from the
     // aggregator, which retries a throttled batch (exactly once, so only later); DynamoDB's burst capacity (up
     // to 5 minutes of unused units) carries a spike while auto scaling catches up. Reads serve GET /features,
@@ -393,6 +436,8 @@ export function validateEnvironment(config: EnvironmentConfig, views: readonly F
     );
   }
   const { lake } = config;
+  if (!(config.alarms.api4xxPercent > 0 && config.alarms.api4xxPercent <= 100))
+    problems.push('alarms.api4xxPercent must be in (0, 100]');
   if (config.api.predict.modelRefreshSeconds < 1) problems.push('api.predict.modelRefreshSeconds must be ≥ 1');
   if (config.api.predict.timeoutSeconds < 1 || config.api.predict.timeoutSeconds > 900)
     problems.push('api.predict.timeoutSeconds must be 1–900');

@@ -65,8 +65,11 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     t.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
     t.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
     t.resourceCountIs('AWS::SNS::Topic', 1);
-    // Iterator age ×2, quarantine, function errors ×7, API 5xx, and the rollup's, compaction's and batch ingest's dead letters.
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 14);
+    // Iterator age ×2, quarantine, function errors ×7, API 5xx and 4xx rate, the rollup's, compaction's, batch
+    // ingest's and data-quality report's dead letters, predict p99 latency, prediction log failures, refused model
+    // versions, and freshness.
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 20);
+    t.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     // The rollup's and compaction's schedules, and the batch ingest's uploads.
     t.resourceCountIs('AWS::Events::Rule', 3);
     const featureFunctions = t.findResources('AWS::Lambda::Function', {
