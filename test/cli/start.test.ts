@@ -21,7 +21,7 @@ describe('featurelake start', () => {
     expect(result.stdout).toMatch(/lake rows +1,000 \(expected 1,000\) in \d+ Parquet files/);
     expect(result.stdout).toMatch(/lake quarantined +2 \(expected 2\)/);
     // The model half: trained from the lake, published, served, and its predictions logged back to the lake.
-    expect(result.stdout).toMatch(/model purchase_propensity:[^]*training set +[\d,]+ rows × \d+ columns/);
+    expect(result.stdout).toMatch(/model purchase_propensity:[\s\S]*training set +[\d,]+ rows × \d+ columns/);
     expect(result.stdout).toMatch(/gbdt +ROC-AUC \d\.\d{3}/);
     expect(result.stdout).toMatch(/published +version 1 \(\w+\)/);
     expect(result.stdout).toMatch(/logged predictions +3 \(expected 3\) in the lake's predictions table/);
