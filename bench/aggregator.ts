@@ -2,6 +2,9 @@
  * Aggregator benchmarks:
  *  - hot path: decode + validate + pre-aggregate of a 100,000-record batch on
  *    one core, excluding I/O (target ≥ 300,000 events/s);
+ *  - the data-quality expectations' cost on that path: the same records with
+ *    the catalog's expectations off and on (hard checks in the decoder, a
+ *    batch's counts per 1,000 records), interleaved in one run;
  *  - DynamoDB writes and capacity units per 1,000 clickstream events (target
  *    ≤ 50 writes), counted as real calls against dynalite, for several user
  *    counts and batch sizes: writes = distinct (user, hop tile) pairs per batch.
@@ -16,6 +19,7 @@ import { compileView, TileBuilder } from '../src/domain/tiles.js';
 import { clickstream as clickstreamSource, sources, userClickstream } from '../src/features/catalog.js';
 import type { Emulators } from '../src/local/emulators.js';
 import { onlineTableInput } from '../src/online-store/tile-item.js';
+import { createQualityCheck } from '../src/quality/batch-quality.js';
 import { workloads } from '../src/workloads/index.js';
 import { Random } from '../src/workloads/random.js';
 import { CapacityMeter } from './capacity.js';
@@ -95,6 +99,61 @@ export function benchHotPath(rounds = 7) {
     windows: userClickstream.windows.length,
     tiles,
     naiveUsers,
+    rounds,
+  };
+}
+
+/**
+ * The expectations' cost: decode + validate + pre-aggregate with the clickstream's expectations off
+ * (the source without them) and on (hard checks in the decoder, every kept event added to a batch's
+ * counts, a report per batch of 1,000 records as a consumer makes), interleaved round by round.
+ */
+export function benchExpectations(rounds = 7) {
+  const records = clickstreamRecords(100_000, 100, 1_000);
+  const views = [compileView(userClickstream)];
+  const withoutExpectations = { ...clickstreamSource, expectations: [] };
+  const decodeOff = createRecordDecoder([withoutExpectations], POLICY);
+  const decodeOn = createRecordDecoder([clickstreamSource], POLICY);
+  const quality = createQualityCheck([clickstreamSource], [userClickstream]);
+  const BATCH = 1_000;
+  const off: number[] = [];
+  const on: number[] = [];
+  let reports = 0;
+  for (let round = 0; round < rounds + 2; round++) {
+    let started = performance.now();
+    let builder = new TileBuilder(views);
+    for (const record of records) {
+      const decoded = decodeOff(record);
+      if (decoded.ok) builder.add(decoded.event);
+    }
+    if (round >= 2) off.push(records.length / ((performance.now() - started) / 1000));
+
+    started = performance.now();
+    builder = new TileBuilder(views);
+    for (let i = 0; i < records.length; i += BATCH) {
+      const checks = quality.start();
+      for (let j = i; j < Math.min(i + BATCH, records.length); j++) {
+        const decoded = decodeOn(records[j] as StreamRecord);
+        if (decoded.ok) {
+          builder.add(decoded.event);
+          checks.add(decoded.event);
+        } else checks.reject(decoded.rejected);
+      }
+      reports += checks.report().length;
+    }
+    if (round >= 2) on.push(records.length / ((performance.now() - started) / 1000));
+  }
+  const offPerSecond = Math.round(median(off));
+  const onPerSecond = Math.round(median(on));
+  return {
+    events: records.length,
+    batchSize: BATCH,
+    expectations: clickstreamSource.expectations?.length ?? 0,
+    offEventsPerSecond: offPerSecond,
+    onEventsPerSecond: onPerSecond,
+    /** on / off: 1 is free. */
+    ratio: onPerSecond / offPerSecond,
+    reports,
     rounds,
   };
 }

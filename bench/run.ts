@@ -14,7 +14,7 @@ import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { groupBy } from '../src/domain/collections.js';
 import { startEmulators } from '../src/local/emulators.js';
-import { benchHotPath, benchWritesPer1000 } from './aggregator.js';
+import { benchExpectations, benchHotPath, benchWritesPer1000 } from './aggregator.js';
 import type { LoadFigure, ScoringFigure } from './predict.js';
 import { asciiHistogram, errorChartSvg, latencyCdfSvg, logBarsSvg, table } from './stats.js';
 
@@ -51,6 +51,15 @@ if (wants('aggregator')) {
     `${fmt(hot.naiveEventsPerSecond)} events/s (ours ${fmt(hot.ratioToNaive, 2)}×)`,
     '—',
     '—',
+  ]);
+  process.stderr.write('aggregator hot path with data-quality expectations off and on…\n');
+  const dq = benchExpectations();
+  results.aggregatorExpectations = dq;
+  rows.push([
+    `  data-quality expectations (clickstream's ${dq.expectations}) off / on, counts per ${fmt(dq.batchSize)}-record batch, same run`,
+    `${fmt(dq.offEventsPerSecond)} / ${fmt(dq.onEventsPerSecond)} events/s (on ${fmt(dq.ratio, 2)}×)`,
+    '≥ 0.9× (negligible)',
+    verdict(dq.ratio >= 0.9),
   ]);
 }
 
