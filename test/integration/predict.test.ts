@@ -163,7 +163,8 @@ beforeAll(async () => {
     stateDir: dir,
     mappingOverrides: { maxBatchingWindowSeconds: 1 },
     clock: () => frozenMs ?? Date.now(),
-    functionEnv: (name) => (name === 'predict' ? { MODEL_REFRESH_SECONDS: '1' } : undefined),
+    // The outage and the refusals below are logged on purpose (SILENT: their lines would only clutter the output).
+    functionEnv: (name) => (name === 'predict' ? { MODEL_REFRESH_SECONDS: '1', POWERTOOLS_LOG_LEVEL: 'SILENT' } : undefined),
     handlerDeps: (name) => (name === 'predict' ? { kinesis: faultyKinesis() } : undefined),
     wrapKinesisHandler: (handler, name) => (name === 'lake-writer' ? faults.wrap(handler) : handler),
   });
