@@ -52,6 +52,7 @@ describe('the library', () => {
       'clickstream_active_users',
       'clickstream_device_breakdown',
       'clickstream_top_items',
+      'data_quality_daily',
       'music_top_songs',
       'predictions_ab_test',
       'predictions_latency',
