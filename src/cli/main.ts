@@ -17,6 +17,7 @@ import { registerPublishModel } from './commands/publish-model.js';
 import { registerQuery } from './commands/query.js';
 import { registerReport } from './commands/report.js';
 import { registerSend } from './commands/send.js';
+import { registerStatus } from './commands/status.js';
 import { registerTrain } from './commands/train.js';
 import { registerTrainingSet } from './commands/training-set.js';
 import { CliError } from './errors.js';
@@ -43,6 +44,7 @@ export function createProgram(catalog: Catalog = exampleCatalog): Command {
   registerConsistency(program, catalog);
   registerPredict(program, catalog);
   registerPublishModel(program, catalog);
+  registerStatus(program, catalog);
   registerReport(program, catalog);
   return program;
 }
