@@ -16,6 +16,7 @@ import { Aggregator } from './constructs/aggregator.js';
 import { BatchIngest } from './constructs/batch-ingest.js';
 import { DataQualityReport } from './constructs/data-quality-report.js';
 import { dataRemovalPolicy, quarantineRetention } from './constructs/defaults.js';
+import { DriftMonitor } from './constructs/drift-monitor.js';
 import { FeatureApi } from './constructs/feature-api.js';
 import { HourlyRollup } from './constructs/hourly-rollup.js';
 import { IngestStream } from './constructs/ingest-stream.js';
@@ -65,6 +66,8 @@ export class FeaturelakeStack extends Stack {
   public readonly qualityReport: DataQualityReport;
   public readonly compaction: LakeCompaction;
   public readonly batchIngest: BatchIngest;
+  /** The scheduled drift job and its alarms (docs/operations.md, "Drift"). */
+  public readonly drift: DriftMonitor;
   public readonly monitoring: Monitoring;
   /** The CloudWatch dashboard `featurelake-<env>` (docs/operations.md, "Dashboard"). */
   public readonly dashboard: OperationsDashboard;
@@ -172,6 +175,19 @@ export class FeaturelakeStack extends Stack {
     });
 
     this.monitoring = new Monitoring(this, 'Monitoring', { envName, thresholds: config.alarms });
+    this.drift = new DriftMonitor(this, 'Drift', {
+      envName,
+      settings: config.drift,
+      models: exampleCatalog.models ?? [],
+      lakeSettings: lake,
+      lake: this.lake,
+      queries: this.queries,
+      modelsBucket: this.models.bucket,
+      alarmTopic: this.monitoring.topic,
+      ...logs,
+    });
+    this.monitoring.watchFunctionErrors('Drift', this.drift.function);
+    this.monitoring.watchDeadLetters('Drift', this.drift.failures);
     this.monitoring.watchStreamConsumer('Aggregator', this.aggregator.function);
     this.monitoring.watchQuarantine(this.aggregator.function.functionKey);
     this.monitoring.watchFunctionErrors('Aggregator', this.aggregator.function);

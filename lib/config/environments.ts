@@ -120,6 +120,23 @@ export interface AthenaSettings {
   readonly rollup: { readonly minuteOfHour: number; readonly hoursBack: number; readonly timeoutSeconds: number };
 }
 
+/**
+ * The scheduled drift job (src/drift/, lambdas/drift): each run measures the closed hours before it
+ * against every model's reference distributions, writes the lake's drift table and publishes the
+ * metrics the drift alarms watch.
+ */
+export interface DriftSettings {
+  /** A run every hour (at minuteOfHour), or every day (at hourOfDay:minuteOfHour UTC). */
+  readonly frequency: 'hourly' | 'daily';
+  /** Minute of the hour runs start: after the lake writer has landed the last hour's predictions. */
+  readonly minuteOfHour: number;
+  /** UTC hour of a daily run. */
+  readonly hourOfDay: number;
+  /** Closed hours before a run that it measures, 1–168: the sample each statistic is of. */
+  readonly windowHours: number;
+  readonly timeoutSeconds: number;
+}
+
 export interface AlarmSettings {
   /** Aggregator falling behind the stream. */
   readonly iteratorAgeMs: number;
@@ -173,6 +190,7 @@ export interface EnvironmentConfig {
   readonly api: ApiSettings;
   readonly lake: LakeSettings;
   readonly athena: AthenaSettings;
+  readonly drift: DriftSettings;
   readonly alarms: AlarmSettings;
   readonly onlineStore: OnlineStoreSettings;
   readonly logRetentionDays: number;
@@ -293,7 +311,9 @@ const base = {
     // Minute 15: the lake writer's batching window (≤ 5 min) and its retries have landed the last hour.
     rollup: { minuteOfHour: 15, hoursBack: 3, timeoutSeconds: 600 },
   },
-} as const satisfies Pick<EnvironmentConfig, 'aggregator' | 'api' | 'lake' | 'athena'>;
+  // A day of predictions per run: enough for the statistics on a quiet model, one query per model a day.
+  drift: { frequency: 'daily', hourOfDay: 4, minuteOfHour: 30, windowHours: 24, timeoutSeconds: 300 },
+} as const satisfies Pick<EnvironmentConfig, 'aggregator' | 'api' | 'lake' | 'athena' | 'drift'>;
 
 export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> = {
   dev: {
@@ -307,6 +327,7 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
     // Dev data lives 90 days: Standard-IA after 30, no Glacier (its 90-day minimum would outlive the data).
     lake: { ...base.lake, infrequentAccessAfterDays: 30, glacierAfterDays: undefined, expireAfterDays: 90 },
     athena: { ...base.athena, bytesScannedCutoffPerQuery: 1024 ** 3 },
+    drift: base.drift,
     alarms: {
       iteratorAgeMs: 15 * 60_000,
       quarantinedPer5Min: 1_000,
@@ -330,6 +351,7 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
     api: { ...base.api, throttle: { rateLimit: 500, burstLimit: 1_000 } },
     lake: { ...base.lake, expireAfterDays: 180 },
     athena: base.athena,
+    drift: base.drift,
     alarms: {
       iteratorAgeMs: 5 * 60_000,
       quarantinedPer5Min: 500,
@@ -373,6 +395,8 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentConfig>> 
       compaction: { ...base.lake.compaction, frequency: 'hourly', daysBack: 1 },
     },
     athena: { ...base.athena, bytesScannedCutoffPerQuery: 100 * 1024 ** 3, resultsExpireAfterDays: 30 },
+    // Busy models: drift within the hour it starts, each run over the last 6 hours.
+    drift: { ...base.drift, frequency: 'hourly', windowHours: 6 },
     // Stricter than dev's on every count: a prod alarm pages someone. Freshness: the 2 s batching window plus a write.
     alarms: {
       iteratorAgeMs: 60_000,
@@ -453,6 +477,7 @@ export function validateEnvironment(config: EnvironmentConfig, views: readonly F
     problems.push('athena.rollup.minuteOfHour must leave the lake writer its batching window after the hour');
   if (!Number.isInteger(rollup.hoursBack) || rollup.hoursBack < 1 || rollup.hoursBack > 48)
     problems.push('athena.rollup.hoursBack must be 1–48');
+  problems.push(...driftProblems(config.drift, lake.maxBatchingWindowSeconds));
   if (!isIsoDay(lake.oldestPartitionDate)) problems.push('lake.oldestPartitionDate must be a date, yyyy-MM-dd');
   if (lake.infrequentAccessAfterDays < 30)
     problems.push('lake.infrequentAccessAfterDays must be ≥ 30 (S3 minimum for Standard-IA)');
@@ -469,6 +494,19 @@ export function validateEnvironment(config: EnvironmentConfig, views: readonly F
       );
     }
   }
+  return problems;
+}
+
+/** What is wrong with the drift job's settings. */
+export function driftProblems(drift: DriftSettings, lakeBatchingWindowSeconds: number): string[] {
+  const problems: string[] = [];
+  const integerIn = (x: number, lo: number, hi: number) => Number.isInteger(x) && x >= lo && x <= hi;
+  if (!integerIn(drift.minuteOfHour, 0, 59)) problems.push('drift.minuteOfHour must be 0–59');
+  else if (drift.minuteOfHour * 60 < lakeBatchingWindowSeconds)
+    problems.push('drift.minuteOfHour must leave the lake writer its batching window after the hour');
+  if (!integerIn(drift.hourOfDay, 0, 23)) problems.push('drift.hourOfDay must be 0–23');
+  if (!integerIn(drift.windowHours, 1, 168)) problems.push('drift.windowHours must be 1–168');
+  if (!integerIn(drift.timeoutSeconds, 30, 900)) problems.push('drift.timeoutSeconds must be 30–900');
   return problems;
 }
 

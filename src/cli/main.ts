@@ -7,6 +7,7 @@ import { exampleCatalog } from '../features/catalog.js';
 import type { Catalog } from '../features/define.js';
 import { registerCompact } from './commands/compact.js';
 import { registerConsistency } from './commands/consistency.js';
+import { registerDrift } from './commands/drift.js';
 import { registerFeatures } from './commands/features.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerImport } from './commands/import.js';
@@ -44,6 +45,7 @@ export function createProgram(catalog: Catalog = exampleCatalog): Command {
   registerConsistency(program, catalog);
   registerPredict(program, catalog);
   registerPublishModel(program, catalog);
+  registerDrift(program, catalog);
   registerStatus(program, catalog);
   registerReport(program, catalog);
   return program;

@@ -315,7 +315,7 @@ export const purchasePropensity = defineModel({
     psi: 0.2,
     ks: 0.1,
     score: { psi: 0.1, ks: 0.1 },
-    features: { events_1h: { psi: 0.3, ks: 0.15 }, events_24h: { psi: 0.2, ks: 0.1 }, last_category_24h: { psi: 0.25 } },
+    features: { events_1h: { psi: 0.3, ks: 0.15 }, last_category_24h: { psi: 0.25 } },
   },
 });
 
@@ -332,7 +332,7 @@ export const hotObject = defineModel({
   drift: {
     psi: 0.2,
     ks: 0.1,
-    features: { download_count_24h: { psi: 0.2, ks: 0.1 }, seconds_since_last_access_24h: { ks: 0.15 } },
+    features: { download_count_24h: { psi: 0.2, ks: 0.1 } },
   },
 });
 

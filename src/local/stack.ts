@@ -89,11 +89,13 @@ const HANDLER_MODULES: Record<string, () => Promise<HandlerModule>> = {
  * rollup queries Athena, which has no emulator here: the same rollup runs on
  * the local DuckDB engine with `featurelake rollup`. The compactor runs on a
  * daily schedule, which a local session has no use for: `featurelake compact`
- * runs it on demand.
+ * runs it on demand. The drift job queries Athena too: `featurelake drift`
+ * measures the same drift on the local DuckDB engine.
  */
 const LOCAL_SUBSTITUTES: Readonly<Record<string, string>> = {
   rollup: '`featurelake rollup --from … --to …` runs the same hourly rollup on the local DuckDB engine',
   compactor: '`featurelake compact --day …` runs the same compaction on the local stack’s bucket',
+  drift: '`featurelake drift [--model …] [--from … --to …]` measures the same drift on the local DuckDB engine',
 };
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {

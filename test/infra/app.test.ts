@@ -36,6 +36,7 @@ describe('synthTemplate', () => {
       'aggregator',
       'batch-ingest',
       'compactor',
+      'drift',
       'feature-api',
       'lake-writer',
       'predict',
@@ -156,9 +157,9 @@ describe('a destroyed environment can be deployed again', () => {
     ['prod', 'Retain'],
   ])('%s: the Glue database and tables are deletion policy %s', (env, policy) => {
     const glue = Object.values(templateOf(env).Resources).filter((r) => r.Type.startsWith('AWS::Glue::'));
-    // The database, and a table per event source and batch source of the example catalog and for the hourly rollup
-    // (lake.test.ts names them).
-    const tables = sources.length + batchSources.length + 1;
+    // The database, and a table per event source and batch source of the example catalog, for the hourly rollup
+    // and for drift (lake.test.ts names them).
+    const tables = sources.length + batchSources.length + 2;
     expect(glue.map((r) => r.Type).sort()).toEqual(['AWS::Glue::Database', ...Array(tables).fill('AWS::Glue::Table')]);
     for (const r of glue) expect([r.Type, r.DeletionPolicy, r.UpdateReplacePolicy]).toEqual([r.Type, policy, policy]);
   });

@@ -52,6 +52,13 @@ describe.each(ENVIRONMENT_NAMES)('cdk-nag AwsSolutions (%s)', (env) => {
       'DataQuality/Role AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/events/*]',
       'DataQuality/Role AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/rollups/*]',
       'DataQuality/Role AwsSolutions-IAM5[Resource::<QueriesResultsBucket8F47C7A8.Arn>/results/*]',
+      // The drift job: Athena reads the lake as it; it writes the drift table's files and reads the models.
+      'Drift/Failures AwsSolutions-SQS3',
+      'Drift/FunctionRole AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/events/*]',
+      'Drift/FunctionRole AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/rollups/*]',
+      'Drift/FunctionRole AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/rollups/drift/*]',
+      'Drift/FunctionRole AwsSolutions-IAM5[Resource::<QueriesResultsBucket8F47C7A8.Arn>/results/*]',
+      'Drift/FunctionRole AwsSolutions-IAM5[Resource::<ModelsBucket970C6ADA.Arn>/models/*]',
       // Uploads to sources/ read; one lake table prefix per batch source written; bad rows reported.
       'BatchIngest/Failures AwsSolutions-SQS3',
       'BatchIngest/FunctionRole AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/sources/*]',

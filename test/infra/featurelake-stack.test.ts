@@ -65,17 +65,18 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     t.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
     t.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
     t.resourceCountIs('AWS::SNS::Topic', 1);
-    // Iterator age ×2, quarantine, function errors ×7, API 5xx and 4xx rate, the rollup's, compaction's, batch
-    // ingest's and data-quality report's dead letters, predict p99 latency, prediction log failures, refused model
-    // versions, and freshness.
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 20);
+    // Iterator age ×2, quarantine, function errors ×8, API 5xx and 4xx rate, the rollup's, compaction's, batch
+    // ingest's, data-quality report's and drift job's dead letters, predict p99 latency, prediction log failures,
+    // refused model versions, freshness, and drift: 3 per catalog model and one per threshold its features set
+    // (test/infra/drift-monitor.test.ts names them).
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 33);
     t.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    // The rollup's and compaction's schedules, and the batch ingest's uploads.
-    t.resourceCountIs('AWS::Events::Rule', 3);
+    // The rollup's, compaction's and drift job's schedules, and the batch ingest's uploads.
+    t.resourceCountIs('AWS::Events::Rule', 4);
     const featureFunctions = t.findResources('AWS::Lambda::Function', {
       Properties: { Environment: { Variables: { FEATURELAKE_FUNCTION: Match.anyValue() } } },
     });
-    expect(Object.keys(featureFunctions)).toHaveLength(7);
+    expect(Object.keys(featureFunctions)).toHaveLength(8);
   });
 
   it('encrypts the stream with the AWS managed Kinesis key and sizes it from the config', () => {
@@ -238,7 +239,7 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
   it(`keeps every log for ${config.logRetentionDays} days`, () => {
     const t = template(env);
     const groups = Object.values(t.findResources('AWS::Logs::LogGroup'));
-    expect(groups).toHaveLength(8);
+    expect(groups).toHaveLength(9);
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(config.logRetentionDays);
   });
 
@@ -262,7 +263,8 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
   it('alarms on any scheduled run left in a dead-letter queue', () => {
     const t = template(env);
     const queues = Object.keys(t.findResources('AWS::SQS::Queue')).filter((id) => /Failures/.test(id));
-    expect(queues).toHaveLength(3);
+    // The rollup's, compaction's, batch ingest's, data-quality report's and drift job's.
+    expect(queues).toHaveLength(5);
     for (const queue of queues) {
       t.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'ApproximateNumberOfMessagesVisible',

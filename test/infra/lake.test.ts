@@ -24,7 +24,7 @@ import { createApp } from '../../lib/featurelake-app.js';
 import { deployedLakeSettings } from '../../lib/featurelake-stack.js';
 import { batchSources, exampleCatalog, featureViews, sources } from '../../src/features/catalog.js';
 import { partitionPath, partitionSchemeFor } from '../../src/lake/layout.js';
-import { CLICKSTREAM_HOURLY, glueDatabaseName } from '../../src/lake/tables.js';
+import { CLICKSTREAM_HOURLY, DRIFT_TABLE, glueDatabaseName } from '../../src/lake/tables.js';
 import { ATHENA_DIR as ATHENA_SQL_DIR } from '../../src/query/sql-library.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; Metadata?: Record<string, string> };
@@ -127,7 +127,7 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
     expect(db.Properties.DatabaseInput.Name).toBe(glueDatabaseName(env));
     const tables = resources(env).filter(([, r]) => r.Type === 'AWS::Glue::Table');
     expect(tables.map(([, r]) => r.Properties.TableInput.Name).sort()).toEqual(
-      [...sources.map((s) => s.name), ...batchSources.map((b) => b.name), CLICKSTREAM_HOURLY.name].sort(),
+      [...sources.map((s) => s.name), ...batchSources.map((b) => b.name), CLICKSTREAM_HOURLY.name, DRIFT_TABLE.name].sort(),
     );
     for (const [, t] of tables) expect(t.Properties.DatabaseName).toEqual({ Ref: dbId });
   });
