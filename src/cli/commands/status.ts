@@ -64,6 +64,9 @@ export async function status(options: StatusOptions): Promise<void> {
   } catch (error) {
     const unreachable = unreachableReason(error);
     if (unreachable) throw runtimeError(`cannot reach ${options.aws ? 'AWS' : 'the local stack'} (${unreachable})`);
+    // An AWS answer (no such stack, access denied, no credentials): the world, not a bug of ours.
+    if (error instanceof Error && ('$metadata' in error || error.name === 'CredentialsProviderError'))
+      throw runtimeError(`${error.name}: ${error.message}`);
     throw error;
   }
   if (options.json) {
