@@ -29,6 +29,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import type { RejectReason } from '../../src/domain/records.js';
+import { DRIFT_METRICS } from '../../src/drift/metrics.js';
 import { DQ_METRICS } from '../../src/quality/metrics.js';
 import type { Aggregator } from './aggregator.js';
 import type { BatchIngest } from './batch-ingest.js';
@@ -52,18 +53,6 @@ export const QUARANTINE_REASONS = {
   late_event: true,
   future_event: true,
 } as const satisfies Record<RejectReason, true>;
-
-/**
- * The drift metrics (src/drift/metrics.ts, DRIFT_METRICS), by name: the dashboard finds them by
- * SEARCH, whatever their other dimensions (model, feature). The data-quality ones are DQ_METRICS.
- */
-export const DRIFT_METRIC_NAMES = {
-  featureDriftPsi: 'FeatureDriftPsi',
-  featureDriftKs: 'FeatureDriftKs',
-  scoreDriftPsi: 'ScoreDriftPsi',
-  scoreDriftKs: 'ScoreDriftKs',
-  driftBreaches: 'DriftBreaches',
-} as const;
 
 /**
  * The score distribution's metric: one value per prediction, for percentiles. The predict function
@@ -227,16 +216,16 @@ export class OperationsDashboard extends Construct {
 
     this.section('Drift', 'population stability (PSI) and KS of features and scores against training, and breaches');
     d.addWidgets(
-      this.graph('Feature drift (PSI)', [this.search(DRIFT_METRIC_NAMES.featureDriftPsi, 'Maximum', Duration.hours(1))], THIRD),
+      this.graph('Feature drift (PSI)', [this.search(DRIFT_METRICS.featurePsi, 'Maximum', Duration.hours(1))], THIRD),
       this.graph(
         'Score drift (PSI, KS)',
         [
-          this.search(DRIFT_METRIC_NAMES.scoreDriftPsi, 'Maximum', Duration.hours(1)),
-          this.search(DRIFT_METRIC_NAMES.scoreDriftKs, 'Maximum', Duration.hours(1)),
+          this.search(DRIFT_METRICS.scorePsi, 'Maximum', Duration.hours(1)),
+          this.search(DRIFT_METRICS.scoreKs, 'Maximum', Duration.hours(1)),
         ],
         THIRD,
       ),
-      this.graph('Drift breaches', [this.search(DRIFT_METRIC_NAMES.driftBreaches, 'Sum', Duration.hours(1))], THIRD),
+      this.graph('Drift breaches', [this.search(DRIFT_METRICS.breaches, 'Sum', Duration.hours(1))], THIRD),
     );
 
     const hour = Duration.hours(1);

@@ -4,7 +4,8 @@
  * CloudWatch gives each consumer's iterator age (AWS/Lambda IteratorAge, the
  * latest minute's maximum) and its last batch (the last minute with
  * `RecordsReceived`), and the alarms' states (`featurelake-<env>-*`: the
- * drift alarms among them are listed apart).
+ * drift alarms among them are listed apart); the lake's drift table gives
+ * each model's latest drift run.
  */
 import { type CloudFormationClient, DescribeStackResourcesCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
@@ -14,6 +15,7 @@ import {
   type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { summarizeDrift } from './drift-summary.js';
 import { summarizeModels } from './model-summary.js';
 import { summarizeQuarantine } from './quarantine-summary.js';
 import { type AlarmStatus, type ConsumerStatus, STREAM_CONSUMERS, type StatusReport } from './status.js';
@@ -157,6 +159,7 @@ export async function collectDeployedStatus(
     notes.push(`quarantine: counted the first ${quarantine.truncatedAt.toLocaleString('en-US')} records`);
   const models = outputs.ModelsBucketName ? await summarizeModels({ s3, bucket: outputs.ModelsBucketName }) : [];
   if (!outputs.ModelsBucketName) notes.push('models: the stack has no ModelsBucketName output');
+  const driftRuns = outputs.LakeBucketName ? await summarizeDrift(s3, outputs.LakeBucketName) : [];
   notes.push('lag: records behind are not known from CloudWatch; iterator age is the latest minute’s maximum');
   if (outputs.DashboardUrl) notes.push(`dashboard: ${outputs.DashboardUrl}`);
   return {
@@ -169,6 +172,7 @@ export async function collectDeployedStatus(
     models,
     alarms,
     drift: alarms.filter((a) => /drift/i.test(a.name)),
+    driftRuns,
     notes,
   };
 }

@@ -2,8 +2,9 @@
  * The status of a running local stack, from its emulators only (the CLI runs
  * in another process than the stack): consumer lag from the stream and the
  * consumers' traces (./consumer-lag.ts), the quarantine (./quarantine-summary.ts),
- * the model registry's versions and aliases (./model-summary.ts). The local
- * stack has no alarms, so no drift alarms either.
+ * the model registry's versions and aliases (./model-summary.ts), each
+ * model's latest drift run in the lake (./drift-summary.ts). The local stack
+ * has no alarms.
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -17,6 +18,7 @@ import {
   shardLag,
   watermarkPositions,
 } from './consumer-lag.js';
+import { summarizeDrift } from './drift-summary.js';
 import { summarizeModels } from './model-summary.js';
 import { summarizeQuarantine } from './quarantine-summary.js';
 import type { ConsumerStatus, StatusReport } from './status.js';
@@ -90,6 +92,7 @@ export async function collectLocalStatus(
     ...(options.days ? { days: options.days } : {}),
   });
   const models = modelsBucket ? await summarizeModels({ s3, bucket: modelsBucket }) : [];
+  const driftRuns = await summarizeDrift(s3, lakeBucket);
 
   const notes = [
     'lag: records after the newest one each consumer left a trace of (watermark, lake file, quarantined record); last batch: that record’s arrival',
@@ -98,7 +101,7 @@ export async function collectLocalStatus(
       ? [`quarantine: counted the first ${quarantine.truncatedAt.toLocaleString('en-US')} records`]
       : []),
     ...(modelsBucket ? [] : ['models: the local stack has no models bucket']),
-    'drift: the local stack has no alarms; see `featurelake status --aws` for a deployed environment',
+    'drift: the latest run per model in the lake (`featurelake drift` writes one here); the local stack has no alarms',
   ];
   return {
     target: `local stack (${info.env}), started ${info.startedAt}`,
@@ -109,6 +112,7 @@ export async function collectLocalStatus(
     expectationFailures: quarantine.expectationFailures,
     models,
     drift: [],
+    driftRuns,
     notes,
   };
 }

@@ -49,6 +49,18 @@ export interface AlarmStatus {
   readonly since?: Date;
 }
 
+/** A model's latest drift run (the lake's drift table). */
+export interface DriftRunStatus {
+  readonly model: string;
+  readonly version: string;
+  readonly windowEnd?: Date;
+  /** Inputs (and the score) with enough predictions to be judged. */
+  readonly judged: number;
+  /** Those past their thresholds. */
+  readonly breached: readonly string[];
+  readonly maxPsi?: number;
+}
+
 export interface StatusReport {
   /** What was looked at: `local stack (dev)`, `featurelake-prod (eu-west-1)`. */
   readonly target: string;
@@ -61,8 +73,10 @@ export interface StatusReport {
   readonly models: readonly ModelStatus[];
   /** The environment's alarms; undefined where there are none (the local stack). */
   readonly alarms?: readonly AlarmStatus[];
-  /** Drift: the drift alarms' states, or why there is nothing to show. */
+  /** The drift alarms' states (deployed). */
   readonly drift: readonly AlarmStatus[];
+  /** Each model's latest drift run, from the lake's drift table. */
+  readonly driftRuns?: readonly DriftRunStatus[];
   /** Caveats: what could not be read, what is approximate. */
   readonly notes: readonly string[];
 }
@@ -168,8 +182,28 @@ export function renderStatus(report: StatusReport, options: RenderOptions = {}):
       ...(a.state === 'ALARM' ? { tone: 'red' as const } : a.state === 'OK' ? { tone: 'green' as const } : {}),
     }));
   heading('Drift');
-  if (report.drift.length === 0) none('no drift alarms');
-  else table(['alarm', 'state', 'since'], alarmRows(report.drift));
+  const runs = report.driftRuns ?? [];
+  if (runs.length === 0) none('no drift runs in the lake');
+  else
+    table(
+      ['model', 'version', 'window end', 'judged', 'breached', 'max PSI'],
+      runs.map((d) => ({
+        cells: [
+          d.model,
+          d.version,
+          d.windowEnd ? formatWhen(d.windowEnd, report.at) : '—',
+          n(d.judged),
+          d.breached.length === 0 ? 'none' : d.breached.join(', '),
+          d.maxPsi === undefined ? '—' : d.maxPsi.toFixed(3),
+        ],
+        ...(d.breached.length > 0 ? { tone: 'red' as const } : {}),
+      })),
+      [3],
+    );
+  if (report.alarms) {
+    if (report.drift.length === 0) none('no drift alarms');
+    else table(['alarm', 'state', 'since'], alarmRows(report.drift));
+  }
 
   if (report.alarms) {
     const firing = report.alarms.filter((a) => a.state !== 'OK');

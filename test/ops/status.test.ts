@@ -10,8 +10,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kinesisClient, s3Client } from '../../src/aws/clients.js';
+import type { DriftReport, DriftRow } from '../../src/drift/job.js';
+import { writeDriftReport } from '../../src/drift/results.js';
 import { userClickstream } from '../../src/features/catalog.js';
 import { type LocalStack, startLocalStack } from '../../src/local/stack.js';
 import { ARTIFACT_FORMAT, type ModelArtifact } from '../../src/models/artifact.js';
@@ -60,6 +63,41 @@ const invalid = {
   })),
 };
 
+const HOUR = 3_600_000;
+const driftRow = (feature: string, psi: number, breached: boolean): DriftRow => ({
+  feature,
+  kind: feature === '__score__' ? 'score' : 'numeric',
+  n: 500,
+  nulls: 0,
+  ks: 0.05,
+  psi,
+  chi2: null,
+  pValue: null,
+  thresholdPsi: 0.2,
+  thresholdKs: 0.1,
+  thresholdP: null,
+  judged: true,
+  breached,
+});
+/** Two drift runs of the model: the status shows the later one only. */
+const windowEnd = Math.floor(Date.now() / HOUR) * HOUR;
+const driftRuns: DriftReport[] = [
+  { window: { fromMs: windowEnd - 2 * HOUR, toMs: windowEnd - HOUR }, rows: [driftRow('views_24h', 0.9, true)] },
+  {
+    window: { fromMs: windowEnd - HOUR, toMs: windowEnd },
+    rows: [driftRow('views_24h', 0.05, false), driftRow('__score__', 0.3, true)],
+  },
+].map((r) => ({
+  model: 'status_model',
+  version: '2',
+  runAt: windowEnd,
+  predictions: 500,
+  minCount: 100,
+  skipped: [],
+  breaches: 1,
+  ...r,
+}));
+
 async function put(payloads: readonly unknown[]) {
   const result = await kinesisClient(stack.clientEnv).send(
     new PutRecordsCommand({
@@ -92,6 +130,12 @@ beforeAll(async () => {
   const v2 = await publishVersion(store, model);
   await setAlias(store, model.name, 'current', v2.version, 'test');
   await setAlias(store, model.name, 'shadow', v1.version, 'test');
+  const lake = {
+    put: async (key: string, body: Uint8Array) => {
+      await store.s3.send(new PutObjectCommand({ Bucket: stack.info.resources.lakeBucket, Key: key, Body: body }));
+    },
+  };
+  for (const run of driftRuns) await writeDriftReport(lake, run);
 });
 
 afterAll(async () => {
@@ -116,6 +160,19 @@ describe('featurelake status on the local stack', () => {
 
   it('shows each model’s aliases and versions', async () => {
     expect((await report()).models).toEqual([{ name: 'status_model', versions: 2, current: '2', shadow: '1' }]);
+  });
+
+  it('shows each model’s latest drift run from the lake', async () => {
+    expect((await report()).driftRuns).toEqual([
+      {
+        model: 'status_model',
+        version: '2',
+        windowEnd: new Date(windowEnd).toISOString(),
+        judged: 2,
+        breached: ['__score__'],
+        maxPsi: 0.3,
+      },
+    ]);
   });
 
   it('shows no lag once both consumers drained, and when each last got somewhere', async () => {
@@ -153,6 +210,7 @@ describe('featurelake status on the local stack', () => {
     expect(screen).toMatch(/\n {2}aggregator +not_json +3\n/);
     expect(screen).toMatch(/\n {2}clickstream +price_plausible +2\n/);
     expect(screen).toMatch(/\n {2}status_model +2 +1 +2\n/);
+    expect(screen).toMatch(/\n {2}status_model +2 +\S+ \S+ \(.* ago\) +2 +__score__ +0\.300\n/);
     expect(screen.split('\n').length).toBeLessThan(60);
   });
 
@@ -173,7 +231,12 @@ describe('featurelake status of a deployed environment', () => {
     send: async (command: { constructor: { name: string } }) => {
       sent.push(command.constructor.name);
       if (command.constructor.name === 'DescribeStacksCommand') {
-        const outputs = { EnvName: 'prod', Region: 'eu-west-1', QuarantineBucketName: stack.info.resources.quarantineBucket };
+        const outputs = {
+          EnvName: 'prod',
+          Region: 'eu-west-1',
+          QuarantineBucketName: stack.info.resources.quarantineBucket,
+          LakeBucketName: stack.info.resources.lakeBucket,
+        };
         return {
           Stacks: [
             {
@@ -251,6 +314,7 @@ describe('featurelake status of a deployed environment', () => {
       ['featurelake-prod-drift-purchase-propensity', 'ALARM'],
     ]);
     expect(r.drift.map((a) => a.name)).toEqual(['featurelake-prod-drift-purchase-propensity']);
+    expect(r.driftRuns?.map((d) => [d.model, d.breached])).toEqual([['status_model', ['__score__']]]);
     expect(r.models).toEqual([{ name: 'status_model', versions: 2, current: '2', shadow: '1' }]);
     expect(r.quarantine.find((q) => q.consumer === 'aggregator' && q.reason === 'not_json')?.records).toBe(3);
     expect(sent.filter((c) => c === 'DescribeAlarmsCommand')).toHaveLength(2);
