@@ -199,6 +199,8 @@ export function createPredictCore(env: Env, deps: PredictDeps) {
     });
     log.add([...predictions.map((p) => record(p, false)), ...shadowPredictions.map((p) => record(p, true))]);
     metrics.addMetric('Predictions', MetricUnit.Count, predictions.length);
+    // One value per prediction: the dashboard's score distribution (percentiles of the function's scores).
+    for (const p of predictions) metrics.addMetric('PredictionScore', MetricUnit.NoUnit, p.score);
     metrics.addMetric('PredictLatency', MetricUnit.Milliseconds, latencyMs);
     const ms = (a: number, b: number) => (b - a).toFixed(2);
     const serverTiming = `model;dur=${ms(t0, t1)}, read;dur=${ms(t1, t2)}, score;dur=${ms(t2, t3)}, total;dur=${ms(t0, performance.now())}`;
