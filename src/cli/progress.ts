@@ -55,3 +55,13 @@ export function createProgress(options: ProgressOptions): Progress {
     },
   };
 }
+
+/** A line on stderr every 5 s while a long statement runs (no bar: its total is unknown); returns the stop. */
+export function ticker(what: string): () => void {
+  const started = performance.now();
+  const timer = setInterval(
+    () => process.stderr.write(`featurelake: ${what}… ${((performance.now() - started) / 1000).toFixed(0)} s\n`),
+    5_000,
+  );
+  return () => clearInterval(timer);
+}

@@ -20,7 +20,7 @@ import { runtimeError, usageError } from '../errors.js';
 import { environmentName, layoutOf, resolveLakeTarget } from '../lake-target.js';
 import { modelTarget } from '../model-target.js';
 import { isoInstant, positiveInteger, seed } from '../options.js';
-import { createProgress } from '../progress.js';
+import { createProgress, ticker } from '../progress.js';
 import { pollReporter } from './query.js';
 import { stateDirOption } from './shared.js';
 
@@ -87,15 +87,6 @@ async function trainingTable(catalog: Catalog, model: Model, options: TrainOptio
     stop();
     target.close();
   }
-}
-
-function ticker(what: string): () => void {
-  const started = performance.now();
-  const timer = setInterval(
-    () => process.stderr.write(`featurelake: ${what}… ${((performance.now() - started) / 1000).toFixed(0)} s\n`),
-    5_000,
-  );
-  return () => clearInterval(timer);
 }
 
 const fixed = (x: number) => x.toFixed(4);

@@ -17,6 +17,7 @@ import { type LabelRows, TIME_COLUMNS, trainingColumns, trainingSetSql } from '.
 import { runtimeError, usageError } from '../errors.js';
 import { environmentName, type LakeTarget, type LakeTargetFlags, layoutOf } from '../lake-target.js';
 import { commaList, isoInstant } from '../options.js';
+import { ticker } from '../progress.js';
 import { lakeTargetOptions, withTarget } from './query.js';
 
 interface TrainingSetOptions extends LakeTargetFlags {
@@ -91,16 +92,6 @@ async function tableRows(target: LakeTarget, relation: string, input: string, op
     fromMs: Number(row.lo),
     toMs: Number(row.hi),
   };
-}
-
-/** A ticker on stderr while a long statement runs. */
-function ticker(what: string): () => void {
-  const started = performance.now();
-  const timer = setInterval(
-    () => process.stderr.write(`featurelake: ${what}… ${((performance.now() - started) / 1000).toFixed(0)} s\n`),
-    5_000,
-  );
-  return () => clearInterval(timer);
 }
 
 async function trainingSet(catalog: Catalog, options: TrainingSetOptions): Promise<void> {
