@@ -9,9 +9,8 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { batchLakeSource } from '../src/batch/lake-table.js';
 import { exampleCatalog } from '../src/features/catalog.js';
-import type { Catalog } from '../src/features/define.js';
 import { featureViewQueries } from '../src/query/feature-sql.js';
-import type { EnvironmentConfig, LakeSettings } from './config/environments.js';
+import { deployedLakeSettings, type EnvironmentConfig } from './config/environments.js';
 import { Aggregator } from './constructs/aggregator.js';
 import { BatchIngest } from './constructs/batch-ingest.js';
 import { DataQualityReport } from './constructs/data-quality-report.js';
@@ -34,18 +33,6 @@ import { QueryWorkgroup } from './constructs/query-workgroup.js';
 export interface FeaturelakeStackProps extends StackProps {
   /** A validated environment (environmentConfig() in lib/config/environments.ts). */
   readonly config: EnvironmentConfig;
-}
-
-/**
- * The lake settings a deployment runs with: the environment's, with the prediction log partitioned by the
- * catalog's models and any the environment adds (models published from elsewhere) — the `model=` values
- * Athena projects.
- */
-export function deployedLakeSettings(config: EnvironmentConfig, catalog: Catalog): LakeSettings {
-  return {
-    ...config.lake,
-    predictionModels: [...new Set([...(config.lake.predictionModels ?? []), ...(catalog.models ?? []).map((m) => m.name)])],
-  };
 }
 
 export class FeaturelakeStack extends Stack {

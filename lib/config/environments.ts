@@ -5,7 +5,7 @@
  * No CDK imports here, so the CLI can load it cheaply.
  */
 import { isIsoDay } from '../../src/domain/days.js';
-import type { FeatureView } from '../../src/features/define.js';
+import type { Catalog, FeatureView } from '../../src/features/define.js';
 
 export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
@@ -532,4 +532,16 @@ export function billingProblems(billing: TableBilling): string[] {
 
 export function stackName(env: EnvironmentName): string {
   return `featurelake-${env}`;
+}
+
+/**
+ * The lake settings a deployment runs with: the environment's, with the prediction log partitioned by the
+ * catalog's models and any the environment adds (models published from elsewhere) — the `model=` values
+ * Athena projects.
+ */
+export function deployedLakeSettings(config: Pick<EnvironmentConfig, 'lake'>, catalog: Pick<Catalog, 'models'>): LakeSettings {
+  return {
+    ...config.lake,
+    predictionModels: [...new Set([...(config.lake.predictionModels ?? []), ...(catalog.models ?? []).map((m) => m.name)])],
+  };
 }

@@ -7,10 +7,10 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { ENVIRONMENT_NAMES, ENVIRONMENTS, type EnvironmentName } from '../../lib/config/environments.js';
+import { deployedLakeSettings, ENVIRONMENT_NAMES, ENVIRONMENTS, type EnvironmentName } from '../../lib/config/environments.js';
 import { athenaClient, s3Client } from '../aws/clients.js';
 import type { Env } from '../aws/env.js';
-import type { EventSource } from '../features/define.js';
+import type { Catalog, EventSource } from '../features/define.js';
 import { glueDatabaseName, type LakeTable, lakeTables } from '../lake/tables.js';
 import { athenaCostUsd, athenaEngine } from '../query/athena-engine.js';
 import { deleteS3Prefix, directoryStorage, type LakeStorage, s3Storage } from '../query/lake-storage.js';
@@ -54,8 +54,13 @@ export function environmentName(value: string | undefined): EnvironmentName {
 }
 
 /** The lake's tables as an environment partitions them. */
-export function tablesFor(envName: EnvironmentName, sources: readonly EventSource[]): LakeTable[] {
-  return lakeTables(sources, ENVIRONMENTS[envName].lake);
+export function tablesFor(
+  envName: EnvironmentName,
+  sources: readonly EventSource[],
+  models: Catalog['models'] = [],
+): LakeTable[] {
+  // As deployed: the prediction log is partitioned by the catalog's models (lib/config/environments.ts).
+  return lakeTables(sources, deployedLakeSettings(ENVIRONMENTS[envName], { models }));
 }
 
 /** How an environment's lake is partitioned, for binding SQL. */
@@ -98,6 +103,8 @@ export async function resolveLakeTarget(
   options: {
     /** The catalog's sources: the lake's tables. */
     sources: readonly EventSource[];
+    /** The catalog's models: the prediction log's `model=` partitions. */
+    models?: Catalog['models'];
     env?: Env;
     onPoll?: (state: string, elapsedMs: number, bytes: number) => void;
   },
@@ -149,7 +156,7 @@ export async function resolveLakeTarget(
     storage = local.storage;
     description = `local DuckDB over the local stack's bucket ${local.bucket}`;
   }
-  const lake = await openLocalLake({ storage, tables: tablesFor(envName, options.sources) });
+  const lake = await openLocalLake({ storage, tables: tablesFor(envName, options.sources, options.models) });
   return {
     description,
     envName,

@@ -8,8 +8,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ENVIRONMENTS, type EnvironmentName } from '../../lib/config/environments.js';
-import { deployedLakeSettings } from '../../lib/featurelake-stack.js';
+import { deployedLakeSettings, ENVIRONMENTS, type EnvironmentName } from '../../lib/config/environments.js';
 import { s3Client } from '../aws/clients.js';
 import { localStackLakeStorage } from '../cli/lake-target.js';
 import type { Catalog } from '../features/define.js';

@@ -12,6 +12,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  deployedLakeSettings,
   ENVIRONMENT_NAMES,
   ENVIRONMENTS,
   type EnvironmentConfig,
@@ -21,7 +22,6 @@ import {
 } from '../../lib/config/environments.js';
 import { Lake } from '../../lib/constructs/lake.js';
 import { createApp } from '../../lib/featurelake-app.js';
-import { deployedLakeSettings } from '../../lib/featurelake-stack.js';
 import { batchSources, exampleCatalog, featureViews, sources } from '../../src/features/catalog.js';
 import { partitionPath, partitionSchemeFor } from '../../src/lake/layout.js';
 import { CLICKSTREAM_HOURLY, DRIFT_TABLE, glueDatabaseName } from '../../src/lake/tables.js';

@@ -16,8 +16,7 @@ import path from 'node:path';
 import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENVIRONMENTS } from '../../lib/config/environments.js';
-import { deployedLakeSettings } from '../../lib/featurelake-stack.js';
+import { deployedLakeSettings, ENVIRONMENTS } from '../../lib/config/environments.js';
 import { kinesisClient, s3Client } from '../../src/aws/clients.js';
 import { localStackLakeStorage } from '../../src/cli/lake-target.js';
 import { exampleCatalog, userClickstream, userProfiles } from '../../src/features/catalog.js';
@@ -454,12 +453,29 @@ describe('POST /predict', () => {
     const id = users[2] as string;
     const predict = (...args: string[]) => runCli(['predict', 'user', id, ...args, '--state-dir', dir]);
     // The four invocations at once: each is a process of its own.
-    const [cli, text, unknownModel, badFeature] = await Promise.all([
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const [cli, text, unknownModel, badFeature, query] = await Promise.all([
       predict('--feature', 'coupon=1', '--json'),
       predict(),
       predict('--model', 'no_such_model'),
       predict('--feature', 'coupon'),
+      // The CLI's lake reads the prediction log's model= partitions as the deployment writes them.
+      runCli(
+        [
+          'query',
+          'predictions_ab_test',
+          '-p',
+          `start=${day(-1)}T00:00:00Z`,
+          '-p',
+          `end=${day(1)}T00:00:00Z`,
+          '-p',
+          'positive=purchase',
+        ].concat(['--format', 'json', '--state-dir', dir]),
+      ),
     ]);
+    expect(query.code, query.stderr).toBe(0);
+    const versions = JSON.parse(query.stdout) as Json[];
+    expect(versions.find((v) => v.model_version === '1')?.predictions).toBeGreaterThan(0);
     expect(cli.stderr).toBe('');
     expect(cli.code).toBe(0);
     const printed = JSON.parse(cli.stdout) as Json;

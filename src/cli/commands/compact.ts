@@ -6,7 +6,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
-import { ENVIRONMENTS } from '../../../lib/config/environments.js';
+import { deployedLakeSettings, ENVIRONMENTS } from '../../../lib/config/environments.js';
 import { s3Client } from '../../aws/clients.js';
 import { DAY_MS, isIsoDay, utcDay } from '../../domain/days.js';
 import type { Catalog } from '../../features/define.js';
@@ -62,7 +62,8 @@ async function compact(catalog: Catalog, options: CompactOptions): Promise<void>
     ({ s3, bucket } = local);
     envName = options.env ?? local.envName;
   }
-  const lake = ENVIRONMENTS[environmentName(envName)].lake;
+  // As deployed: predictions partitioned by the catalog's models too.
+  const lake = deployedLakeSettings(ENVIRONMENTS[environmentName(envName)], catalog);
   let minAgeHours = lake.compaction.minAgeHours;
   if (options.minAgeHours !== undefined) {
     minAgeHours = Number(options.minAgeHours);

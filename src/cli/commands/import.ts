@@ -7,7 +7,7 @@
 import { createWriteStream, existsSync, statSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
-import { ENVIRONMENTS } from '../../../lib/config/environments.js';
+import { deployedLakeSettings, ENVIRONMENTS } from '../../../lib/config/environments.js';
 import { s3Client } from '../../aws/clients.js';
 import type { Catalog } from '../../features/define.js';
 import { formatOf, type ImportRejection, importFiles, readValidRows } from '../../lake/import.js';
@@ -110,7 +110,8 @@ async function importCommand(catalog: Catalog, files: string[], options: ImportC
       summary = `${await session.finish()}; ${rows.toLocaleString('en-US')} rows from ${files.length} files`;
     } else {
       const { storage, where, envName } = lakeStorage(options);
-      const lake = ENVIRONMENTS[environmentName(envName)].lake;
+      // As deployed: predictions partitioned by the catalog's models too.
+      const lake = deployedLakeSettings(ENVIRONMENTS[environmentName(envName)], catalog);
       const result = await importFiles(files, {
         source,
         scheme: partitionSchemeFor(source.name, lake),

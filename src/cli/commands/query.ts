@@ -56,7 +56,11 @@ export async function withTarget<T>(
   flags: LakeTargetFlags,
   work: (target: LakeTarget) => Promise<T>,
 ): Promise<T> {
-  const target = await resolveLakeTarget(flags, { sources: catalog.sources, onPoll: pollReporter() });
+  const target = await resolveLakeTarget(flags, {
+    sources: catalog.sources,
+    models: catalog.models ?? [],
+    onPoll: pollReporter(),
+  });
   try {
     return await work(target);
   } catch (error) {

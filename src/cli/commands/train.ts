@@ -72,7 +72,7 @@ async function trainingTable(catalog: Catalog, model: Model, options: TrainOptio
   if (options.to <= options.from) throw usageError('--to must be after --from');
   const target = await resolveLakeTarget(
     { lakeDir: options.lakeDir, env: options.env, stateDir: options.stateDir },
-    { sources: catalog.sources, onPoll: pollReporter() },
+    { sources: catalog.sources, models: catalog.models ?? [], onPoll: pollReporter() },
   );
   const stop = ticker(`building the training set on ${target.description}`);
   try {
