@@ -73,24 +73,31 @@ export function entityInputs(
   const values: Record<string, InputValue> = {};
   const freshness: Record<string, string | null> = {};
   const defaulted: string[] = [];
+  // Whether each view knows the entity, judged once per view rather than once per input.
+  const known = new Map<string, boolean>();
+  const viewKnows = (view: string) => {
+    const knows = known.get(view) ?? knowsEntity(online[view]);
+    known.set(view, knows);
+    return knows;
+  };
   for (const input of inputs) {
     const { source, name } = input;
     let value: InputValue;
-    let known = true;
+    let has = true;
     if (name in requestValues) {
       value = requestValues[name] as InputValue;
     } else if (source.kind === 'view' || source.kind === 'batch') {
       const group = online[source.kind === 'view' ? source.view : source.source];
       value = asInputValue(group?.features[source.feature]);
       freshness[name] = group?.freshness[source.feature] ?? null;
-      known = source.kind === 'view' ? knowsEntity(group) : freshness[name] !== null;
+      has = source.kind === 'view' ? viewKnows(source.view) : freshness[name] !== null;
     } else if (source.kind === 'time') {
       value = time[source.part] ?? null;
     } else {
       value = null;
     }
     values[name] = value;
-    if (value === null || !known) defaulted.push(name);
+    if (value === null || !has) defaulted.push(name);
   }
   return { values, freshness, defaulted };
 }
@@ -111,7 +118,9 @@ export async function scoreEntities(
   const { artifact } = model;
   const time = timeParts(nowMs);
   const rows = entities.map((e, i) => entityInputs(artifact.inputs, online[i] ?? {}, e.features, time));
-  const scores = await model.scorer.score(rows.map((r) => r.values));
+  // A native scorer answers at once: no await, so no other request's work interleaves with scoring.
+  const scored = model.scorer.score(rows.map((r) => r.values));
+  const scores = Array.isArray(scored) ? scored : await scored;
   const { threshold, positive, negative } = artifact.decision;
   return rows.map((row, i) => {
     const score = scores[i] as number;
