@@ -53,7 +53,8 @@ export async function loadDemoData(stack: LocalStack, events: number, users: num
  * The baseline of every online-read figure: the keys the reader asks for these entities (feature-reader.ts: the
  * view's head and closed tiles), with its projection so both return the same bytes, in one raw batched read.
  */
-async function rawRead(
+/** The baseline of every online read: the reader's keys of `ids` in `view`, its projection, one batched read. */
+export async function rawRead(
   doc: ReturnType<typeof dynamoDocumentClient>,
   tableName: string,
   ids: readonly string[],

@@ -32,12 +32,10 @@ import { type ModelStore, publishVersion, setAlias, sha256Hex } from '../src/mod
 import { createNativeScorer, type NativeBody } from '../src/models/score.js';
 import { fitInputs, selectInputs } from '../src/models/train/preprocess.js';
 import { syntheticTrainingTable } from '../src/models/train/synthetic.js';
-import { batchGetAll } from '../src/online-store/batch-get.js';
 import { readKeys } from '../src/online-store/feature-reader.js';
-import { HEAD_ATTRIBUTE } from '../src/online-store/head-item.js';
-import { STATES_ATTRIBUTE } from '../src/online-store/tile-item.js';
 import { Random } from '../src/workloads/random.js';
 import { logisticOnnx, treeEnsembleOnnx } from '../test/support/onnx-builder.js';
+import { rawRead } from './api.js';
 import { median, summarize } from './stats.js';
 
 const ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '..');
@@ -443,7 +441,22 @@ async function autocannonRun(
       ),
   );
   const out = JSON.parse(value) as { samples: number[]; wall: number; cpu: number; non200: number; errors: number };
-  const s = summarize(out.samples);
+  return loadFigure(name, connections, seconds, out.samples, {
+    non200: out.non200,
+    errors: out.errors,
+    cpu: { autocannon: out.cpu, ...cpu },
+  });
+}
+
+/** A run's figure from its per-request milliseconds. */
+function loadFigure(
+  name: string,
+  connections: number,
+  seconds: number,
+  samples: readonly number[],
+  rest: Pick<LoadFigure, 'non200' | 'errors' | 'cpu'>,
+): LoadFigure {
+  const s = summarize(samples);
   return {
     name,
     connections,
@@ -454,9 +467,7 @@ async function autocannonRun(
     p90: s.p90,
     p99: s.p99,
     max: s.max,
-    non200: out.non200,
-    errors: out.errors,
-    cpu: { autocannon: out.cpu, ...cpu },
+    ...rest,
   };
 }
 
@@ -484,21 +495,7 @@ async function workersRun(
   await loop(1000);
   const samples: number[] = [];
   const { cpu } = await cpuOver(processes, () => loop(seconds * 1000, samples));
-  const s = summarize(samples);
-  return {
-    name,
-    connections,
-    seconds,
-    requests: s.n,
-    requestsPerSecond: s.n / seconds,
-    p50: s.p50,
-    p90: s.p90,
-    p99: s.p99,
-    max: s.max,
-    non200: 0,
-    errors: 0,
-    cpu,
-  };
+  return loadFigure(name, connections, seconds, samples, { non200: 0, errors: 0, cpu });
 }
 
 export interface PredictLoadOptions {
@@ -535,12 +532,7 @@ export async function benchPredictLoad(
   const featurePaths = (base: string) =>
     userIds.map((id) => `${new URL(base).pathname}/features/user/${id}?views=${userClickstream.name}`);
   // The baseline: the keys the reader asks for one user of user_clickstream, its projection, one batched read.
-  const raw = (i: number) =>
-    batchGetAll(doc, readKeys(userIds[i % userIds.length] as string, [userClickstream], [], Date.now()), {
-      tableName,
-      projection: 'pk, sk, #a, #o',
-      names: { '#a': STATES_ATTRIBUTE, '#o': HEAD_ATTRIBUTE },
-    });
+  const raw = (i: number) => rawRead(doc, tableName, [userIds[i % userIds.length] as string], userClickstream);
   const keysPerRead = readKeys(userIds[0] as string, [userClickstream], [], Date.now()).length;
 
   // What every request must answer: checked once before any timing.
