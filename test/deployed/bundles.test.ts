@@ -26,10 +26,10 @@ import { lakeTables } from '../../src/lake/tables.js';
 import { type AthenaEmulator, startAthenaEmulator } from '../../src/local/athena-emulator.js';
 import { type Emulators, S3RVER_OBJECT_SUFFIX, startEmulators } from '../../src/local/emulators.js';
 import { provision } from '../../src/local/provision.js';
-import { ARTIFACT_FORMAT, type ModelArtifact } from '../../src/models/artifact.js';
 import { publishVersion, setAlias } from '../../src/models/registry.js';
 import { s3Storage } from '../../src/query/lake-storage.js';
 import { type LocalLake, openLocalLake } from '../../src/query/local-engine.js';
+import { clickstreamInput, logisticArtifact } from '../support/artifacts.js';
 import { asRecords, clickEvents } from '../support/events.js';
 import {
   type DeployedAssembly,
@@ -127,25 +127,7 @@ const busiestUser = () => {
 };
 
 /** purchase_propensity as sigmoid(0.5 · views_24h − 1). */
-const VIEWS_MODEL: Omit<ModelArtifact, 'version' | 'createdAt'> = {
-  format: ARTIFACT_FORMAT,
-  name: 'purchase_propensity',
-  entity: 'user',
-  inputs: [
-    {
-      name: 'views_24h',
-      source: { kind: 'view', view: 'user_clickstream', feature: 'views_24h' },
-      type: 'numeric',
-      mean: 0,
-      std: 1,
-      fill: 0,
-    },
-  ],
-  model: { type: 'logistic', weights: [0.5], intercept: -1 },
-  decision: { threshold: 0.5, positive: 'purchase', negative: 'no_purchase' },
-  parameters: {},
-  metrics: [],
-};
+const VIEWS_MODEL = logisticArtifact('purchase_propensity', [clickstreamInput('views_24h', 0, 1)], [0.5], -1);
 
 function predictEvent(user: string) {
   const body = JSON.stringify({ entities: [{ type: 'user', id: user }] });

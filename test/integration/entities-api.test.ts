@@ -8,15 +8,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kinesisClient, s3Client } from '../../src/aws/clients.js';
+import { s3Client } from '../../src/aws/clients.js';
 import { userClickstream, userProfiles } from '../../src/features/catalog.js';
 import { type LocalStack, startLocalStack } from '../../src/local/stack.js';
 import { MAX_IDS_PER_REQUEST } from '../../src/serving/entities-request.js';
 import { clickEvents } from '../support/events.js';
 import { expectFeatures, referenceFeatures } from '../support/reference.js';
+import { putOnStream } from '../support/stream.js';
 
 const HOUR = 3_600_000;
 let stack: LocalStack;
@@ -36,17 +36,7 @@ beforeAll(async () => {
     mappingOverrides: { maxBatchingWindowSeconds: 1 },
     clock: () => frozenMs ?? Date.now(),
   });
-  const kinesis = kinesisClient(stack.clientEnv);
-  for (let i = 0; i < events.length; i += 500) {
-    const part = events.slice(i, i + 500);
-    const result = await kinesis.send(
-      new PutRecordsCommand({
-        StreamName: stack.info.resources.streamName,
-        Records: part.map((e) => ({ Data: Buffer.from(JSON.stringify(e)), PartitionKey: e.user_id })),
-      }),
-    );
-    expect(result.FailedRecordCount ?? 0).toBe(0);
-  }
+  await putOnStream(stack, events, (e) => (e as { user_id: string }).user_id);
   // Profiles of two of the users, through the batch source's upload path.
   const csv = [
     'user_id,age,country,subscription_tier,activity_weight,updated_at',

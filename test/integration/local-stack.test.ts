@@ -8,16 +8,16 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kinesisClient, s3Client } from '../../src/aws/clients.js';
+import { s3Client } from '../../src/aws/clients.js';
 import { userClickstream } from '../../src/features/catalog.js';
 import { type LocalStack, startLocalStack } from '../../src/local/stack.js';
 import { duckdbQuery, sqlString } from '../support/duckdb.js';
 import { clickEvents } from '../support/events.js';
 import { deliveryFaults } from '../support/faults.js';
 import { expectFeatures, referenceFeatures } from '../support/reference.js';
+import { putOnStream } from '../support/stream.js';
 
 const HOUR = 3_600_000;
 /** Delivery faults around each real stream consumer's handler, switched per scenario. */
@@ -41,21 +41,8 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function put(payloads: readonly unknown[]) {
-  const kinesis = kinesisClient(stack.clientEnv);
-  for (let i = 0; i < payloads.length; i += 500) {
-    const result = await kinesis.send(
-      new PutRecordsCommand({
-        StreamName: stack.info.resources.streamName,
-        Records: payloads.slice(i, i + 500).map((p) => ({
-          Data: Buffer.from(typeof p === 'string' ? p : JSON.stringify(p)),
-          PartitionKey: String((p as { user_id?: string }).user_id || 'poison'),
-        })),
-      }),
-    );
-    expect(result.FailedRecordCount ?? 0).toBe(0);
-  }
-}
+const put = (payloads: readonly unknown[]) =>
+  putOnStream(stack, payloads, (p) => String((p as { user_id?: string }).user_id || 'poison'));
 
 async function getFeatures(entityType: string, id: string, query = '', headers: Record<string, string> = {}) {
   const response = await fetch(`${stack.info.api.url}/features/${entityType}/${encodeURIComponent(id)}${query}`, {

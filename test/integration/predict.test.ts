@@ -22,16 +22,18 @@ import { localStackLakeStorage } from '../../src/cli/lake-target.js';
 import { exampleCatalog, userClickstream, userProfiles } from '../../src/features/catalog.js';
 import { lakeTables } from '../../src/lake/tables.js';
 import { type LocalStack, startLocalStack } from '../../src/local/stack.js';
-import { ARTIFACT_FORMAT, type ModelArtifact } from '../../src/models/artifact.js';
+import type { ModelArtifact } from '../../src/models/artifact.js';
 import { publishOnnxModel } from '../../src/models/onnx/publish.js';
 import { aliasKey, artifactKey, type ModelStore, publishVersion, setAlias } from '../../src/models/registry.js';
 import { openLocalLake } from '../../src/query/local-engine.js';
 import { toDuckDb } from '../../src/query/rewrite.js';
 import { bindParams, resolveQuery } from '../../src/query/sql-library.js';
 import { runCli } from '../cli/support.js';
+import { clickstreamInput, logisticArtifact } from '../support/artifacts.js';
 import { clickEvents } from '../support/events.js';
 import { deliveryFaults } from '../support/faults.js';
 import { logisticOnnx } from '../support/onnx-builder.js';
+import { putOnStream } from '../support/stream.js';
 
 const HOUR = 3_600_000;
 const MODEL = 'purchase_propensity';
@@ -54,19 +56,10 @@ const events = clickEvents({ count: 600, users: 5, nowMs: Date.now(), spanMs: 20
 const users = [...new Set(events.map((e) => e.user_id))].sort();
 
 /** Version 1: a logistic model over a stream feature, a categorical one, a batch attribute, the hour and a request value. */
-const logistic: Omit<ModelArtifact, 'version' | 'createdAt'> = {
-  format: ARTIFACT_FORMAT,
-  name: MODEL,
-  entity: 'user',
-  inputs: [
-    {
-      name: 'views_24h',
-      source: { kind: 'view', view: userClickstream.name, feature: 'views_24h' },
-      type: 'numeric',
-      mean: 5,
-      std: 2,
-      fill: 0,
-    },
+const logistic = logisticArtifact(
+  MODEL,
+  [
+    clickstreamInput('views_24h', 5, 2),
     {
       name: 'last_event_type_24h',
       source: { kind: 'view', view: userClickstream.name, feature: 'last_event_type_24h' },
@@ -84,11 +77,9 @@ const logistic: Omit<ModelArtifact, 'version' | 'createdAt'> = {
     { name: 'hour_of_day', source: { kind: 'time', part: 'hour_of_day' }, type: 'numeric', mean: 12, std: 6, fill: 12 },
     { name: 'coupon', source: { kind: 'request' }, type: 'numeric', mean: 0, std: 1, fill: 0 },
   ],
-  model: { type: 'logistic', weights: [0.3, 0.1, 0.2, 0.5, -0.4, 0.02, 0.05, 1.5], intercept: -0.7 },
-  decision: { threshold: 0.5, positive: 'purchase', negative: 'no_purchase' },
-  parameters: {},
-  metrics: [],
-};
+  [0.3, 0.1, 0.2, 0.5, -0.4, 0.02, 0.05, 1.5],
+  -0.7,
+);
 
 /** Version 2, the shadow: one split on views_24h. */
 const tree: Omit<ModelArtifact, 'version' | 'createdAt'> = {
@@ -167,16 +158,7 @@ beforeAll(async () => {
     handlerDeps: (name) => (name === 'predict' ? { kinesis: faultyKinesis() } : undefined),
     wrapKinesisHandler: (handler, name) => (name === 'lake-writer' ? faults.wrap(handler) : handler),
   });
-  const kinesis = kinesisClient(stack.clientEnv);
-  for (let i = 0; i < events.length; i += 500) {
-    const result = await kinesis.send(
-      new PutRecordsCommand({
-        StreamName: stack.info.resources.streamName,
-        Records: events.slice(i, i + 500).map((e) => ({ Data: Buffer.from(JSON.stringify(e)), PartitionKey: e.user_id })),
-      }),
-    );
-    expect(result.FailedRecordCount ?? 0).toBe(0);
-  }
+  await putOnStream(stack, events, (e) => (e as { user_id: string }).user_id);
   const s3 = s3Client(stack.clientEnv);
   await s3.send(
     new PutObjectCommand({

@@ -9,44 +9,25 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kinesisClient, s3Client } from '../../src/aws/clients.js';
+import { s3Client } from '../../src/aws/clients.js';
 import type { DriftReport, DriftRow } from '../../src/drift/job.js';
 import { writeDriftReport } from '../../src/drift/results.js';
-import { userClickstream } from '../../src/features/catalog.js';
 import { type LocalStack, startLocalStack } from '../../src/local/stack.js';
-import { ARTIFACT_FORMAT, type ModelArtifact } from '../../src/models/artifact.js';
 import { publishVersion, setAlias } from '../../src/models/registry.js';
 import { brokenExpectation } from '../../src/ops/quarantine-summary.js';
 import { formatDuration, renderStatus, type StatusReport } from '../../src/ops/status.js';
 import { runCli } from '../cli/support.js';
+import { clickstreamInput, logisticArtifact } from '../support/artifacts.js';
 import { clickEvents } from '../support/events.js';
+import { putOnStream } from '../support/stream.js';
 
 let stack: LocalStack;
 let dir: string;
 const startedAt = Date.now();
 
-const model: Omit<ModelArtifact, 'version' | 'createdAt'> = {
-  format: ARTIFACT_FORMAT,
-  name: 'status_model',
-  entity: 'user',
-  inputs: [
-    {
-      name: 'views_24h',
-      source: { kind: 'view', view: userClickstream.name, feature: 'views_24h' },
-      type: 'numeric',
-      mean: 5,
-      std: 2,
-      fill: 0,
-    },
-  ],
-  model: { type: 'logistic', weights: [0.3], intercept: -0.7 },
-  decision: { threshold: 0.5, positive: 'purchase', negative: 'no_purchase' },
-  parameters: {},
-  metrics: [],
-};
+const model = logisticArtifact('status_model', [clickstreamInput('views_24h', 5, 2)], [0.3], -0.7);
 
 const invalid = {
   not_json: ['{nope', 'plain text', '[1,'],
@@ -98,18 +79,7 @@ const driftRuns: DriftReport[] = [
   ...r,
 }));
 
-async function put(payloads: readonly unknown[]) {
-  const result = await kinesisClient(stack.clientEnv).send(
-    new PutRecordsCommand({
-      StreamName: stack.info.resources.streamName,
-      Records: payloads.map((p, i) => ({
-        Data: Buffer.from(typeof p === 'string' ? p : JSON.stringify(p)),
-        PartitionKey: `key-${i}`,
-      })),
-    }),
-  );
-  expect(result.FailedRecordCount ?? 0).toBe(0);
-}
+const put = (payloads: readonly unknown[]) => putOnStream(stack, payloads);
 
 async function status(...args: string[]) {
   const result = await runCli(['status', '--state-dir', dir, ...args]);

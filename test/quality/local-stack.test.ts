@@ -12,10 +12,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { kinesisClient, s3Client } from '../../src/aws/clients.js';
+import { s3Client } from '../../src/aws/clients.js';
 import { resolveLakeTarget } from '../../src/cli/lake-target.js';
 import { exampleCatalog } from '../../src/features/catalog.js';
 import { type LocalStack, startLocalStack } from '../../src/local/stack.js';
@@ -23,6 +22,7 @@ import { DQ_METRICS } from '../../src/quality/metrics.js';
 import { DATA_QUALITY_QUERY } from '../../src/quality/report-sql.js';
 import { bindParams, resolveQuery } from '../../src/query/sql-library.js';
 import { clickEvents } from '../support/events.js';
+import { putOnStream } from '../support/stream.js';
 
 const DAY = 86_400_000;
 const now = Date.now();
@@ -54,16 +54,7 @@ beforeAll(async () => {
     else log(line, ...rest);
   });
   stack = await startLocalStack({ stateDir: dir, mappingOverrides: { maxBatchingWindowSeconds: 1 } });
-  const kinesis = kinesisClient(stack.clientEnv);
-  for (let i = 0; i < sent.length; i += 500) {
-    const result = await kinesis.send(
-      new PutRecordsCommand({
-        StreamName: stack.info.resources.streamName,
-        Records: sent.slice(i, i + 500).map((e) => ({ Data: Buffer.from(JSON.stringify(e)), PartitionKey: String(e.user_id) })),
-      }),
-    );
-    expect(result.FailedRecordCount ?? 0).toBe(0);
-  }
+  await putOnStream(stack, sent, (e) => String((e as { user_id?: unknown }).user_id));
   await stack.drain();
 });
 
