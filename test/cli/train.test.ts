@@ -6,6 +6,7 @@
  * invocations exit 2 naming what is wrong. The registry is read back with
  * plain S3 calls, not the registry module.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -109,6 +110,11 @@ describe('featurelake train', () => {
   }, 40_000);
 
   it('exits 2 naming what is wrong', async () => {
+    const garbage = (name: string, body: string | Uint8Array) => {
+      const file = path.join(work, name);
+      writeFileSync(file, body);
+      return file;
+    };
     const cases: [string[], RegExp][] = [
       [
         ['--model', 'nope', '--training-set', signal, '--dry-run'],
@@ -118,6 +124,35 @@ describe('featurelake train', () => {
       [['--model', 'hot_object', '--training-set', path.join(work, 'missing.csv'), '--dry-run'], /missing\.csv is not a file/],
       [['--model', 'hot_object', '--algorithm', 'forest', '--dry-run'], /--algorithm.*logistic, tree, gbdt/],
       [['--model', 'hot_object', '--training-set', signal], /no model registry to publish to/],
+      // Files that cannot train the model: the invocation's mistake, named with the flag and the file.
+      [
+        ['--model', 'purchase_propensity', '--training-set', garbage('binary.csv', randomBytes(3_000)), '--dry-run'],
+        /--training-set .*binary\.csv/,
+      ],
+      [
+        ['--model', 'purchase_propensity', '--training-set', garbage('empty.csv', ''), '--dry-run'],
+        /--training-set .*empty\.csv: the training set has no column purchase_within_1h/,
+      ],
+      [
+        [
+          '--model',
+          'purchase_propensity',
+          '--training-set',
+          garbage('unlabelled.csv', 'user_id,views_24h\nu1,3\nu2,4\n'),
+          '--dry-run',
+        ],
+        /--training-set .*unlabelled\.csv: the training set has no column purchase_within_1h/,
+      ],
+      [
+        [
+          '--model',
+          'purchase_propensity',
+          '--training-set',
+          garbage('one-class.csv', `user_id,views_24h,purchase_within_1h\n${'u,3,0\n'.repeat(20)}`),
+          '--dry-run',
+        ],
+        /--training-set .*one-class\.csv: 20 labelled rows with 0 positive/,
+      ],
     ];
     const results = await Promise.all(cases.map(([args]) => runCli(['train', ...args], { env: cleanEnv(), cwd: work })));
     results.forEach((result, i) => {

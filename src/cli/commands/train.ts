@@ -14,7 +14,7 @@ import type { Catalog } from '../../features/define.js';
 import type { ModelArtifact } from '../../models/artifact.js';
 import { ALGORITHMS, type Algorithm, type Model } from '../../models/define.js';
 import { publishVersion, readAlias, setAlias } from '../../models/registry.js';
-import { type TrainedModel, trainModel } from '../../models/train/train-model.js';
+import { type TrainedModel, TrainingDataError, trainModel } from '../../models/train/train-model.js';
 import { buildTrainingTable, readTrainingTable, type TrainingTable } from '../../models/train/training-table.js';
 import { runtimeError, usageError } from '../errors.js';
 import { environmentName, layoutOf, resolveLakeTarget } from '../lake-target.js';
@@ -155,6 +155,9 @@ async function train(catalog: Catalog, options: TrainOptions): Promise<void> {
       onProgress: (done) => progress.update(done, done),
     });
   } catch (error) {
+    // A file that cannot train the model is the invocation's mistake (exit 2); a lake too thin for it is not.
+    if (error instanceof TrainingDataError && options.trainingSet)
+      throw usageError(`--training-set ${options.trainingSet}: ${error.message}`);
     throw runtimeError(`training ${model.name} failed: ${(error as Error).message}`);
   } finally {
     progress.stop();

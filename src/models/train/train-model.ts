@@ -87,7 +87,7 @@ function weights(y: Uint8Array, balance: boolean): { weight: Float64Array; class
 /** Encodes rows with inputs fitted on them (or given), with labels and weights. */
 function prepare(columns: readonly InputColumn[], rows: readonly Row[], y: Uint8Array, balance: boolean, inputs?: ModelInput[]) {
   const fitted = inputs ?? fitInputs(columns, rows);
-  if (fitted.length === 0) throw new Error('no input has a value in the training rows');
+  if (fitted.length === 0) throw new TrainingDataError('no input has a value in the training rows');
   const encoder = createEncoder(fitted);
   const { weight, classWeights } = weights(y, balance);
   const data: TrainingData = { x: { data: encoder.encodeRows(rows), rows: rows.length, cols: encoder.width }, y, weight };
@@ -120,6 +120,14 @@ function parametersOf(algorithm: Algorithm, options: TrainOptions): Record<strin
   }
 }
 
+/** The training rows cannot train the model (no label column, too few of a class, no usable input): the data's fault. */
+export class TrainingDataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrainingDataError';
+  }
+}
+
 export async function trainModel(model: Model, table: TrainingTable, options: TrainOptions = {}): Promise<TrainedModel> {
   const algorithms = options.algorithms ?? model.algorithms;
   const k = options.folds ?? 5;
@@ -127,7 +135,7 @@ export async function trainModel(model: Model, table: TrainingTable, options: Tr
   const balance = options.balance ?? false;
   const labelColumn = model.label.name;
   if (!table.columns.includes(labelColumn))
-    throw new Error(
+    throw new TrainingDataError(
       `the training set has no column ${labelColumn} (the label of ${model.name}); columns: ${table.columns.join(', ')}`,
     );
   const labelled = table.rows.filter((row) => labelOf(row[labelColumn]) !== undefined);
@@ -135,12 +143,12 @@ export async function trainModel(model: Model, table: TrainingTable, options: Tr
   const positives = y.reduce((s, v) => s + v, 0);
   const smaller = Math.min(positives, y.length - positives);
   if (smaller < k)
-    throw new Error(
+    throw new TrainingDataError(
       `${labelled.length} labelled rows with ${positives} positive: each class needs at least ${k} rows for ${k}-fold cross-validation`,
     );
   const selection = selectInputs(model, table.columns, labelled);
   if (selection.inputs.length === 0)
-    throw new Error(
+    throw new TrainingDataError(
       `no usable inputs among the training set's columns (${selection.skipped.map((s) => `${s.column}: ${s.why}`).join('; ') || 'none matched the model'})`,
     );
 
