@@ -15,8 +15,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { type OutgoingRecord, toBatches } from '../cli/kinesis/batches.js';
-import { PutRecordsFailedError, putWithRetry, type RetryPolicy } from '../cli/kinesis/retry.js';
+import { type OutgoingRecord, toBatches } from '../aws/put-records/batches.js';
+import { PutRecordsFailedError, putWithRetry, type RetryPolicy } from '../aws/put-records/retry.js';
 
 /** The stream record of one prediction: the `predictions` source's fields (src/features/catalog.ts). */
 export interface PredictionRecord {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BatchBuilder, type OutgoingRecord, RecordTooLargeError, toBatches } from '../../src/cli/kinesis/batches.js';
-import { backoffMs, PutRecordsFailedError, type PutRecordsResult, putWithRetry } from '../../src/cli/kinesis/retry.js';
+import { BatchBuilder, type OutgoingRecord, RecordTooLargeError, toBatches } from '../../src/aws/put-records/batches.js';
+import { backoffMs, PutRecordsFailedError, type PutRecordsResult, putWithRetry } from '../../src/aws/put-records/retry.js';
 import { StreamSender } from '../../src/cli/kinesis/stream-sender.js';
 
 // Limits written out here rather than imported, so the test checks the numbers too.

@@ -5,9 +5,9 @@
  */
 import { DescribeStreamSummaryCommand, type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { kinesisClient } from '../../aws/clients.js';
+import type { PutRecords } from '../../aws/put-records/retry.js';
 import { runtimeError, unreachableReason } from '../errors.js';
 import type { StreamTarget } from '../targets.js';
-import type { PutRecords } from './retry.js';
 
 /** How long the first call may take before the endpoint counts as unreachable. */
 const CONNECT_TIMEOUT_MS = 5_000;

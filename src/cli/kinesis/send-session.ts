@@ -3,13 +3,14 @@
  * `generate --send`: connect, queue lines as records, and end with either a
  * summary line or an error that says how many records failed.
  */
+
+import { RecordTooLargeError } from '../../aws/put-records/batches.js';
+import { PutRecordsFailedError } from '../../aws/put-records/retry.js';
 import type { Catalog } from '../../features/define.js';
 import { type CliError, runtimeError, usageError } from '../errors.js';
 import type { StreamTarget } from '../targets.js';
-import { RecordTooLargeError } from './batches.js';
 import { connectKinesis, describeKinesisError, type KinesisConnection } from './connect.js';
 import { type EntityKeyFields, entityKeyFields, partitionKeyFor } from './partition-key.js';
-import { PutRecordsFailedError } from './retry.js';
 import { type SendStats, StreamSender } from './stream-sender.js';
 
 export interface SendSessionOptions {

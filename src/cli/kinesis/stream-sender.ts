@@ -7,8 +7,14 @@
  * Records of one partition key can land out of order when two batches are in
  * flight or an entry is retried; the pipeline is built for out-of-order events.
  */
-import { BatchBuilder, type BatchLimits, type OutgoingRecord, PUT_RECORDS_LIMITS } from './batches.js';
-import { DEFAULT_RETRY, type PutRecords, PutRecordsFailedError, putWithRetry, type RetryPolicy } from './retry.js';
+import { BatchBuilder, type BatchLimits, type OutgoingRecord, PUT_RECORDS_LIMITS } from '../../aws/put-records/batches.js';
+import {
+  DEFAULT_RETRY,
+  type PutRecords,
+  PutRecordsFailedError,
+  putWithRetry,
+  type RetryPolicy,
+} from '../../aws/put-records/retry.js';
 
 export interface SendStats {
   /** Records Kinesis accepted. */
